@@ -1,0 +1,51 @@
+"""What the admin's own templates expect from AdminSite.each_context()."""
+
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+SITE_HEADER = _("SerwerSMS Contacts")
+
+
+def _sidebar_apps() -> list[dict]:
+    # The shape of AdminSite.get_app_list(), so that admin/app_list.html renders it.
+    return [
+        {
+            "name": _("Address book"),
+            "app_label": "address_book",
+            "app_url": reverse("contacts_ui:group_list"),
+            "models": [
+                {
+                    "name": _("Groups"),
+                    "object_name": "group",
+                    "admin_url": reverse("contacts_ui:group_list"),
+                    "add_url": None,
+                },
+            ],
+        },
+        {
+            "name": _("Settings"),
+            "app_label": "settings",
+            "app_url": reverse("contacts_ui:credentials"),
+            "models": [
+                {
+                    "name": _("My API credentials"),
+                    "object_name": "credentials",
+                    "admin_url": reverse("contacts_ui:credentials"),
+                    "add_url": None,
+                },
+            ],
+        },
+    ]
+
+
+def site(request):
+    signed_in = bool(getattr(request, "user", None) and request.user.is_authenticated)
+    return {
+        "site_header": SITE_HEADER,
+        "site_title": SITE_HEADER,
+        "site_url": None,
+        "has_permission": signed_in,
+        "is_nav_sidebar_enabled": signed_in,
+        "available_apps": _sidebar_apps() if signed_in else [],
+        "is_popup": False,
+    }

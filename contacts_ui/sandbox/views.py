@@ -1,0 +1,106 @@
+"""The sandbox's HTTP face: `POST /sandbox/api/<resource>/<action>.json`.
+
+Decodes the body (JSON or form-encoded), applies the fault knobs from
+settings (SANDBOX_LATENCY_MS, SANDBOX_FAILURE_RATE, SANDBOX_FAILURE_MODES)
+and answers as the provider does: HTTP 200 with a JSON object.
+"""
+
+import contextlib
+import json
+import logging
+import random
+import socket
+import time
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.views.decorators.csrf import csrf_exempt
+
+from . import api
+
+logger = logging.getLogger(__name__)
+
+# Faults that strike before the action runs (nothing changes) and after it
+# (the change is made but the caller never learns the outcome).
+FAULTS_BEFORE = ("http500", "api_error")
+FAULTS_AFTER = ("timeout", "malformed", "disconnect")
+
+
+def _answer(data: dict, status: int = 200) -> JsonResponse:
+    return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
+
+
+def _decode_params(request: HttpRequest) -> dict:
+    if request.content_type == "application/json":
+        # json.loads raises RecursionError, not ValueError, for a body nested too deep.
+        try:
+            data = json.loads(request.body or b"{}")
+        except (ValueError, UnicodeDecodeError, RecursionError):
+            raise api.ApiError(1006, "InvalidData", "Treść zapytania nie jest poprawnym JSON.")
+        if not isinstance(data, dict):
+            raise api.ApiError(1006, "InvalidData", "Treść zapytania musi być obiektem JSON.")
+        return data
+    params = {}
+    for key in request.POST:
+        values = request.POST.getlist(key)
+        if key.endswith("[]"):
+            params[key[:-2]] = values
+        else:
+            params[key] = values if len(values) > 1 else values[0]
+    return params
+
+
+def _pick_fault() -> str | None:
+    rate = settings.SANDBOX_FAILURE_RATE
+    modes = [m for m in settings.SANDBOX_FAILURE_MODES if m in FAULTS_BEFORE + FAULTS_AFTER]
+    if rate <= 0 or not modes or random.random() >= rate:
+        return None
+    return random.choice(modes)
+
+
+def _drop_connection(request: HttpRequest) -> None:
+    """Close the client's connection with no answer, as a failing network would."""
+    sock = request.META.get("gunicorn.socket")
+    if sock is None:
+        # Django's development and test servers: the raw socket behind wsgi.input.
+        # Django wraps that stream in a LimitedStream that keeps its bound read().
+        stream = request.META.get("wsgi.input")
+        stream = getattr(getattr(stream, "_read", None), "__self__", stream)
+        sock = getattr(getattr(stream, "raw", None), "_sock", None)
+    if sock is not None:
+        with contextlib.suppress(OSError):
+            sock.shutdown(socket.SHUT_RDWR)
+
+
+@csrf_exempt
+def api_call(request: HttpRequest, resource: str, action: str) -> HttpResponse:
+    if request.method != "POST":
+        return _answer(api.invalid_action().as_dict(), status=405)
+    if settings.SANDBOX_LATENCY_MS > 0:
+        time.sleep(settings.SANDBOX_LATENCY_MS / 1000)
+
+    fault = _pick_fault()
+    if fault == "http500":
+        return HttpResponse("<h1>Internal Server Error</h1>", status=500, content_type="text/html")
+    if fault == "api_error":
+        error = api.ApiError(
+            3000, "InternalError", "Wystąpił błąd wewnętrzny. Spróbuj ponownie później."
+        )
+        return _answer(error.as_dict())
+
+    try:
+        params = _decode_params(request)
+    except api.ApiError as error:
+        data = error.as_dict()
+    else:
+        data = api.call(request.headers.get("Authorization", ""), resource, action, params)
+
+    if fault == "timeout":
+        time.sleep(settings.SANDBOX_TIMEOUT_SECONDS)
+    elif fault == "malformed":
+        # A cut-off answer: starts like JSON, is not (even when the answer is short).
+        text = json.dumps(data)
+        return HttpResponse(text[: min(20, len(text) - 1)], content_type="application/json")
+    elif fault == "disconnect":
+        _drop_connection(request)
+    return _answer(data)

@@ -1,0 +1,532 @@
+"""The service module: the one place that talks to the SerwerSMS HTTPS API v2.
+
+One client class, built from a user's credentials, with a public method for
+each contacts-and-groups action in api/CONTRACT.md. Calls go out as the
+official clients send them: `POST <base><resource>/<action>.json` with a JSON
+body that carries a `system` field, authenticated by a Bearer token header or
+by `username`/`password` fields. Answers come back as dataclasses; failures
+as the exceptions below, whose text a person can read and act on and never
+contains the secret.
+"""
+
+import logging
+import threading
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Any, Generic, Literal, TypeVar
+
+import requests
+from django.conf import settings
+from django.utils.translation import gettext as _
+from requests.adapters import HTTPAdapter
+from urllib3.exceptions import MaxRetryError, NewConnectionError
+
+logger = logging.getLogger(__name__)
+
+SYSTEM_NAME = "serwersms_contacts"
+TOKEN = "token"
+PASSWORD = "password"
+
+T = TypeVar("T")
+
+
+# --- Records ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """What authenticates a call: a token, or an API username and password."""
+
+    auth_style: Literal["token", "password"]
+    username: str
+    secret: str = field(repr=False)
+
+
+@dataclass(frozen=True)
+class Group:
+    id: int
+    name: str
+    count: int
+
+
+@dataclass(frozen=True)
+class ContactData:
+    """The writable fields of a contact: all of them, always, for add and edit."""
+
+    phone: str
+    email: str = ""
+    first_name: str = ""
+    last_name: str = ""
+    company: str = ""
+    tax_id: str = ""
+    address: str = ""
+    city: str = ""
+    description: str = ""
+
+
+@dataclass(frozen=True)
+class Contact:
+    id: int
+    phone: str
+    email: str
+    first_name: str
+    last_name: str
+    company: str
+    tax_id: str
+    address: str
+    city: str
+    description: str
+    blacklist: bool
+    # From contacts/index only: the group the row was listed under, if any.
+    group_id: int | None = None
+    group_name: str = ""
+
+    @property
+    def data(self) -> ContactData:
+        return ContactData(**{name: getattr(self, name) for name in CONTACT_FIELDS})
+
+
+CONTACT_FIELDS = tuple(ContactData.__dataclass_fields__)
+
+
+@dataclass(frozen=True)
+class GroupMembership:
+    """One item of groups/check: a contact with the phone, and a group holding it."""
+
+    contact_id: int
+    group_id: int
+    group_name: str
+
+
+@dataclass(frozen=True)
+class Page(Generic[T]):
+    items: list[T]
+    page: int
+    pages: int
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+    @property
+    def has_previous(self) -> bool:
+        return self.page > 1
+
+
+# --- Exceptions ---------------------------------------------------------------
+
+
+class SerwerSMSError(Exception):
+    """Any failed call. `str(error)` is a sentence for a person."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class ApiError(SerwerSMSError):
+    """The API answered with its error object."""
+
+    def __init__(self, code: int, type_: str, api_message: str, message: str | None = None):
+        self.code = code
+        self.type = type_
+        self.api_message = api_message
+        if message is None:
+            message = _("The SerwerSMS API refused the request: %(message)s (code %(code)s).") % {
+                "message": api_message,
+                "code": code,
+            }
+        super().__init__(message)
+
+
+class CredentialsRejected(ApiError):
+    """1001: the saved login, password or token is wrong."""
+
+
+class AccessDenied(ApiError):
+    """1002, 1003, 1005, 1007, 1008: the API user may not do this."""
+
+
+class NotFound(ApiError):
+    """1004: no such id in this account."""
+
+
+class InvalidData(ApiError):
+    """1006, 2000, 2001: the data sent was refused."""
+
+
+class TransportError(SerwerSMSError):
+    """No usable answer came back. `request_sent` tells whether the call may have taken effect."""
+
+    request_sent = True
+
+
+class ConnectionFailed(TransportError):
+    request_sent = False
+
+
+class ConnectionLost(TransportError):
+    pass
+
+
+class TimedOut(TransportError):
+    pass
+
+
+class BadResponse(TransportError):
+    """The answer was not the documented JSON (another HTTP status, or not JSON at all)."""
+
+
+def _code_messages() -> dict[int, tuple[type[ApiError], str]]:
+    return {
+        1000: (ApiError, _("The SerwerSMS API does not know this action.")),
+        1001: (
+            CredentialsRejected,
+            _(
+                "SerwerSMS rejected the saved API credentials. Check and update them "
+                "on the “My API credentials” page."
+            ),
+        ),
+        1002: (
+            AccessDenied,
+            _(
+                "This SerwerSMS user has no HTTPS API permission. Enable it in the "
+                "SerwerSMS panel, or use another API user."
+            ),
+        ),
+        1003: (
+            AccessDenied,
+            _(
+                "SerwerSMS refused this server’s IP address. Add it to the allowed IP "
+                "addresses of the API user in the SerwerSMS panel."
+            ),
+        ),
+        1004: (
+            NotFound,
+            _("It does not exist in your SerwerSMS account (it may have been deleted)."),
+        ),
+        1005: (
+            AccessDenied,
+            _("This SerwerSMS API user has no permission for this action. Ask the account owner."),
+        ),
+        1006: (InvalidData, _("SerwerSMS refused the data as invalid: %(message)s")),
+        1007: (
+            AccessDenied,
+            _(
+                "The SerwerSMS account is not fully activated yet. "
+                "Finish activation in the SerwerSMS panel."
+            ),
+        ),
+        1008: (
+            AccessDenied,
+            _(
+                "This SerwerSMS API user may not see phone numbers. "
+                "Ask the account owner for permission."
+            ),
+        ),
+        2000: (InvalidData, _("A required field is missing: %(message)s")),
+        2001: (InvalidData, _("SerwerSMS did not accept the phone number as valid.")),
+    }
+
+
+def error_from_answer(error: Any) -> ApiError:
+    """The exception for an API error object, with a message a person can act on."""
+    if not isinstance(error, dict):
+        return ApiError(0, "", str(error)[:200])
+    code = error.get("code")
+    code = code if isinstance(code, int) else _int_or_zero(code)
+    type_ = str(error.get("type") or "")
+    api_message = str(error.get("message") or "")[:500]
+    cls, template = _code_messages().get(code, (ApiError, None))
+    message = template % {"message": api_message} if template and "%(" in template else template
+    return cls(code, type_, api_message, message)
+
+
+def _int_or_zero(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0
+
+
+# --- Sessions -----------------------------------------------------------------
+
+# One requests.Session per process and base URL, so that calls reuse
+# keep-alive connections. A Session's connection pool is thread-safe.
+_sessions: dict[str, requests.Session] = {}
+_sessions_lock = threading.Lock()
+
+
+def _session_for(base_url: str) -> requests.Session:
+    with _sessions_lock:
+        session = _sessions.get(base_url)
+        if session is None:
+            session = requests.Session()
+            adapter = HTTPAdapter(pool_connections=4, pool_maxsize=32)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            _sessions[base_url] = session
+        return session
+
+
+# --- The client ---------------------------------------------------------------
+
+
+def _parse_page(data: Any, parse_item) -> Page:
+    paging = data["paging"]
+    return Page(
+        items=[parse_item(item) for item in data["items"]],
+        page=int(paging["page"]),
+        pages=int(paging["count"]),
+    )
+
+
+def _parse_group(item: dict) -> Group:
+    return Group(id=int(item["id"]), name=str(item["name"]), count=int(item["count"]))
+
+
+def _parse_contact(item: dict) -> Contact:
+    group_id = item.get("group_id")
+    return Contact(
+        id=int(item["id"]),
+        **{name: str(item.get(name) or "") for name in CONTACT_FIELDS},
+        blacklist=bool(item.get("blacklist", False)),
+        group_id=int(group_id) if group_id not in (None, "") else None,
+        group_name=str(item.get("group_name") or ""),
+    )
+
+
+def _parse_membership(item: dict) -> GroupMembership:
+    return GroupMembership(
+        contact_id=int(item["id"]),
+        group_id=int(item["group_id"]),
+        group_name=str(item["group_name"]),
+    )
+
+
+def _written_id(data: Any) -> int:
+    if data.get("success") is not True:
+        raise KeyError("success")
+    return int(data["id"])
+
+
+class SerwerSMSClient:
+    """The SerwerSMS API as one user sees it, through that user's credentials."""
+
+    def __init__(self, credentials: Credentials, base_url: str):
+        self.credentials = credentials
+        self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+
+    def __repr__(self) -> str:
+        return f"<SerwerSMSClient {self.base_url} as {self.credentials.auth_style}>"
+
+    # The one method that makes a call.
+    def _call(self, resource: str, action: str, params: dict | None = None) -> dict:
+        url = f"{self.base_url}{resource}/{action}.json"
+        body = {key: value for key, value in (params or {}).items() if value is not None}
+        body["system"] = SYSTEM_NAME
+        headers = {"Accept": "application/json"}
+        if self.credentials.auth_style == TOKEN:
+            headers["Authorization"] = f"Bearer {self.credentials.secret}"
+        else:
+            body["username"] = self.credentials.username
+            body["password"] = self.credentials.secret
+
+        timeout = (settings.SERWERSMS_CONNECT_TIMEOUT, settings.SERWERSMS_READ_TIMEOUT)
+        started = time.monotonic()
+        try:
+            response = _session_for(self.base_url).post(
+                url, json=body, headers=headers, timeout=timeout
+            )
+        except requests.exceptions.ConnectTimeout:
+            raise self._failed(
+                resource,
+                action,
+                started,
+                ConnectionFailed,
+                _(
+                    "Could not connect to the SerwerSMS API: it did not answer in time. "
+                    "Nothing was changed; try again."
+                ),
+            )
+        except requests.exceptions.ReadTimeout:
+            raise self._failed(
+                resource,
+                action,
+                started,
+                TimedOut,
+                _("The SerwerSMS API did not answer in time."),
+            )
+        except requests.exceptions.ConnectionError as error:
+            if _was_sent(error):
+                raise self._failed(
+                    resource,
+                    action,
+                    started,
+                    ConnectionLost,
+                    _("The connection to the SerwerSMS API broke before it answered."),
+                )
+            raise self._failed(
+                resource,
+                action,
+                started,
+                ConnectionFailed,
+                _("Could not connect to the SerwerSMS API. Nothing was changed; try again."),
+            )
+        except requests.exceptions.RequestException:
+            # Anything else (such as an answer cut off half-way) happened after
+            # the request may have gone out.
+            raise self._failed(
+                resource,
+                action,
+                started,
+                ConnectionLost,
+                _("The connection to the SerwerSMS API broke before it answered."),
+            )
+
+        elapsed_ms = (time.monotonic() - started) * 1000
+        if response.status_code != 200:
+            logger.warning(
+                "%s/%s answered HTTP %s in %.0f ms",
+                resource,
+                action,
+                response.status_code,
+                elapsed_ms,
+            )
+            raise BadResponse(
+                _("The SerwerSMS API answered with an error (HTTP %(status)s).")
+                % {"status": response.status_code}
+            )
+        try:
+            data = response.json()
+        except ValueError:
+            data = None
+        if not isinstance(data, dict):
+            logger.warning(
+                "%s/%s answered with no JSON object in %.0f ms",
+                resource,
+                action,
+                elapsed_ms,
+            )
+            raise BadResponse(_("The SerwerSMS API gave an answer that could not be read."))
+        if "error" in data:
+            error = error_from_answer(data["error"])
+            logger.info(
+                "%s/%s: API error %s in %.0f ms",
+                resource,
+                action,
+                error.code,
+                elapsed_ms,
+            )
+            raise error
+        logger.debug("%s/%s in %.0f ms", resource, action, elapsed_ms)
+        return data
+
+    @staticmethod
+    def _failed(resource, action, started, cls, message) -> TransportError:
+        elapsed_ms = (time.monotonic() - started) * 1000
+        logger.warning("%s/%s failed after %.0f ms: %s", resource, action, elapsed_ms, cls.__name__)
+        return cls(message)
+
+    def _parsed(self, parse, data):
+        """Parse a successful answer; an unexpected shape is a BadResponse."""
+        try:
+            return parse(data)
+        except (KeyError, TypeError, ValueError, AttributeError):
+            raise BadResponse(
+                _("The SerwerSMS API gave an answer in an unexpected form.")
+            ) from None
+
+    # --- Groups ---
+
+    def groups_index(
+        self, search=None, sort=None, order=None, page=None, limit=None
+    ) -> Page[Group]:
+        """groups/index: one page of groups, each with its contact count."""
+        data = self._call(
+            "groups",
+            "index",
+            {
+                "search": search or None,
+                "sort": sort,
+                "order": order,
+                "page": page,
+                "limit": limit,
+            },
+        )
+        return self._parsed(lambda d: _parse_page(d, _parse_group), data)
+
+    def groups_view(self, id: int) -> Group:
+        """groups/view: one group."""
+        return self._parsed(_parse_group, self._call("groups", "view", {"id": id}))
+
+    def groups_add(self, name: str) -> int:
+        """groups/add: create a group; returns its id."""
+        return self._parsed(_written_id, self._call("groups", "add", {"name": name}))
+
+    def groups_edit(self, id: int, name: str) -> int:
+        """groups/edit: rename a group."""
+        return self._parsed(_written_id, self._call("groups", "edit", {"id": id, "name": name}))
+
+    def groups_delete(self, id: int, delete_contacts: bool = False) -> None:
+        """groups/delete: delete a group, and its contacts only if asked."""
+        data = self._call("groups", "delete", {"id": id, "delete_contacts": delete_contacts})
+        self._parsed(_check_success, data)
+
+    def groups_check(self, phone: str) -> list[GroupMembership]:
+        """groups/check: every group that holds a contact with this phone."""
+        data = self._call("groups", "check", {"phone": phone})
+        return self._parsed(lambda d: [_parse_membership(item) for item in d["items"]], data)
+
+    # --- Contacts ---
+
+    def contacts_index(
+        self, search=None, group_id=None, sort=None, order=None, page=None, limit=None
+    ) -> Page[Contact]:
+        """contacts/index: one page of contacts; group_id may be an id or "none"."""
+        data = self._call(
+            "contacts",
+            "index",
+            {
+                "search": search or None,
+                "group_id": group_id,
+                "sort": sort,
+                "order": order,
+                "page": page,
+                "limit": limit,
+            },
+        )
+        return self._parsed(lambda d: _parse_page(d, _parse_contact), data)
+
+    def contacts_view(self, id: int) -> Contact:
+        """contacts/view: one contact, without its groups (see groups_check)."""
+        return self._parsed(_parse_contact, self._call("contacts", "view", {"id": id}))
+
+    def contacts_add(self, contact: ContactData, group_ids: list[int]) -> int:
+        """contacts/add: create a contact in the given groups; returns its id."""
+        params = {"group_id": list(group_ids), **asdict(contact)}
+        return self._parsed(_written_id, self._call("contacts", "add", params))
+
+    def contacts_edit(self, id: int, contact: ContactData, group_ids: list[int]) -> int:
+        """contacts/edit: replace a contact's fields and groups with the whole record given."""
+        # The whole record always goes out (CONTRACT.md): a field left out may be cleared.
+        params = {"id": id, "group_id": list(group_ids), **asdict(contact)}
+        return self._parsed(_written_id, self._call("contacts", "edit", params))
+
+    def contacts_delete(self, id: int) -> None:
+        """contacts/delete: delete a contact."""
+        self._parsed(_check_success, self._call("contacts", "delete", {"id": id}))
+
+
+def _check_success(data: dict) -> None:
+    if data.get("success") is not True:
+        raise KeyError("success")
+
+
+def _was_sent(error: requests.exceptions.ConnectionError) -> bool:
+    """Whether a connection error came after the request went out (the outcome is unknown)."""
+    cause = error.args[0] if error.args else None
+    if isinstance(cause, MaxRetryError):
+        cause = cause.reason
+    # Only a connection that was never made (refused, no such host) sent nothing.
+    return not isinstance(cause, NewConnectionError)

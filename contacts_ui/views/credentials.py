@@ -1,0 +1,73 @@
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+
+from ..crypto import SecretUnreadable
+from ..forms import CredentialsForm
+from ..models import ApiCredentials
+from ..serwersms import Credentials, CredentialsRejected, SerwerSMSError
+from .shared import client_for
+
+
+def _safe_next(request: HttpRequest) -> str | None:
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
+
+
+@login_required
+def credentials_edit(request: HttpRequest) -> HttpResponse:
+    stored = ApiCredentials.objects.filter(user=request.user).first()
+    if request.method == "POST":
+        form = CredentialsForm(request.POST, stored=stored)
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                secret = form.new_secret() or stored.get_secret()
+            except SecretUnreadable:
+                form.add_error(
+                    "secret", _("The saved secret can no longer be read; enter it again.")
+                )
+            else:
+                credentials = Credentials(data["auth_style"], data["username"], secret)
+                try:
+                    # A cheap call proves the credentials before they are saved.
+                    client_for(request, credentials).groups_index(limit=1)
+                except CredentialsRejected:
+                    form.add_error(
+                        None,
+                        _(
+                            "SerwerSMS rejected these credentials. Check the token, or the "
+                            "username and password, and try again. Nothing was saved."
+                        ),
+                    )
+                except SerwerSMSError as exc:
+                    form.add_error(
+                        None, _("Nothing was saved: %(reason)s") % {"reason": exc.message}
+                    )
+                else:
+                    stored = stored or ApiCredentials(user=request.user)
+                    stored.auth_style = data["auth_style"]
+                    stored.username = data["username"]
+                    stored.set_secret(secret)
+                    stored.save()
+                    messages.success(
+                        request, _("Your API credentials were checked with SerwerSMS and saved.")
+                    )
+                    return redirect(_safe_next(request) or "contacts_ui:group_list")
+    else:
+        initial = {"auth_style": stored.auth_style, "username": stored.username} if stored else {}
+        form = CredentialsForm(initial=initial, stored=stored)
+    context = {
+        "title": _("My API credentials"),
+        "form": form,
+        "stored": stored,
+        "next": _safe_next(request) or "",
+    }
+    return render(request, "contacts_ui/credentials_form.html", context)

@@ -1,0 +1,73 @@
+"""Steps shared by the views: which API to call, and with whose credentials."""
+
+import functools
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.http import HttpRequest
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from ..crypto import SecretUnreadable
+from ..models import ApiCredentials
+from ..serwersms import Credentials, SerwerSMSClient
+
+
+def api_base_url(request: HttpRequest) -> str:
+    """SERWERSMS_API_URL; if unset, the embedded sandbox on this very server, or production."""
+    if settings.SERWERSMS_API_URL:
+        return settings.SERWERSMS_API_URL
+    if settings.SANDBOX:
+        return request.build_absolute_uri("/sandbox/api/")
+    return settings.SERWERSMS_PRODUCTION_URL
+
+
+def client_for(request: HttpRequest, credentials: Credentials) -> SerwerSMSClient:
+    return SerwerSMSClient(credentials, api_base_url(request))
+
+
+def _to_credentials_page(request: HttpRequest):
+    url = reverse("contacts_ui:credentials")
+    return redirect(f"{url}?{urlencode({'next': request.get_full_path()})}")
+
+
+def api_client_required(view):
+    """Pass the view a client acting with the signed-in user's own credentials.
+
+    A user with none (or with a secret the current keys cannot open) is sent to
+    the credentials page with a sentence saying why. Use under @login_required.
+    """
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args, **kwargs):
+        stored = ApiCredentials.objects.filter(user=request.user).first()
+        if stored is None:
+            messages.info(
+                request,
+                _(
+                    "Every action here runs under your own SerwerSMS API access. "
+                    "Enter your API credentials to continue."
+                ),
+            )
+            return _to_credentials_page(request)
+        try:
+            credentials = stored.as_credentials()
+        except SecretUnreadable:
+            messages.error(
+                request,
+                _(
+                    "Your saved API secret can no longer be read (the server’s encryption keys "
+                    "changed). Please enter it again."
+                ),
+            )
+            return _to_credentials_page(request)
+        return view(request, client_for(request, credentials), *args, **kwargs)
+
+    return wrapper
+
+
+def render_partial_or_page(request: HttpRequest) -> bool:
+    """Whether to answer with the partial alone: an htmx request that is not a history restore."""
+    return bool(request.htmx and not request.htmx.history_restore_request)

@@ -1,0 +1,41 @@
+"""Shared fixtures: sandbox accounts, and the app pointed at the sandbox over real HTTP."""
+
+import pytest
+
+from contacts_ui.sandbox.models import Account
+
+
+@pytest.fixture(autouse=True)
+def _plain_static_files(settings):
+    # Tests render templates without running collectstatic first.
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+def make_sandbox_account(name: str, password: str | None = None, token: str | None = None):
+    account = Account(name=name)
+    account.set_password(password or f"{name}-password")
+    account.set_token(token or f"{name}-token")
+    account.save()
+    return account
+
+
+@pytest.fixture
+def alice_account(db):
+    """Alice's sandbox account: API user `alice`, password `alice-password`, token `alice-token`."""
+    return make_sandbox_account("alice")
+
+
+@pytest.fixture
+def bob_account(db):
+    return make_sandbox_account("bob")
+
+
+@pytest.fixture
+def api_url(live_server, settings):
+    """The sandbox served over real HTTP, and the app configured to call it."""
+    url = f"{live_server.url}/sandbox/api/"
+    settings.SERWERSMS_API_URL = url
+    return url

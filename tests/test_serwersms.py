@@ -1,0 +1,309 @@
+"""The service module against the sandbox over real HTTP (live_server)."""
+
+import json
+import logging
+
+import pytest
+
+from contacts_ui import serwersms
+from contacts_ui.serwersms import ContactData, Credentials, SerwerSMSClient
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def token_client(api_url, alice_account):
+    return SerwerSMSClient(Credentials("token", "", "alice-token"), api_url)
+
+
+@pytest.fixture
+def password_client(api_url, alice_account):
+    return SerwerSMSClient(Credentials("password", "alice", "alice-password"), api_url)
+
+
+@pytest.fixture
+def faults(settings):
+    """Make every sandbox call fail in the given way."""
+
+    def set_mode(mode):
+        settings.SANDBOX_FAILURE_RATE = 1.0
+        settings.SANDBOX_FAILURE_MODES = [mode]
+
+    return set_mode
+
+
+# --- Every call, both auth styles ---------------------------------------------
+
+
+@pytest.mark.parametrize("client_name", ["token_client", "password_client"])
+def test_it_makes_every_group_call(request, client_name):
+    client = request.getfixturevalue(client_name)
+    group_id = client.groups_add("Klienci VIP")
+    assert client.groups_edit(group_id, "Klienci – Kraków") == group_id
+    assert client.groups_view(group_id) == serwersms.Group(group_id, "Klienci – Kraków", 0)
+    client.contacts_add(ContactData(phone="+48500600700"), [group_id])
+
+    page = client.groups_index(search="kraków", sort="name", order="asc", page=1, limit=10)
+    assert page.items == [serwersms.Group(group_id, "Klienci – Kraków", 1)]
+    assert (page.page, page.pages, page.has_next) == (1, 1, False)
+
+    checked = client.groups_check("500 600 700")
+    assert [(m.group_id, m.group_name) for m in checked] == [(group_id, "Klienci – Kraków")]
+
+    client.groups_delete(group_id)
+    assert client.groups_index().items == []
+    assert len(client.contacts_index().items) == 1  # its contact stays
+
+
+@pytest.mark.parametrize("client_name", ["token_client", "password_client"])
+def test_it_makes_every_contact_call(request, client_name):
+    client = request.getfixturevalue(client_name)
+    first = client.groups_add("Dostawcy")
+    second = client.groups_add("Newsletter")
+    data = ContactData(
+        phone="500600700",
+        email="jan@example.pl",
+        first_name="Łukasz",
+        last_name="Wójcik",
+        company="Wójcik sp. z o.o.",
+        tax_id="5260250274",
+        address="ul. Mickiewicza 12/4",
+        city="Łódź",
+        description="Stały klient",
+    )
+    contact_id = client.contacts_add(data, [first, second])
+
+    contact = client.contacts_view(contact_id)
+    assert contact.data == ContactData(**{**data.__dict__, "phone": "+48500600700"})
+    assert contact.blacklist is False
+
+    page = client.contacts_index(search="ŁÓDŹ", group_id=second, sort="last_name", order="desc")
+    assert [(c.id, c.group_id, c.group_name) for c in page.items] == [
+        (contact_id, second, "Newsletter")
+    ]
+
+    changed = ContactData(**{**contact.data.__dict__, "city": "Kraków"})
+    assert client.contacts_edit(contact_id, changed, [first]) == contact_id
+    assert client.contacts_view(contact_id).data == changed
+    assert [m.group_id for m in client.groups_check(changed.phone)] == [first]
+
+    client.contacts_delete(contact_id)
+    with pytest.raises(serwersms.NotFound):
+        client.contacts_view(contact_id)
+
+
+def test_it_lists_contacts_in_no_group(token_client):
+    group_id = token_client.groups_add("Hurtownie")
+    in_group = token_client.contacts_add(ContactData(phone="+48501000001"), [group_id])
+    loose = token_client.contacts_add(ContactData(phone="+48501000002"), [])
+    assert [c.id for c in token_client.contacts_index(group_id="none").items] == [loose]
+    assert {c.id for c in token_client.contacts_index().items} == {in_group, loose}
+
+
+def test_edit_sends_the_whole_record_so_nothing_is_cleared(token_client):
+    # The sandbox clears any field left out of contacts/edit.
+    contact_id = token_client.contacts_add(
+        ContactData(phone="+48502000000", email="a@b.pl", company="Firma", description="x"), []
+    )
+    contact = token_client.contacts_view(contact_id)
+    token_client.contacts_edit(
+        contact_id, ContactData(**{**contact.data.__dict__, "city": "Opole"}), []
+    )
+    after = token_client.contacts_view(contact_id)
+    assert (after.email, after.company, after.description, after.city) == (
+        "a@b.pl",
+        "Firma",
+        "x",
+        "Opole",
+    )
+
+
+# --- The request on the wire ----------------------------------------------------
+
+
+@pytest.fixture
+def wire(monkeypatch):
+    """Record what the client puts on the wire, then let the call go through."""
+    sent = []
+    session_post = serwersms.requests.Session.post
+
+    def recording_post(self, url, **kwargs):
+        sent.append({"url": url, **kwargs})
+        return session_post(self, url, **kwargs)
+
+    monkeypatch.setattr(serwersms.requests.Session, "post", recording_post)
+    return sent
+
+
+def test_a_token_call_has_the_official_clients_shape(token_client, api_url, wire):
+    token_client.groups_index(search="VIP")
+    (call,) = wire
+    assert call["url"] == f"{api_url}groups/index.json"
+    assert call["headers"]["Authorization"] == "Bearer alice-token"
+    assert call["json"] == {"search": "VIP", "system": "serwersms_contacts"}
+
+
+def test_a_password_call_carries_username_and_password(password_client, api_url, wire):
+    with pytest.raises(serwersms.NotFound):
+        password_client.contacts_view(123456)
+    (call,) = wire
+    assert call["url"] == f"{api_url}contacts/view.json"
+    assert "Authorization" not in call["headers"]
+    assert call["json"] == {
+        "id": 123456,
+        "username": "alice",
+        "password": "alice-password",
+        "system": "serwersms_contacts",
+    }
+
+
+def test_it_reuses_one_session_per_base_url(token_client, password_client, api_url):
+    assert serwersms._session_for(api_url) is serwersms._session_for(api_url)
+    assert serwersms._session_for(api_url) is not serwersms._session_for(api_url + "other/")
+
+
+def test_it_uses_the_timeouts_from_settings(token_client, settings, wire):
+    settings.SERWERSMS_CONNECT_TIMEOUT = 1.5
+    settings.SERWERSMS_READ_TIMEOUT = 7.0
+    token_client.groups_index()
+    assert wire[0]["timeout"] == (1.5, 7.0)
+
+
+# --- Failures -------------------------------------------------------------------
+
+
+def test_wrong_credentials_are_rejected_with_a_useful_message(api_url, alice_account):
+    client = SerwerSMSClient(Credentials("token", "", "wrong-token"), api_url)
+    with pytest.raises(serwersms.CredentialsRejected) as caught:
+        client.groups_index()
+    assert caught.value.code == 1001
+    assert caught.value.type == "InvalidUser"
+    assert "My API credentials" in str(caught.value)
+
+
+def test_an_unknown_id_is_not_found(token_client):
+    with pytest.raises(serwersms.NotFound) as caught:
+        token_client.groups_view(987654)
+    assert caught.value.code == 1004
+
+
+def test_refused_data_carries_the_apis_own_message(token_client):
+    with pytest.raises(serwersms.InvalidData) as caught:
+        token_client.groups_add("x" * 101)
+    assert caught.value.code == 1006
+    assert caught.value.api_message in str(caught.value)
+
+
+def test_a_bad_phone_is_invalid_data(token_client):
+    with pytest.raises(serwersms.InvalidData) as caught:
+        token_client.contacts_add(ContactData(phone="abc"), [])
+    assert caught.value.code == 2001
+
+
+@pytest.mark.parametrize(
+    "code, cls, words",
+    [
+        (1002, serwersms.AccessDenied, "no HTTPS API permission"),
+        (1003, serwersms.AccessDenied, "IP address"),
+        (1005, serwersms.AccessDenied, "no permission for this action"),
+        (1007, serwersms.AccessDenied, "not fully activated"),
+        (1008, serwersms.AccessDenied, "may not see phone numbers"),
+        (2000, serwersms.InvalidData, "required field is missing: Pole name"),
+        (4321, serwersms.ApiError, "Coś poszło nie tak (code 4321)"),
+    ],
+)
+def test_each_provider_code_maps_to_an_actionable_message(code, cls, words):
+    error = serwersms.error_from_answer(
+        {
+            "code": code,
+            "type": "X",
+            "message": "Pole name" if code == 2000 else "Coś poszło nie tak",
+        }
+    )
+    assert type(error) is cls
+    assert words in str(error)
+
+
+def test_an_http_error_is_a_bad_response(token_client, faults):
+    faults("http500")
+    with pytest.raises(serwersms.BadResponse) as caught:
+        token_client.groups_index()
+    assert "HTTP 500" in str(caught.value)
+
+
+def test_an_api_error_with_an_unknown_code_keeps_its_message(token_client, faults):
+    faults("api_error")
+    with pytest.raises(serwersms.ApiError) as caught:
+        token_client.groups_index()
+    assert caught.value.code == 3000
+    assert "Wystąpił błąd wewnętrzny" in str(caught.value)
+
+
+def test_an_answer_that_is_not_json_is_a_bad_response(token_client, faults):
+    faults("malformed")
+    with pytest.raises(serwersms.BadResponse):
+        token_client.groups_index()
+
+
+def test_an_answer_of_the_wrong_shape_is_a_bad_response(token_client, monkeypatch):
+    monkeypatch.setattr(serwersms.SerwerSMSClient, "_call", lambda *args: {"items": "nope"})
+    with pytest.raises(serwersms.BadResponse):
+        token_client.groups_index()
+
+
+def test_a_slow_answer_times_out(token_client, faults, settings):
+    faults("timeout")
+    settings.SANDBOX_TIMEOUT_SECONDS = 1.5
+    settings.SERWERSMS_READ_TIMEOUT = 0.3
+    with pytest.raises(serwersms.TimedOut) as caught:
+        token_client.groups_add("Spóźnieni")
+    assert caught.value.request_sent is True
+
+
+def test_a_dropped_connection_is_reported_as_maybe_sent(token_client, faults):
+    faults("disconnect")
+    with pytest.raises(serwersms.ConnectionLost) as caught:
+        token_client.groups_add("Zerwani")
+    assert caught.value.request_sent is True
+
+
+def test_a_refused_connection_is_reported_as_not_sent(alice_account, live_server):
+    # A port that nothing listens on: the live server's port plus one is not guaranteed
+    # free, so bind one and close it.
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    client = SerwerSMSClient(Credentials("token", "", "alice-token"), f"http://127.0.0.1:{port}/")
+    with pytest.raises(serwersms.ConnectionFailed) as caught:
+        client.groups_index()
+    assert caught.value.request_sent is False
+
+
+# --- The secret stays secret ----------------------------------------------------
+
+
+SECRET = "alice-password"
+
+
+@pytest.mark.parametrize("mode", ["http500", "api_error", "malformed", "timeout", "disconnect"])
+def test_no_failure_shows_the_secret(password_client, faults, settings, caplog, mode):
+    faults(mode)
+    settings.SANDBOX_TIMEOUT_SECONDS = 1.0
+    settings.SERWERSMS_READ_TIMEOUT = 0.3
+    caplog.set_level(logging.DEBUG)
+    with pytest.raises(serwersms.SerwerSMSError) as caught:
+        password_client.groups_index()
+    error = caught.value
+    for text in (str(error), repr(error), json.dumps(error.__dict__, default=str), caplog.text):
+        assert SECRET not in text
+    assert SECRET not in repr(password_client) and SECRET not in repr(password_client.credentials)
+
+
+def test_rejected_credentials_do_not_show_the_secret(api_url, alice_account, caplog):
+    caplog.set_level(logging.DEBUG)
+    client = SerwerSMSClient(Credentials("token", "", "a-wrong-secret-token"), api_url)
+    with pytest.raises(serwersms.CredentialsRejected) as caught:
+        client.groups_index()
+    assert "a-wrong-secret-token" not in str(caught.value) + repr(caught.value) + caplog.text

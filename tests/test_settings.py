@@ -1,0 +1,61 @@
+"""Twelve-factor settings: strict in production, nothing to set for a developer."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def _settings_with(env: dict) -> subprocess.CompletedProcess:
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k
+        not in {
+            "SECRET_KEY",
+            "DEBUG",
+            "SANDBOX",
+            "DATABASE_URL",
+            "SERWERSMS_API_URL",
+            "CREDENTIALS_KEYS",
+        }
+    }
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'webapp.settings';"
+        "django.setup();"
+        "from django.conf import settings as s;"
+        "print(s.DEBUG, s.SANDBOX, s.DATABASES['default']['ENGINE'].rsplit('.', 1)[1])"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True
+    )
+
+
+def test_production_refuses_to_start_without_a_secret_key():
+    result = _settings_with({})
+    assert result.returncode != 0
+    assert "SECRET_KEY must be set when DEBUG is off" in result.stderr
+
+
+def test_debug_and_the_sandbox_are_off_unless_switched_on():
+    result = _settings_with({"SECRET_KEY": "x"})
+    assert result.stdout.split() == ["False", "False", "sqlite3"]
+
+
+def test_a_developer_needs_no_variable_but_debug():
+    result = _settings_with({"DEBUG": "true"})
+    assert result.stdout.split() == ["True", "True", "sqlite3"]
+
+
+def test_the_sandbox_can_be_switched_on_in_production():
+    result = _settings_with({"SECRET_KEY": "x", "SANDBOX": "true"})
+    assert result.stdout.split()[:2] == ["False", "True"]
+
+
+def test_database_url_selects_postgresql():
+    result = _settings_with(
+        {"SECRET_KEY": "x", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/anything"}
+    )
+    assert result.stdout.split()[2] == "postgresql"

@@ -1,0 +1,12 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path
+
+urlpatterns = [
+    path("admin/", admin.site.urls),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("contacts_ui.urls")),
+]
+
+if settings.SANDBOX:
+    urlpatterns.append(path("sandbox/", include("contacts_ui.sandbox.urls")))
