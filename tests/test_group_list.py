@@ -133,3 +133,11 @@ def test_rejected_credentials_say_what_to_do(client, api_url, alice_account):
     client.force_login(make_user("dave", token="revoked-token"))
     page = client.get(URL).content.decode()
     assert "SerwerSMS rejected the saved API credentials" in page
+
+
+def test_it_speaks_polish_to_a_polish_browser(client, alice, alice_account, settings):
+    settings.SANDBOX_FAILURE_RATE = 1.0
+    settings.SANDBOX_FAILURE_MODES = ["http500"]
+    page = client.get(URL, headers={"Accept-Language": "pl"}).content.decode()
+    assert "<h1>Grupy</h1>" in page
+    assert "API SerwerSMS odpowiedziało błędem (HTTP 500)." in page
