@@ -1,6 +1,7 @@
 """Shared fixtures: sandbox accounts, and the app pointed at the sandbox over real HTTP."""
 
 import pytest
+from django.utils import translation
 
 from contacts_ui.sandbox.models import Account
 
@@ -12,6 +13,14 @@ def _plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _english_unless_asked(settings):
+    # A request in Polish leaves Polish active in the test's thread; start each test in English.
+    translation.activate("en")
+    yield
+    translation.deactivate()
 
 
 def make_sandbox_account(name: str, password: str | None = None, token: str | None = None):
