@@ -48,3 +48,14 @@ def api_url(live_server, settings):
     url = f"{live_server.url}/sandbox/api/"
     settings.SERWERSMS_API_URL = url
     return url
+
+
+@pytest.fixture
+def faults(settings):
+    """Make every sandbox call fail in the given way."""
+
+    def set_mode(mode):
+        settings.SANDBOX_FAILURE_RATE = 1.0
+        settings.SANDBOX_FAILURE_MODES = [mode]
+
+    return set_mode

@@ -120,9 +120,8 @@ def test_bad_query_parameters_fall_back_to_defaults(client, alice, alice_account
         ("disconnect", "The connection to the SerwerSMS API broke"),
     ],
 )
-def test_an_api_failure_is_a_message_not_a_server_error(client, alice, settings, mode, words):
-    settings.SANDBOX_FAILURE_RATE = 1.0
-    settings.SANDBOX_FAILURE_MODES = [mode]
+def test_an_api_failure_is_a_message_not_a_server_error(client, alice, faults, mode, words):
+    faults(mode)
     response = client.get(URL)
     assert response.status_code == 200
     assert '<p class="errornote">' in response.content.decode()
@@ -135,9 +134,8 @@ def test_rejected_credentials_say_what_to_do(client, api_url, alice_account):
     assert "SerwerSMS rejected the saved API credentials" in page
 
 
-def test_it_speaks_polish_to_a_polish_browser(client, alice, alice_account, settings):
-    settings.SANDBOX_FAILURE_RATE = 1.0
-    settings.SANDBOX_FAILURE_MODES = ["http500"]
+def test_it_speaks_polish_to_a_polish_browser(client, alice, faults):
+    faults("http500")
     page = client.get(URL, headers={"Accept-Language": "pl"}).content.decode()
     assert "<h1>Grupy</h1>" in page
     assert "API SerwerSMS odpowiedziało błędem (HTTP 500)." in page

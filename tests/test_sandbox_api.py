@@ -396,17 +396,6 @@ def test_it_answers_a_page_far_past_the_end_without_crashing(client, page):
 
 
 @pytest.fixture
-def faults(settings):
-    """Make every sandbox call fail in the given way."""
-
-    def set_mode(mode):
-        settings.SANDBOX_FAILURE_RATE = 1.0
-        settings.SANDBOX_FAILURE_MODES = [mode]
-
-    return set_mode
-
-
-@pytest.fixture
 def no_faults(settings):
     """Turn faults off again, to look at what a failed call left behind."""
 

@@ -21,17 +21,6 @@ def password_client(api_url, alice_account):
     return SerwerSMSClient(Credentials("password", "alice", "alice-password"), api_url)
 
 
-@pytest.fixture
-def faults(settings):
-    """Make every sandbox call fail in the given way."""
-
-    def set_mode(mode):
-        settings.SANDBOX_FAILURE_RATE = 1.0
-        settings.SANDBOX_FAILURE_MODES = [mode]
-
-    return set_mode
-
-
 # --- Every call, both auth styles ---------------------------------------------
 
 
