@@ -27,6 +27,8 @@ run: $(BIN)/.installed
 # The whole suite. Tests need a SECRET_KEY of their own and the sandbox on.
 test: export SECRET_KEY ?= insecure-key-for-tests-only
 test: export SANDBOX ?= true
+# Live-server threads would keep pooled connections to the test database open past its teardown.
+test: export CONN_MAX_AGE ?= 0
 test: $(BIN)/.installed
 	$(BIN)/pytest -n 2
 

@@ -355,6 +355,33 @@ def test_it_searches_the_values_of_an_edited_contact(client):
     assert listed_ids(client, search="kraków") == [contact]
 
 
+@pytest.mark.parametrize("search", ["Anna Kowalska", "NA KOWAL", "anna kowalska"])
+def test_it_finds_a_contact_by_the_whole_name(client, search):
+    contact = add_contact(client, first_name="Anna", last_name="Kowalska")
+    add_contact(client, "600100201", first_name="Anna", last_name="Nowak")
+    assert listed_ids(client, search=search) == [contact]
+
+
+@pytest.mark.parametrize("search", ["ł", "Łu", "7"])
+def test_a_phrase_shorter_than_the_index_still_searches(client, search):
+    contact = add_contact(client, "500600777", first_name="Łukasz")
+    add_contact(client, "600100200", first_name="Jan")
+    assert listed_ids(client, search=search) == [contact]
+
+
+@pytest.mark.parametrize("search", ['"Sokół"', 'a" OR "b', "NEAR(x y)", "sok*"])
+def test_search_syntax_in_a_phrase_is_plain_text(client, search):
+    contact = add_contact(client, company='Firma "Sokół" a" OR "b NEAR(x y) sok*')
+    add_contact(client, "600100201", company="Inna firma")
+    assert listed_ids(client, search=search) == [contact]
+
+
+def test_a_deleted_contact_is_no_longer_found(client):
+    contact = add_contact(client, city="Łódź")
+    call(client, "/sandbox/api/contacts/delete.json", id=contact)
+    assert listed_ids(client, search="łódź") == []
+
+
 # --- Sorting and paging ---------------------------------------------------------
 
 

@@ -95,8 +95,13 @@ class Contact(models.Model):
 
 
 def build_search_text(contact: Contact) -> str:
-    # A newline between fields keeps a phrase from matching across two fields.
-    return "\n".join(getattr(contact, field) for field in CONTACT_TEXT_FIELDS).lower()
+    # A newline between fields keeps a phrase from matching across two fields,
+    # except the name, kept whole so that "Anna Kowalska" finds Anna Kowalska.
+    parts = [f"{contact.first_name} {contact.last_name}"]
+    parts += [
+        getattr(contact, f) for f in CONTACT_TEXT_FIELDS if f not in ("first_name", "last_name")
+    ]
+    return "\n".join(parts).lower()
 
 
 class Membership(models.Model):
