@@ -75,19 +75,11 @@ def test_it_accepts_a_multipart_form_body(client):
     assert group_names(client) == ["Multipart"]
 
 
-def test_it_reads_repeated_group_id_keys_in_a_form_as_a_list(client):
+@pytest.mark.parametrize("key", ["group_id", "group_id[]"])
+def test_it_reads_repeated_or_php_style_group_id_keys_in_a_form_as_a_list(client, key):
     first = add_group(client, "Pierwsza")
     second = add_group(client, "Druga")
-    pairs = [("phone", "500600700"), ("group_id", first), ("group_id", second)]
-    answer = decoded(post_form(client, "/sandbox/api/contacts/add.json", pairs))
-    assert answer["success"] is True
-    assert memberships(client) == [(first, "Pierwsza"), (second, "Druga")]
-
-
-def test_it_reads_php_style_group_id_brackets_as_a_list(client):
-    first = add_group(client, "Pierwsza")
-    second = add_group(client, "Druga")
-    pairs = [("phone", "500600700"), ("group_id[]", first), ("group_id[]", second)]
+    pairs = [("phone", "500600700"), (key, first), (key, second)]
     answer = decoded(post_form(client, "/sandbox/api/contacts/add.json", pairs))
     assert answer["success"] is True
     assert memberships(client) == [(first, "Pierwsza"), (second, "Druga")]

@@ -9,23 +9,17 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 
 from contacts_ui.sandbox.api import normalise_phone
-from contacts_ui.sandbox.models import Contact, Group, Membership, build_search_text
+from contacts_ui.sandbox.models import (
+    CONTACT_TEXT_FIELDS,
+    Contact,
+    Group,
+    Membership,
+    build_search_text,
+)
 from contacts_ui.sandbox.seed import group_names
 from tests.conftest import make_sandbox_account
 
-FIELDS = (
-    "phone",
-    "email",
-    "first_name",
-    "last_name",
-    "company",
-    "tax_id",
-    "address",
-    "city",
-    "description",
-    "blacklist",
-    "search_text",
-)
+FIELDS = (*CONTACT_TEXT_FIELDS, "blacklist", "search_text")
 
 
 def seed(*args: str) -> str:
