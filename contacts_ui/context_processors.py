@@ -12,12 +12,24 @@ def _sidebar_apps() -> list[dict]:
         {
             "name": _("Address book"),
             "app_label": "address_book",
-            "app_url": reverse("contacts_ui:group_list"),
+            "app_url": reverse("contacts_ui:contact_list"),
             "models": [
+                {
+                    "name": _("Contacts"),
+                    "object_name": "contact",
+                    "admin_url": reverse("contacts_ui:contact_list"),
+                    "add_url": reverse("contacts_ui:contact_add"),
+                },
                 {
                     "name": _("Groups"),
                     "object_name": "group",
                     "admin_url": reverse("contacts_ui:group_list"),
+                    "add_url": reverse("contacts_ui:group_add"),
+                },
+                {
+                    "name": _("Find by phone"),
+                    "object_name": "find",
+                    "admin_url": reverse("contacts_ui:find_by_phone"),
                     "add_url": None,
                 },
             ],

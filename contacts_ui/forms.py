@@ -1,21 +1,57 @@
+import re
+
+import phonenumbers
 from django import forms
+from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.utils.translation import gettext_lazy as _
 
 from .models import ApiCredentials
+from .serwersms import CONTACT_FIELDS, ContactData
 
 
-class GroupListQuery(forms.Form):
-    """The query string of the groups list."""
+class ListQuery(forms.Form):
+    """The query string of a list page. A bad value falls back to its default
+    rather than being refused: a list always shows."""
 
     q = forms.CharField(required=False, max_length=100, strip=True)
     p = forms.IntegerField(required=False, min_value=1, max_value=100_000)
+    o = forms.ChoiceField(required=False, choices=[])
+
+    defaults = {"q": "", "p": 1, "o": ""}
 
     def clean(self):
-        # A bad value is ignored rather than refused: a list always shows.
-        for name, default in (("q", ""), ("p", 1)):
-            if name in self.errors:
+        for name, default in self.defaults.items():
+            if name in self.errors or self.cleaned_data.get(name) in (None, ""):
                 self.cleaned_data[name] = default
         return self.cleaned_data
+
+    @classmethod
+    def read(cls, data) -> dict:
+        query = cls(data)
+        query.is_valid()
+        return query.cleaned_data
+
+
+def _orderings(*fields: str) -> list[tuple[str, str]]:
+    return [(f, f) for f in fields] + [(f"-{f}", f"-{f}") for f in fields]
+
+
+class GroupListQuery(ListQuery):
+    o = forms.ChoiceField(required=False, choices=_orderings("name"))
+    defaults = {**ListQuery.defaults, "o": "name"}
+
+
+class GroupForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=100,
+        strip=True,
+        help_text=_("Up to 100 characters."),
+    )
+
+
+class GroupDeleteForm(forms.Form):
+    delete_contacts = forms.BooleanField(required=False)
 
 
 class CredentialsForm(forms.Form):
@@ -80,3 +116,130 @@ class CredentialsForm(forms.Form):
     def new_secret(self) -> str | None:
         """The secret typed now, or None to keep the stored one."""
         return self.cleaned_data.get("secret") or None
+
+
+CONTACT_SORTS = (
+    "first_name",
+    "last_name",
+    "phone",
+    "email",
+    "company",
+    "tax_id",
+    "address",
+    "city",
+    "description",
+)
+PAGE_SIZES = (25, 50, 100, 200)
+
+
+class ContactListQuery(ListQuery):
+    o = forms.ChoiceField(required=False, choices=_orderings(*CONTACT_SORTS))
+    # A group's id, or "none" for contacts in no group; anything else means all.
+    g = forms.RegexField(required=False, regex=r"^(none|[1-9][0-9]{0,17})$")
+    n = forms.TypedChoiceField(required=False, coerce=int, choices=[(s, s) for s in PAGE_SIZES])
+    defaults = {**ListQuery.defaults, "o": "last_name", "g": "", "n": None}
+
+
+def normalise_phone(raw: str) -> str:
+    """E.164 for a number typed in any common format; Polish unless it says otherwise."""
+    try:
+        number = phonenumbers.parse(raw, "PL")
+    except phonenumbers.NumberParseException:
+        number = None
+    if number is None or not phonenumbers.is_possible_number(number):
+        raise forms.ValidationError(
+            _("Enter a phone number, such as 500 600 700 or +48 500 600 700."), code="phone"
+        )
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def _nip_digits(value: str) -> str | None:
+    """The ten digits of something that looks like a Polish NIP, else None."""
+    compact = re.sub(r"[\s-]", "", value).upper().removeprefix("PL")
+    return compact if re.fullmatch(r"\d{10}", compact) else None
+
+
+def nip_is_valid(digits: str) -> bool:
+    weights = (6, 5, 7, 2, 3, 4, 5, 6, 7)
+    check = sum(int(d) * w for d, w in zip(digits, weights, strict=False)) % 11
+    return check != 10 and check == int(digits[9])
+
+
+def _text(label, **kwargs):
+    return forms.CharField(label=label, required=False, max_length=255, strip=True, **kwargs)
+
+
+class ContactForm(forms.Form):
+    """A contact's fields, named as the API names them."""
+
+    first_name = _text(_("First name"))
+    last_name = _text(_("Last name"))
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=40,
+        help_text=_("Any common format; Polish numbers need no +48. Saved as +48500600700."),
+    )
+    email = forms.EmailField(label=_("Email"), required=False, max_length=255)
+    company = _text(_("Company"))
+    tax_id = _text(
+        _("Tax ID (NIP)"), help_text=_("A Polish NIP is checked; other tax ids are kept as typed.")
+    )
+    address = _text(_("Address"))
+    city = _text(_("City"))
+    description = _text(_("Description"), widget=forms.Textarea(attrs={"rows": 3}))
+    group_id = forms.TypedMultipleChoiceField(
+        label=_("Groups"),
+        required=False,
+        coerce=int,
+        choices=[],
+        widget=FilteredSelectMultiple(_("groups"), is_stacked=False),
+    )
+
+    def __init__(self, *args, groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group_id"].choices = [(g.id, g.name) for g in groups]
+
+    FIELDSETS = (
+        (_("Person"), ("first_name", "last_name", "phone", "email")),
+        (_("Company and address"), ("company", "tax_id", "address", "city", "description")),
+        (_("Groups"), ("group_id",)),
+    )
+
+    def fieldsets(self):
+        """The admin's fieldsets: (title, bound fields)."""
+        return [(title, [self[name] for name in names]) for title, names in self.FIELDSETS]
+
+    def clean_phone(self):
+        return normalise_phone(self.cleaned_data["phone"])
+
+    def clean_tax_id(self):
+        value = self.cleaned_data["tax_id"]
+        digits = _nip_digits(value)
+        if digits is not None and not nip_is_valid(digits):
+            raise forms.ValidationError(
+                _("This NIP’s check digit is wrong; check it for a typo."), code="nip"
+            )
+        return value
+
+    def contact_data(self) -> ContactData:
+        return ContactData(**{name: self.cleaned_data[name] for name in CONTACT_FIELDS})
+
+    def api_error_field(self, message: str, code: int) -> str | None:
+        """The form field an API validation message is about, if it names one."""
+        if code == 2001:
+            return "phone"
+        for name in (*CONTACT_FIELDS, "group_id"):
+            if re.search(rf"\b{name}\b", message):
+                return name
+        return None
+
+
+class FindByPhoneForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Phone number"),
+        max_length=40,
+        help_text=_("Any common format: 500 600 700, +48 500-600-700, 0048500600700."),
+    )
+
+    def clean_phone(self):
+        return normalise_phone(self.cleaned_data["phone"])

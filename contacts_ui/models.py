@@ -43,3 +43,24 @@ class ApiCredentials(models.Model):
         return serwersms.Credentials(
             auth_style=self.auth_style, username=self.username, secret=self.get_secret()
         )
+
+
+class ListPreferences(models.Model):
+    """How a user likes the contacts list: page size and the optional columns shown."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="list_preferences"
+    )
+    page_size = models.PositiveSmallIntegerField(default=50)
+    extra_columns = models.JSONField(default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("list preferences")
+        verbose_name_plural = _("list preferences")
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.page_size} per page"
+
+    @classmethod
+    def for_user(cls, user) -> "ListPreferences":
+        return cls.objects.filter(user=user).first() or cls(user=user)

@@ -4,7 +4,7 @@ import pytest
 
 from contacts_ui.sandbox.models import Contact, Group, Membership
 from tests.conftest import make_sandbox_account
-from tests.helpers import make_user
+from tests.helpers import make_user, table_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -44,12 +44,8 @@ def test_a_user_without_credentials_is_sent_to_enter_them(client, db):
 def test_it_lists_groups_with_their_counts(client, alice, alice_account):
     _group(alice_account, "Klienci VIP", contacts=3)
     _group(alice_account, "Dostawcy")
-    page = client.get(URL).content.decode()
-    assert '<th class="field-name">Dostawcy</th>' in page
-    assert (
-        '<th class="field-name">Klienci VIP</th>\n            <td class="field-count">3</td>'
-        in page
-    )
+    rows = table_rows(client.get(URL).content.decode())
+    assert rows == [["Dostawcy", "0"], ["Klienci VIP", "3"]]
 
 
 def test_it_searches_by_name(client, alice, alice_account):
@@ -64,7 +60,7 @@ def test_an_htmx_request_gets_only_the_table(client, alice, alice_account):
     _group(alice_account, "Hurtownie")
     response = client.get(URL, headers={"HX-Request": "true"})
     body = response.content.decode()
-    assert body.lstrip().startswith('<div id="group-table">')
+    assert body.lstrip().startswith('<div id="group-table"')
     assert "<html" not in body
     assert "HX-Request" in response["Vary"]
 
@@ -124,7 +120,7 @@ def test_an_api_failure_is_a_message_not_a_server_error(client, alice, faults, m
     faults(mode)
     response = client.get(URL)
     assert response.status_code == 200
-    assert '<p class="errornote">' in response.content.decode()
+    assert '<p class="errornote" role="alert">' in response.content.decode()
     assert words in response.content.decode()
 
 

@@ -1,43 +1,168 @@
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
-from ..forms import GroupListQuery
-from ..serwersms import SerwerSMSClient, SerwerSMSError
-from .shared import api_client_required, render_partial_or_page
+from ..forms import GroupDeleteForm, GroupForm, GroupListQuery
+from ..serwersms import InvalidData, NotFound, SerwerSMSClient, SerwerSMSError
+from .shared import (
+    FILTERS_PARAM,
+    api_client_required,
+    back_to_list,
+    list_filters,
+    render_partial_or_page,
+    respond_redirect,
+)
 
 GROUPS_PER_PAGE = 50
 
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("contacts_ui:group_list")
+    return redirect("contacts_ui:contact_list")
 
 
 @login_required
 @api_client_required
 @vary_on_headers("HX-Request")
 def group_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
-    query = GroupListQuery(request.GET)
-    query.is_valid()  # invalid parameters fall back to their defaults
-    search = query.cleaned_data.get("q", "")
+    query = GroupListQuery.read(request.GET)
     page, error = None, None
     try:
         page = client.groups_index(
-            search=search,
+            search=query["q"],
             sort="name",
-            order="asc",
-            page=query.cleaned_data.get("p") or 1,
+            order="desc" if query["o"] == "-name" else "asc",
+            page=query["p"],
             limit=GROUPS_PER_PAGE,
         )
     except SerwerSMSError as exc:
         error = exc.message
-    context = {"title": _("Groups"), "page": page, "error": error, "search": search}
+    context = {
+        "title": _("Groups"),
+        "page": page,
+        "error": error,
+        "query": query,
+        "search": query["q"],
+        "filters": request.GET.urlencode(),
+    }
     template = (
         "contacts_ui/_group_table.html"
         if render_partial_or_page(request)
         else "contacts_ui/group_list.html"
     )
     return render(request, template, context)
+
+
+def _render_group_form(request, form, *, group=None, error=None) -> HttpResponse:
+    context = {
+        "title": _("Change group") if group else _("Add group"),
+        "form": form,
+        "group": group,
+        "error": error,
+        "filters": list_filters(request),
+        "filters_param": FILTERS_PARAM,
+        "list_url": back_to_list(request, "contacts_ui:group_list"),
+    }
+    template = "contacts_ui/_group_form.html" if render_partial_or_page(request) else None
+    return render(request, template or "contacts_ui/group_form.html", context)
+
+
+def _save_group(request, form, save) -> str | None:
+    """Call the API with the valid form; an error for the form, or None when saved."""
+    try:
+        save(form.cleaned_data["name"])
+    except InvalidData as exc:
+        form.add_error("name", exc.api_message or exc.message)
+    except SerwerSMSError as exc:
+        return exc.message
+    return None
+
+
+@login_required
+@api_client_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def group_add(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
+    form = GroupForm(request.POST or None)
+    error = None
+    if request.method == "POST" and form.is_valid():
+        error = _save_group(request, form, client.groups_add)
+        if error is None and form.is_valid():
+            name = form.cleaned_data["name"]
+            messages.success(request, _("The group “%(name)s” was added.") % {"name": name})
+            if "_addanother" in request.POST:
+                return respond_redirect(request, request.get_full_path())
+            return respond_redirect(request, back_to_list(request, "contacts_ui:group_list"))
+    return _render_group_form(request, form, error=error)
+
+
+@login_required
+@api_client_required
+@require_http_methods(["GET", "POST"])
+@vary_on_headers("HX-Request")
+def group_change(request: HttpRequest, client: SerwerSMSClient, group_id: int) -> HttpResponse:
+    try:
+        group = client.groups_view(group_id)
+    except NotFound:
+        messages.error(request, _("That group does not exist (it may have been deleted)."))
+        return redirect(back_to_list(request, "contacts_ui:group_list"))
+    except SerwerSMSError as exc:
+        return _render_group_form(request, GroupForm(), error=exc.message)
+    form = GroupForm(request.POST or None, initial={"name": group.name})
+    error = None
+    if request.method == "POST" and form.is_valid():
+        error = _save_group(request, form, lambda name: client.groups_edit(group.id, name))
+        if error is None and form.is_valid():
+            name = form.cleaned_data["name"]
+            messages.success(request, _("The group “%(name)s” was saved.") % {"name": name})
+            if "_continue" in request.POST:
+                return respond_redirect(request, request.get_full_path())
+            return respond_redirect(request, back_to_list(request, "contacts_ui:group_list"))
+    return _render_group_form(request, form, group=group, error=error)
+
+
+@login_required
+@api_client_required
+@require_http_methods(["GET", "POST"])
+def group_delete(request: HttpRequest, client: SerwerSMSClient, group_id: int) -> HttpResponse:
+    list_url = back_to_list(request, "contacts_ui:group_list")
+    try:
+        group = client.groups_view(group_id)
+    except NotFound:
+        messages.error(request, _("That group does not exist (it may have been deleted)."))
+        return redirect(list_url)
+    except SerwerSMSError as exc:
+        messages.error(request, exc.message)
+        return redirect(list_url)
+
+    error = None
+    if request.method == "POST":
+        form = GroupDeleteForm(request.POST)
+        form.is_valid()
+        delete_contacts = bool(form.cleaned_data.get("delete_contacts"))
+        try:
+            client.groups_delete(group.id, delete_contacts=delete_contacts)
+        except SerwerSMSError as exc:
+            error = exc.message
+        else:
+            if delete_contacts:
+                text = _("The group “%(name)s” and its %(count)s contacts were deleted.")
+            else:
+                text = _("The group “%(name)s” was deleted; its %(count)s contacts were kept.")
+            messages.success(request, text % {"name": group.name, "count": group.count})
+            return respond_redirect(request, list_url)
+    context = {
+        "title": _("Delete group"),
+        "group": group,
+        "error": error,
+        "filters": list_filters(request),
+        "filters_param": FILTERS_PARAM,
+        "list_url": list_url,
+        "change_url": reverse("contacts_ui:group_change", args=[group.id]),
+    }
+    return render(request, "contacts_ui/group_confirm_delete.html", context)

@@ -5,10 +5,11 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django_htmx.http import HttpResponseClientRedirect
 
 from ..crypto import SecretUnreadable
 from ..models import ApiCredentials
@@ -71,3 +72,32 @@ def api_client_required(view):
 def render_partial_or_page(request: HttpRequest) -> bool:
     """Whether to answer with the partial alone: an htmx request that is not a history restore."""
     return bool(request.htmx and not request.htmx.history_restore_request)
+
+
+# --- Returning to a list as it was left (the admin's preserve_filters) -------------
+
+FILTERS_PARAM = "_changelist_filters"
+
+
+def list_filters(request: HttpRequest) -> str:
+    """The list's query string, carried through a form as the admin does."""
+    return (request.POST.get(FILTERS_PARAM) or request.GET.get(FILTERS_PARAM) or "")[:2000]
+
+
+def back_to_list(request: HttpRequest, url_name: str) -> str:
+    url = reverse(url_name)
+    filters = list_filters(request)
+    return f"{url}?{filters}" if filters else url
+
+
+def with_filters(url: str, request: HttpRequest) -> str:
+    """A link to another page that keeps the way back to the list."""
+    filters = list_filters(request)
+    return f"{url}?{urlencode({FILTERS_PARAM: filters})}" if filters else url
+
+
+def respond_redirect(request: HttpRequest, url: str) -> HttpResponse:
+    """After a successful post: a client-side redirect for htmx, else a plain one."""
+    if request.htmx:
+        return HttpResponseClientRedirect(url)
+    return redirect(url)

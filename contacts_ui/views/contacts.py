@@ -1,0 +1,317 @@
+from urllib.parse import urlencode
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from ..forms import PAGE_SIZES, ContactForm, ContactListQuery, FindByPhoneForm
+from ..models import ListPreferences
+from ..serwersms import CONTACT_FIELDS, InvalidData, NotFound, SerwerSMSClient, SerwerSMSError
+from .shared import (
+    FILTERS_PARAM,
+    api_client_required,
+    back_to_list,
+    list_filters,
+    render_partial_or_page,
+    respond_redirect,
+    with_filters,
+)
+
+# The list's columns: (sort key, heading). Optional ones show when the user
+# switches them on; the rest always show.
+COLUMNS = [
+    ("first_name", gettext_lazy("First name")),
+    ("last_name", gettext_lazy("Last name")),
+    ("phone", gettext_lazy("Phone")),
+    ("email", gettext_lazy("Email")),
+    ("company", gettext_lazy("Company")),
+    ("city", gettext_lazy("City")),
+    ("tax_id", gettext_lazy("Tax ID")),
+    ("address", gettext_lazy("Address")),
+    ("description", gettext_lazy("Description")),
+]
+OPTIONAL_COLUMNS = ("tax_id", "address", "description")
+MAX_FILTER_GROUPS = 500
+
+
+def _url(query: dict, **changes) -> str:
+    """The list's query string with some values changed; defaults are left out."""
+    values = {**query, **changes}
+    pairs = [
+        (key, values[key])
+        for key in ("q", "g", "o", "n", "p")
+        if values.get(key) not in (None, "", ContactListQuery.defaults.get(key))
+    ]
+    return "?" + urlencode(pairs)
+
+
+def _columns(query: dict, shown_extra: list[str]) -> list[dict]:
+    columns = []
+    for key, heading in COLUMNS:
+        if key in OPTIONAL_COLUMNS and key not in shown_extra:
+            continue
+        sorted_here = query["o"].lstrip("-") == key
+        descending = query["o"] == f"-{key}"
+        columns.append(
+            {
+                "key": key,
+                "heading": heading,
+                "sorted": sorted_here,
+                "descending": descending,
+                "sort_url": _url(query, o=key if descending or not sorted_here else f"-{key}", p=1),
+            }
+        )
+    return columns
+
+
+def _group_filter(client: SerwerSMSClient, query: dict) -> tuple[list[dict], str | None]:
+    """The filter sidebar's choices (All, In no group, each group with its count)."""
+    choices = [
+        {"label": _("All"), "url": _url(query, g="", p=1), "selected": not query["g"]},
+        {
+            "label": _("In no group"),
+            "url": _url(query, g="none", p=1),
+            "selected": query["g"] == "none",
+        },
+    ]
+    try:
+        groups = client.groups_index(sort="name", order="asc", limit=MAX_FILTER_GROUPS).items
+    except SerwerSMSError as exc:
+        return choices, exc.message
+    for group in groups:
+        choices.append(
+            {
+                "label": f"{group.name} ({group.count})",
+                "url": _url(query, g=str(group.id), p=1),
+                "selected": query["g"] == str(group.id),
+            }
+        )
+    return choices, None
+
+
+@login_required
+@api_client_required
+@vary_on_headers("HX-Request")
+def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
+    query = ContactListQuery.read(request.GET)
+    prefs = ListPreferences.for_user(request.user)
+    if query["n"] and query["n"] != prefs.page_size:
+        prefs.page_size = query["n"]
+        prefs.save()
+    page_size = query["n"] or prefs.page_size
+    page, error = None, None
+    try:
+        page = client.contacts_index(
+            search=query["q"],
+            group_id=query["g"] or None,
+            sort=query["o"].lstrip("-"),
+            order="desc" if query["o"].startswith("-") else "asc",
+            page=query["p"],
+            limit=page_size,
+        )
+    except SerwerSMSError as exc:
+        error = exc.message
+    filter_choices, filter_error = _group_filter(client, query)
+    filters = _url(query)[1:]
+    context = {
+        "title": _("Contacts"),
+        "query": query,
+        "page": page,
+        "error": error,
+        "filters": filters,
+        "retry_url": "?" + filters,
+        "columns": _columns(query, prefs.extra_columns),
+        "optional_columns": [
+            (k, h, k in prefs.extra_columns) for k, h in COLUMNS if k in OPTIONAL_COLUMNS
+        ],
+        "filter_choices": filter_choices,
+        "filter_error": filter_error,
+        "page_size": page_size,
+        "page_sizes": PAGE_SIZES,
+        "previous_url": _url(query, p=page.page - 1) if page and page.has_previous else None,
+        "next_url": _url(query, p=page.page + 1) if page and page.has_next else None,
+        "first_url": _url(query, p=1) if page and page.page > 2 else None,
+        "last_url": _url(query, p=page.pages) if page and page.page < page.pages - 1 else None,
+    }
+    if render_partial_or_page(request):
+        return render(request, "contacts_ui/_contact_results.html", {**context, "oob": True})
+    return render(request, "contacts_ui/contact_list.html", context)
+
+
+@login_required
+@require_POST
+def contact_columns(request: HttpRequest) -> HttpResponse:
+    """Remember which optional columns the user wants on the contacts list."""
+    prefs = ListPreferences.for_user(request.user)
+    prefs.extra_columns = [c for c in OPTIONAL_COLUMNS if c in request.POST.getlist("columns")]
+    prefs.save()
+    return redirect(back_to_list(request, "contacts_ui:contact_list"))
+
+
+# --- Add, change, delete ---------------------------------------------------------
+
+
+def _groups_for_picker(client: SerwerSMSClient):
+    """Every group, for the group picker; an error message instead when the API fails."""
+    try:
+        return client.groups_index(sort="name", order="asc", limit=MAX_FILTER_GROUPS).items, None
+    except SerwerSMSError as exc:
+        return [], exc.message
+
+
+def _render_contact_form(request, form, *, contact_id=None, title, error=None):
+    context = {
+        "title": title,
+        "form": form,
+        "contact_id": contact_id,
+        "error": error,
+        "filters": list_filters(request),
+        "filters_param": FILTERS_PARAM,
+        "list_url": back_to_list(request, "contacts_ui:contact_list"),
+        "media": form.media,
+    }
+    return render(request, "contacts_ui/contact_form.html", context)
+
+
+def _save_contact(form: ContactForm, save) -> tuple[int | None, str | None]:
+    """Call the API with the valid form: the contact's id, or an error for the form."""
+    try:
+        return save(form.contact_data(), form.cleaned_data["group_id"]), None
+    except InvalidData as exc:
+        field_name = form.api_error_field(exc.api_message, exc.code)
+        form.add_error(field_name, exc.message)
+        return None, None
+    except SerwerSMSError as exc:
+        return None, exc.message
+
+
+def _after_save(request, contact_id: int) -> HttpResponse:
+    if "_addanother" in request.POST:
+        return redirect(with_filters(reverse("contacts_ui:contact_add"), request))
+    if "_continue" in request.POST:
+        return redirect(
+            with_filters(reverse("contacts_ui:contact_change", args=[contact_id]), request)
+        )
+    return redirect(back_to_list(request, "contacts_ui:contact_list"))
+
+
+@login_required
+@api_client_required
+@require_http_methods(["GET", "POST"])
+def contact_add(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
+    groups, error = _groups_for_picker(client)
+    initial = {}
+    if request.GET.get("g", "").isdigit():
+        initial["group_id"] = [int(request.GET["g"])]
+    form = ContactForm(request.POST or None, groups=groups, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        contact_id, error = _save_contact(form, client.contacts_add)
+        if contact_id is not None:
+            messages.success(
+                request, _("The contact “%(name)s” was added.") % {"name": _name(form)}
+            )
+            return _after_save(request, contact_id)
+    return _render_contact_form(request, form, title=_("Add contact"), error=error)
+
+
+def _name(form: ContactForm) -> str:
+    data = form.cleaned_data
+    return " ".join(filter(None, [data["first_name"], data["last_name"]])) or data["phone"]
+
+
+@login_required
+@api_client_required
+@require_http_methods(["GET", "POST"])
+def contact_change(request: HttpRequest, client: SerwerSMSClient, contact_id: int) -> HttpResponse:
+    list_url = back_to_list(request, "contacts_ui:contact_list")
+    try:
+        contact = client.contacts_view(contact_id)
+        memberships = client.groups_check(contact.phone)
+    except NotFound:
+        messages.error(request, _("That contact does not exist (it may have been deleted)."))
+        return redirect(list_url)
+    except SerwerSMSError as exc:
+        messages.error(request, exc.message)
+        return redirect(list_url)
+    groups, error = _groups_for_picker(client)
+    initial = {name: getattr(contact, name) for name in CONTACT_FIELDS}
+    initial["group_id"] = [m.group_id for m in memberships if m.contact_id == contact.id]
+    form = ContactForm(request.POST or None, groups=groups, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        saved_id, error = _save_contact(
+            form, lambda data, group_ids: client.contacts_edit(contact.id, data, group_ids)
+        )
+        if saved_id is not None:
+            messages.success(
+                request, _("The contact “%(name)s” was saved.") % {"name": _name(form)}
+            )
+            return _after_save(request, contact.id)
+    return _render_contact_form(
+        request, form, contact_id=contact.id, title=_("Change contact"), error=error
+    )
+
+
+@login_required
+@api_client_required
+@require_http_methods(["GET", "POST"])
+def contact_delete(request: HttpRequest, client: SerwerSMSClient, contact_id: int) -> HttpResponse:
+    list_url = back_to_list(request, "contacts_ui:contact_list")
+    try:
+        contact = client.contacts_view(contact_id)
+    except NotFound:
+        messages.error(request, _("That contact does not exist (it may have been deleted)."))
+        return redirect(list_url)
+    except SerwerSMSError as exc:
+        messages.error(request, exc.message)
+        return redirect(list_url)
+    name = " ".join(filter(None, [contact.first_name, contact.last_name])) or contact.phone
+    error = None
+    if request.method == "POST":
+        try:
+            client.contacts_delete(contact.id)
+        except SerwerSMSError as exc:
+            error = exc.message
+        else:
+            messages.success(request, _("The contact “%(name)s” was deleted.") % {"name": name})
+            return respond_redirect(request, list_url)
+    context = {
+        "title": _("Delete contact"),
+        "contact": contact,
+        "name": name,
+        "error": error,
+        "filters": list_filters(request),
+        "filters_param": FILTERS_PARAM,
+        "list_url": list_url,
+        "change_url": with_filters(
+            reverse("contacts_ui:contact_change", args=[contact.id]), request
+        ),
+    }
+    return render(request, "contacts_ui/contact_confirm_delete.html", context)
+
+
+# --- Find by phone ----------------------------------------------------------------
+
+
+@login_required
+@api_client_required
+def find_by_phone(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
+    form = FindByPhoneForm(request.GET or None)
+    memberships, error = None, None
+    if form.is_bound and form.is_valid():
+        try:
+            memberships = client.groups_check(form.cleaned_data["phone"])
+        except SerwerSMSError as exc:
+            error = exc.message
+    context = {
+        "title": _("Find by phone"),
+        "form": form,
+        "memberships": memberships,
+        "error": error,
+    }
+    return render(request, "contacts_ui/find_by_phone.html", context)
