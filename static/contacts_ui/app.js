@@ -1,0 +1,105 @@
+// Keyboard shortcuts and the unsaved-changes warning. Wired by data- attributes;
+// every page works without this file.
+(function () {
+  "use strict";
+
+  function typing(event) {
+    const el = event.target;
+    return el.isContentEditable || ["INPUT", "TEXTAREA", "SELECT"].includes(el.tagName);
+  }
+
+  function rows() {
+    return Array.from(document.querySelectorAll("tr[data-row]"));
+  }
+
+  function select(index) {
+    const all = rows();
+    if (!all.length) return;
+    const next = Math.max(0, Math.min(all.length - 1, index));
+    all.forEach((row, i) => row.classList.toggle("selected", i === next));
+    const link = all[next].querySelector("[data-row-link]");
+    if (link) link.focus();
+  }
+
+  function selectedIndex() {
+    return rows().findIndex((row) => row.classList.contains("selected"));
+  }
+
+  document.addEventListener("keydown", function (event) {
+    if (event.ctrlKey || event.metaKey || event.altKey || typing(event)) return;
+    const dialog = document.getElementById("shortcuts-help");
+    switch (event.key) {
+      case "/": {
+        const search = document.querySelector("[data-shortcut-search]");
+        if (search) {
+          event.preventDefault();
+          search.focus();
+          search.select();
+        }
+        break;
+      }
+      case "j":
+        select(selectedIndex() + 1);
+        break;
+      case "k":
+        select(selectedIndex() < 0 ? 0 : selectedIndex() - 1);
+        break;
+      case "Enter": {
+        const row = rows()[selectedIndex()];
+        const link = row && row.querySelector("[data-row-link]");
+        if (link && document.activeElement !== link) link.click();
+        break;
+      }
+      case "n": {
+        const add = document.querySelector("[data-shortcut-add]");
+        if (add) add.click();
+        break;
+      }
+      case "?":
+        if (dialog && !dialog.open) dialog.showModal();
+        break;
+    }
+  });
+
+  // Leaving a form with unsaved changes asks first.
+  let dirty = null;
+  document.addEventListener("input", function (event) {
+    const form = event.target.closest && event.target.closest("form[data-warn-unsaved]");
+    if (form) dirty = form;
+  });
+  document.addEventListener("submit", function (event) {
+    if (event.target === dirty) dirty = null;
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (dirty && document.body.contains(dirty)) {
+      event.preventDefault();
+      event.returnValue = "";
+    }
+  });
+
+  // After a list part is swapped in by a link, move focus to it so that a
+  // keyboard or screen-reader user is not left on a removed element.
+  document.addEventListener("htmx:afterSwap", function (event) {
+    const target = event.detail.target;
+    if (document.activeElement === document.body && target && target.id) {
+      const fresh = document.getElementById(target.id);
+      if (fresh) {
+        fresh.setAttribute("tabindex", "-1");
+        fresh.focus({ preventScroll: true });
+      }
+    }
+  });
+
+  // The language switch submits itself on change (a button does it without JavaScript).
+  document.addEventListener("change", function (event) {
+    if (!event.target.matches("[data-autosubmit]")) return;
+    const form = event.target.form;
+    // htmx may have moved on since the page was rendered: come back to where we are now.
+    if (form.elements.next) form.elements.next.value = location.pathname + location.search;
+    form.requestSubmit();
+  });
+
+  document.addEventListener("click", function (event) {
+    if (event.target.matches("[data-close-dialog]")) event.target.closest("dialog").close();
+  });
+})();
