@@ -12,6 +12,11 @@ urlpatterns = [
     path("contacts/columns/", contacts.contact_columns, name="contact_columns"),
     path("contacts/<int:contact_id>/change/", contacts.contact_change, name="contact_change"),
     path("contacts/<int:contact_id>/delete/", contacts.contact_delete, name="contact_delete"),
+    path(
+        "contacts/<int:contact_id>/delete/row/",
+        contacts.contact_delete_row,
+        name="contact_delete_row",
+    ),
     path("find/", contacts.find_by_phone, name="find_by_phone"),
     path("groups/", groups.group_list, name="group_list"),
     path("groups/add/", groups.group_add, name="group_add"),

@@ -53,3 +53,88 @@ def table_rows(html: str) -> list[list[str]]:
     reader = _TableReader()
     reader.feed(html)
     return reader.rows
+
+
+def make_contact(account, phone: str = "+48500600700", groups=(), **fields):
+    """A contact in the sandbox's own store, searchable as the API stores it, in these groups."""
+    from contacts_ui.sandbox.models import Contact, Membership
+
+    contact = Contact(account=account, phone=phone, **fields)
+    contact.refresh_search_text()
+    contact.save()
+    for group in groups:
+        Membership.objects.create(contact=contact, group=group)
+    return contact
+
+
+class _FormReader(HTMLParser):
+    """What a browser would send for one form, as rendered (submit buttons left out)."""
+
+    def __init__(self, form_id: str):
+        super().__init__()
+        self.form_id = form_id
+        self.values: dict[str, list[str]] = {}
+        self._in_form = False
+        self._select: str | None = None
+        self._textarea: str | None = None
+        self._text: list[str] = []
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "form":
+            self._in_form = attrs.get("id") == self.form_id
+        if not self._in_form:
+            return
+        name = attrs.get("name")
+        if tag == "input" and name:
+            kind = attrs.get("type", "text")
+            if kind in ("submit", "button", "image", "reset"):
+                return
+            if kind in ("checkbox", "radio") and "checked" not in attrs:
+                return
+            self.values.setdefault(name, []).append(attrs.get("value") or "")
+        elif tag == "select" and name:
+            self._select = name
+            self.values.setdefault(name, [])
+        elif tag == "option" and self._select and "selected" in attrs:
+            self.values[self._select].append(attrs.get("value") or "")
+        elif tag == "textarea" and name:
+            self._textarea, self._text = name, []
+
+    def handle_endtag(self, tag):
+        if tag == "form":
+            self._in_form = False
+        elif tag == "select":
+            self._select = None
+        elif tag == "textarea" and self._textarea:
+            # Browsers drop the one newline that starts a textarea's content.
+            text = "".join(self._text).removeprefix("\r\n").removeprefix("\n")
+            self.values.setdefault(self._textarea, []).append(text)
+            self._textarea = None
+
+    def handle_data(self, data):
+        if self._textarea:
+            self._text.append(data)
+
+
+def form_values(html: str, form_id: str) -> dict[str, list[str]]:
+    """The fields of the form with this id as a browser would post them, name to values."""
+    reader = _FormReader(form_id)
+    reader.feed(html)
+    return reader.values
+
+
+def sandbox_fails_after(monkeypatch, answered: int, mode: str) -> None:
+    """The sandbox answers the next `answered` calls, then fails each later one in this mode.
+
+    For a failure part-way through a view (the record is read, then saving it fails),
+    which the sandbox's random fault knobs cannot aim at.
+    """
+    import itertools
+
+    from contacts_ui.sandbox import views as sandbox_views
+
+    calls = itertools.count()
+    monkeypatch.setattr(
+        sandbox_views, "_pick_fault", lambda: None if next(calls) < answered else mode
+    )

@@ -105,9 +105,9 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
         prefs.page_size = query["n"]
         prefs.save()
     page_size = query["n"] or prefs.page_size
-    page, error = None, None
-    try:
-        page = client.contacts_index(
+
+    def fetch_page():
+        return client.contacts_index(
             search=query["q"],
             group_id=query["g"] or None,
             sort=query["o"].lstrip("-"),
@@ -115,8 +115,16 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
             page=query["p"],
             limit=page_size,
         )
+
+    page, error = None, None
+    try:
+        page = fetch_page()
+        if page.page > page.pages:
+            # Past the end (say, the last contact of the last page was deleted): the last page.
+            query["p"] = page.pages
+            page = fetch_page()
     except SerwerSMSError as exc:
-        error = exc.message
+        page, error = None, exc.message
     filter_choices, filter_error = _group_filter(client, query)
     filters = _url(query)[1:]
     context = {
@@ -242,8 +250,19 @@ def contact_change(request: HttpRequest, client: SerwerSMSClient, contact_id: in
     groups, error = _groups_for_picker(client)
     initial = {name: getattr(contact, name) for name in CONTACT_FIELDS}
     initial["group_id"] = [m.group_id for m in memberships if m.contact_id == contact.id]
-    form = ContactForm(request.POST or None, groups=groups, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    data = request.POST.copy() if request.method == "POST" else None
+    if data is not None and not data.get("groups_shown"):
+        # The form was shown without the group list (it failed to load): keep
+        # the contact's groups rather than take it out of every one.
+        data.setlist("group_id", [str(group_id) for group_id in initial["group_id"]])
+    form = ContactForm(data, groups=groups, initial=initial)
+    if error is not None:
+        # Without the group list the picker is empty, and saving would take the
+        # contact out of every group; nothing is sent until it can be shown.
+        error = _(
+            "%(reason)s The groups could not be shown, so the contact cannot be saved now."
+        ) % {"reason": error}
+    elif request.method == "POST" and form.is_valid():
         saved_id, error = _save_contact(
             form, lambda data, group_ids: client.contacts_edit(contact.id, data, group_ids)
         )
@@ -293,6 +312,22 @@ def contact_delete(request: HttpRequest, client: SerwerSMSClient, contact_id: in
         ),
     }
     return render(request, "contacts_ui/contact_confirm_delete.html", context)
+
+
+@login_required
+@api_client_required
+@require_POST
+def contact_delete_row(
+    request: HttpRequest, client: SerwerSMSClient, contact_id: int
+) -> HttpResponse:
+    """Delete from the list's row, confirmed in the browser: the row goes away in place."""
+    try:
+        client.contacts_delete(contact_id)
+    except SerwerSMSError as exc:
+        context = {"contact_id": contact_id, "error": exc.message}
+        return render(request, "contacts_ui/_contact_row_error.html", context)
+    # An empty answer, swapped for the row, takes the row away.
+    return HttpResponse("")
 
 
 # --- Find by phone ----------------------------------------------------------------

@@ -58,9 +58,9 @@ def group_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
     return render(request, template, context)
 
 
-def _render_group_form(request, form, *, group=None, error=None) -> HttpResponse:
+def _render_group_form(request, form, *, group=None, error=None, changing=None) -> HttpResponse:
     context = {
-        "title": _("Change group") if group else _("Add group"),
+        "title": _("Change group") if (group or changing) else _("Add group"),
         "form": form,
         "group": group,
         "error": error,
@@ -110,9 +110,12 @@ def group_change(request: HttpRequest, client: SerwerSMSClient, group_id: int) -
         group = client.groups_view(group_id)
     except NotFound:
         messages.error(request, _("That group does not exist (it may have been deleted)."))
-        return redirect(back_to_list(request, "contacts_ui:group_list"))
+        return respond_redirect(request, back_to_list(request, "contacts_ui:group_list"))
     except SerwerSMSError as exc:
-        return _render_group_form(request, GroupForm(), error=exc.message)
+        # Whatever was typed stays in the form.
+        return _render_group_form(
+            request, GroupForm(request.POST or None), error=exc.message, changing=True
+        )
     form = GroupForm(request.POST or None, initial={"name": group.name})
     error = None
     if request.method == "POST" and form.is_valid():
@@ -135,10 +138,10 @@ def group_delete(request: HttpRequest, client: SerwerSMSClient, group_id: int) -
         group = client.groups_view(group_id)
     except NotFound:
         messages.error(request, _("That group does not exist (it may have been deleted)."))
-        return redirect(list_url)
+        return respond_redirect(request, list_url)
     except SerwerSMSError as exc:
         messages.error(request, exc.message)
-        return redirect(list_url)
+        return respond_redirect(request, list_url)
 
     error = None
     if request.method == "POST":

@@ -1,0 +1,63 @@
+"""Deleting a contact from its row in the list: the row goes away in place."""
+
+import pytest
+from django.test import Client
+
+from contacts_ui.sandbox.models import Contact
+from tests.helpers import make_user
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+@pytest.fixture
+def alice(client, alice_account, api_url):
+    user = make_user("alice", token="alice-token")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def contact(alice_account):
+    return Contact.objects.create(account=alice_account, phone="+48500600700", first_name="Jan")
+
+
+def test_each_row_offers_a_confirmed_delete(client, alice, contact):
+    body = client.get("/contacts/").content.decode()
+    assert f'hx-post="/contacts/{contact.id}/delete/row/"' in body
+    assert 'hx-confirm="Delete the contact “Jan” at SerwerSMS for good?"' in body
+
+
+def test_it_deletes_and_answers_nothing_so_the_row_goes(client, alice, contact):
+    response = client.post(f"/contacts/{contact.id}/delete/row/", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert response.content == b""
+    assert not Contact.objects.filter(id=contact.id).exists()
+
+
+def test_a_failure_puts_an_error_in_the_row(client, alice, contact, faults):
+    faults("http500")
+    response = client.post(f"/contacts/{contact.id}/delete/row/", headers={"HX-Request": "true"})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert body.lstrip().startswith(f'<tr data-row id="contact-{contact.id}">')
+    assert (
+        "The contact was not deleted: The SerwerSMS API answered with an error (HTTP 500)." in body
+    )
+    assert Contact.objects.filter(id=contact.id).exists()
+
+
+def test_another_accounts_contact_is_not_found(client, alice, bob_account):
+    bobs = Contact.objects.create(account=bob_account, phone="+48500600701")
+    response = client.post(f"/contacts/{bobs.id}/delete/row/", headers={"HX-Request": "true"})
+    assert "not deleted" in response.content.decode()
+    assert Contact.objects.filter(id=bobs.id).exists()
+
+
+def test_it_rejects_get(client, alice, contact):
+    assert client.get(f"/contacts/{contact.id}/delete/row/").status_code == 405
+
+
+def test_it_needs_the_csrf_token(alice, contact):
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(alice)
+    assert strict.post(f"/contacts/{contact.id}/delete/row/").status_code == 403
