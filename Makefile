@@ -7,7 +7,7 @@ PORT ?= 8000
 DEMO_API_TOKEN := demo-sandbox-token
 DEMO_API_PASSWORD := demo-sandbox-password
 
-.PHONY: run test lint format bench-sandbox migrate demo
+.PHONY: run test lint format bench-sandbox migrate demo screenshot
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -43,3 +43,7 @@ format: $(BIN)/.installed
 # The sandbox's speed at 100,000 contacts (not part of the test suite).
 bench-sandbox: $(BIN)/.installed
 	$(BIN)/python bench/sandbox_index.py
+
+# docs/contacts-list.png: the contacts list of a freshly seeded demo, taken in Chromium.
+screenshot: $(BIN)/.installed
+	$(BIN)/python docs/screenshot.py

@@ -5,23 +5,13 @@ left out with ``-m "not browser"``.
 """
 
 import os
-from pathlib import Path
 
 import pytest
 from playwright.sync_api import ConsoleMessage, Page, expect, sync_playwright
 
+from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS
 from tests.helpers import make_user
 
-# Playwright's own browser download does not work here; Debian's Chromium does.
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",  # CI runs as root, where Chromium's sandbox refuses to start
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
 MISSING_CHROMIUM = (
     "Chromium is not installed: apt-get install chromium (Debian) to run the browser tests"
 )
