@@ -4,6 +4,7 @@ import pytest
 from django.utils import translation
 
 from contacts_ui.sandbox.models import Account
+from tests.helpers import make_user
 
 
 @pytest.fixture(autouse=True)
@@ -59,3 +60,11 @@ def faults(settings):
         settings.SANDBOX_FAILURE_MODES = [mode]
 
     return set_mode
+
+
+@pytest.fixture
+def alice(client, alice_account, api_url):
+    """Alice, logged in to the test client, with her working API token saved."""
+    user = make_user("alice", token="alice-token")
+    client.force_login(user)
+    return user

@@ -26,13 +26,6 @@ TYPED = {
 
 
 @pytest.fixture
-def alice(client, alice_account, api_url):
-    user = make_user("alice", token="alice-token")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def groups(alice_account):
     return [
         Group.objects.create(account=alice_account, name=name)

@@ -22,13 +22,6 @@ FIELDS = {
 
 
 @pytest.fixture
-def alice(client, alice_account, api_url):
-    user = make_user("alice", token="alice-token")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def klienci(alice_account):
     return Group.objects.create(account=alice_account, name="Klienci")
 

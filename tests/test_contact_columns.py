@@ -13,13 +13,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/contacts/columns/"
 
 
-@pytest.fixture
-def alice(client, alice_account, api_url):
-    user = make_user("alice", token="alice-token")
-    client.force_login(user)
-    return user
-
-
 def _headings(page: str) -> list[str]:
     return re.findall(r'<th scope="col" class="column-([a-z_]+)', page)
 

@@ -11,13 +11,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def alice(client, alice_account, api_url):
-    user = make_user("alice", token="alice-token")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def anna(alice_account):
     return make_contact(
         alice_account,

@@ -4,16 +4,8 @@ import pytest
 from django.test import Client
 
 from contacts_ui.sandbox.models import Contact
-from tests.helpers import make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def alice(client, alice_account, api_url):
-    user = make_user("alice", token="alice-token")
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture

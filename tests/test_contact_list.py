@@ -14,13 +14,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/contacts/"
 
 
-@pytest.fixture
-def alice(client, alice_account, api_url):
-    user = make_user("alice", token="alice-token")
-    client.force_login(user)
-    return user
-
-
 def _headings(page: str) -> list[str]:
     """The keys of the table's columns, in order."""
     return re.findall(r'<th scope="col" class="column-([a-z_]+)', page)

@@ -11,13 +11,6 @@ URL = "/find/"
 
 
 @pytest.fixture
-def alice(client, alice_account, api_url):
-    user = make_user("alice", token="alice-token")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def holders(alice_account):
     """+48500600700 in Klienci and in Newsletter (as two contacts); another number in Dostawcy."""
     klienci = Group.objects.create(account=alice_account, name="Klienci")

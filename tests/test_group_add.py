@@ -11,13 +11,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/groups/add/"
 
 
-@pytest.fixture
-def alice(client, alice_account, api_url):
-    user = make_user("alice", token="alice-token")
-    client.force_login(user)
-    return user
-
-
 def _names(account):
     return list(Group.objects.filter(account=account).order_by("id").values_list("name", flat=True))
 

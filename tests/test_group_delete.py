@@ -9,13 +9,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def alice(client, alice_account, api_url):
-    user = make_user("alice", token="alice-token")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
 def group(alice_account):
     group = Group.objects.create(account=alice_account, name="Klienci VIP")
     for n in range(3):

@@ -21,13 +21,6 @@ def _group(account, name, contacts=0):
     return group
 
 
-@pytest.fixture
-def alice(client, alice_account, api_url):
-    user = make_user("alice", token="alice-token")
-    client.force_login(user)
-    return user
-
-
 def test_it_requires_login(client, db):
     response = client.get(URL)
     assert response.status_code == 302
