@@ -12,11 +12,12 @@ from django.views.decorators.vary import vary_on_headers
 
 from ..forms import PAGE_SIZES, ContactForm, ContactListQuery, FindByPhoneForm
 from ..models import ListPreferences
-from ..serwersms import CONTACT_FIELDS, InvalidData, NotFound, SerwerSMSClient, SerwerSMSError
+from ..serwersms import CONTACT_FIELDS, InvalidData, SerwerSMSClient, SerwerSMSError
 from .shared import (
     FILTERS_PARAM,
     api_client_required,
     back_to_list,
+    back_to_list_with_error,
     list_filters,
     render_partial_or_page,
     respond_redirect,
@@ -222,15 +223,19 @@ def contact_add(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
         contact_id, error = _save_contact(form, client.contacts_add)
         if contact_id is not None:
             messages.success(
-                request, _("The contact “%(name)s” was added.") % {"name": _name(form)}
+                request,
+                _("The contact “%(name)s” was added.") % {"name": _name(form.contact_data())},
             )
             return _after_save(request, contact_id)
     return _render_contact_form(request, form, title=_("Add contact"), error=error)
 
 
-def _name(form: ContactForm) -> str:
-    data = form.cleaned_data
-    return " ".join(filter(None, [data["first_name"], data["last_name"]])) or data["phone"]
+CONTACT_MISSING = gettext_lazy("That contact does not exist (it may have been deleted).")
+
+
+def _name(contact) -> str:
+    """How a contact is named in messages: its name, or its phone when it has none."""
+    return " ".join(filter(None, [contact.first_name, contact.last_name])) or contact.phone
 
 
 @login_required
@@ -241,12 +246,8 @@ def contact_change(request: HttpRequest, client: SerwerSMSClient, contact_id: in
     try:
         contact = client.contacts_view(contact_id)
         memberships = client.groups_check(contact.phone)
-    except NotFound:
-        messages.error(request, _("That contact does not exist (it may have been deleted)."))
-        return redirect(list_url)
     except SerwerSMSError as exc:
-        messages.error(request, exc.message)
-        return redirect(list_url)
+        return back_to_list_with_error(request, list_url, exc, CONTACT_MISSING)
     groups, error = _groups_for_picker(client)
     initial = {name: getattr(contact, name) for name in CONTACT_FIELDS}
     initial["group_id"] = [m.group_id for m in memberships if m.contact_id == contact.id]
@@ -268,7 +269,8 @@ def contact_change(request: HttpRequest, client: SerwerSMSClient, contact_id: in
         )
         if saved_id is not None:
             messages.success(
-                request, _("The contact “%(name)s” was saved.") % {"name": _name(form)}
+                request,
+                _("The contact “%(name)s” was saved.") % {"name": _name(form.contact_data())},
             )
             return _after_save(request, contact.id)
     return _render_contact_form(
@@ -283,13 +285,9 @@ def contact_delete(request: HttpRequest, client: SerwerSMSClient, contact_id: in
     list_url = back_to_list(request, "contacts_ui:contact_list")
     try:
         contact = client.contacts_view(contact_id)
-    except NotFound:
-        messages.error(request, _("That contact does not exist (it may have been deleted)."))
-        return redirect(list_url)
     except SerwerSMSError as exc:
-        messages.error(request, exc.message)
-        return redirect(list_url)
-    name = " ".join(filter(None, [contact.first_name, contact.last_name])) or contact.phone
+        return back_to_list_with_error(request, list_url, exc, CONTACT_MISSING)
+    name = _name(contact)
     error = None
     if request.method == "POST":
         try:

@@ -4,6 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
@@ -13,12 +14,14 @@ from .shared import (
     FILTERS_PARAM,
     api_client_required,
     back_to_list,
+    back_to_list_with_error,
     list_filters,
     render_partial_or_page,
     respond_redirect,
 )
 
 GROUPS_PER_PAGE = 50
+GROUP_MISSING = gettext_lazy("That group does not exist (it may have been deleted).")
 
 
 @login_required
@@ -108,9 +111,9 @@ def group_add(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
 def group_change(request: HttpRequest, client: SerwerSMSClient, group_id: int) -> HttpResponse:
     try:
         group = client.groups_view(group_id)
-    except NotFound:
-        messages.error(request, _("That group does not exist (it may have been deleted)."))
-        return respond_redirect(request, back_to_list(request, "contacts_ui:group_list"))
+    except NotFound as exc:
+        list_url = back_to_list(request, "contacts_ui:group_list")
+        return back_to_list_with_error(request, list_url, exc, GROUP_MISSING)
     except SerwerSMSError as exc:
         # Whatever was typed stays in the form.
         return _render_group_form(
@@ -136,12 +139,8 @@ def group_delete(request: HttpRequest, client: SerwerSMSClient, group_id: int) -
     list_url = back_to_list(request, "contacts_ui:group_list")
     try:
         group = client.groups_view(group_id)
-    except NotFound:
-        messages.error(request, _("That group does not exist (it may have been deleted)."))
-        return respond_redirect(request, list_url)
     except SerwerSMSError as exc:
-        messages.error(request, exc.message)
-        return respond_redirect(request, list_url)
+        return back_to_list_with_error(request, list_url, exc, GROUP_MISSING)
 
     error = None
     if request.method == "POST":

@@ -13,7 +13,7 @@ from django_htmx.http import HttpResponseClientRedirect
 
 from ..crypto import SecretUnreadable
 from ..models import ApiCredentials
-from ..serwersms import Credentials, SerwerSMSClient
+from ..serwersms import Credentials, NotFound, SerwerSMSClient
 
 
 def api_base_url(request: HttpRequest) -> str:
@@ -101,3 +101,9 @@ def respond_redirect(request: HttpRequest, url: str) -> HttpResponse:
     if request.htmx:
         return HttpResponseClientRedirect(url)
     return redirect(url)
+
+
+def back_to_list_with_error(request: HttpRequest, list_url: str, exc, missing: str) -> HttpResponse:
+    """The record could not be read: say why on the list (`missing` when it no longer exists)."""
+    messages.error(request, missing if isinstance(exc, NotFound) else exc.message)
+    return respond_redirect(request, list_url)
