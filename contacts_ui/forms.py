@@ -1,4 +1,5 @@
 import re
+from urllib.parse import urlencode
 
 import phonenumbers
 from django import forms
@@ -18,6 +19,8 @@ class ListQuery(forms.Form):
     o = forms.ChoiceField(required=False, choices=[])
 
     defaults = {"q": "", "p": 1, "o": ""}
+    # The order of the parameters in the list's URLs.
+    url_keys = ("q", "o", "p")
 
     def clean(self):
         for name, default in self.defaults.items():
@@ -30,6 +33,17 @@ class ListQuery(forms.Form):
         query = cls(data)
         query.is_valid()
         return query.cleaned_data
+
+    @classmethod
+    def url(cls, query: dict, **changes) -> str:
+        """The list's query string with some values changed; defaults are left out."""
+        values = {**query, **changes}
+        pairs = [
+            (key, values[key])
+            for key in cls.url_keys
+            if values.get(key) not in (None, "", cls.defaults.get(key))
+        ]
+        return "?" + urlencode(pairs)
 
 
 def _orderings(*fields: str) -> list[tuple[str, str]]:
@@ -138,6 +152,7 @@ class ContactListQuery(ListQuery):
     g = forms.RegexField(required=False, regex=r"^(none|[1-9][0-9]{0,17})$")
     n = forms.TypedChoiceField(required=False, coerce=int, choices=[(s, s) for s in PAGE_SIZES])
     defaults = {**ListQuery.defaults, "o": "last_name", "g": "", "n": None}
+    url_keys = ("q", "g", "o", "n", "p")
 
 
 def normalise_phone(raw: str) -> str:

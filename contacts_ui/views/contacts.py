@@ -1,5 +1,3 @@
-from urllib.parse import urlencode
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -41,15 +39,7 @@ OPTIONAL_COLUMNS = ("tax_id", "address", "description")
 MAX_FILTER_GROUPS = 500
 
 
-def _url(query: dict, **changes) -> str:
-    """The list's query string with some values changed; defaults are left out."""
-    values = {**query, **changes}
-    pairs = [
-        (key, values[key])
-        for key in ("q", "g", "o", "n", "p")
-        if values.get(key) not in (None, "", ContactListQuery.defaults.get(key))
-    ]
-    return "?" + urlencode(pairs)
+_url = ContactListQuery.url
 
 
 def _columns(query: dict, shown_extra: list[str]) -> list[dict]:
@@ -71,6 +61,15 @@ def _columns(query: dict, shown_extra: list[str]) -> list[dict]:
     return columns
 
 
+def _all_groups(client: SerwerSMSClient):
+    """Every group (up to MAX_FILTER_GROUPS), for the filter sidebar and the group picker;
+    an error message instead when the API fails."""
+    try:
+        return client.groups_index(sort="name", order="asc", limit=MAX_FILTER_GROUPS).items, None
+    except SerwerSMSError as exc:
+        return [], exc.message
+
+
 def _group_filter(client: SerwerSMSClient, query: dict) -> tuple[list[dict], str | None]:
     """The filter sidebar's choices (All, In no group, each group with its count)."""
     choices = [
@@ -81,10 +80,9 @@ def _group_filter(client: SerwerSMSClient, query: dict) -> tuple[list[dict], str
             "selected": query["g"] == "none",
         },
     ]
-    try:
-        groups = client.groups_index(sort="name", order="asc", limit=MAX_FILTER_GROUPS).items
-    except SerwerSMSError as exc:
-        return choices, exc.message
+    groups, error = _all_groups(client)
+    if error is not None:
+        return choices, error
     for group in groups:
         choices.append(
             {
@@ -166,14 +164,6 @@ def contact_columns(request: HttpRequest) -> HttpResponse:
 # --- Add, change, delete ---------------------------------------------------------
 
 
-def _groups_for_picker(client: SerwerSMSClient):
-    """Every group, for the group picker; an error message instead when the API fails."""
-    try:
-        return client.groups_index(sort="name", order="asc", limit=MAX_FILTER_GROUPS).items, None
-    except SerwerSMSError as exc:
-        return [], exc.message
-
-
 def _render_contact_form(request, form, *, contact_id=None, title, error=None):
     context = {
         "title": title,
@@ -214,7 +204,7 @@ def _after_save(request, contact_id: int) -> HttpResponse:
 @api_client_required
 @require_http_methods(["GET", "POST"])
 def contact_add(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
-    groups, error = _groups_for_picker(client)
+    groups, error = _all_groups(client)
     initial = {}
     if request.GET.get("g", "").isdigit():
         initial["group_id"] = [int(request.GET["g"])]
@@ -248,7 +238,7 @@ def contact_change(request: HttpRequest, client: SerwerSMSClient, contact_id: in
         memberships = client.groups_check(contact.phone)
     except SerwerSMSError as exc:
         return back_to_list_with_error(request, list_url, exc, CONTACT_MISSING)
-    groups, error = _groups_for_picker(client)
+    groups, error = _all_groups(client)
     initial = {name: getattr(contact, name) for name in CONTACT_FIELDS}
     initial["group_id"] = [m.group_id for m in memberships if m.contact_id == contact.id]
     data = request.POST.copy() if request.method == "POST" else None

@@ -45,13 +45,18 @@ def group_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
         )
     except SerwerSMSError as exc:
         error = exc.message
+    url = GroupListQuery.url
     context = {
         "title": _("Groups"),
         "page": page,
         "error": error,
         "query": query,
         "search": query["q"],
-        "filters": request.GET.urlencode(),
+        "filters": url(query)[1:],
+        "retry_url": url(query),
+        "sort_url": url(query, o="-name" if query["o"] == "name" else "name", p=1),
+        "previous_url": url(query, p=page.page - 1) if page and page.has_previous else None,
+        "next_url": url(query, p=page.page + 1) if page and page.has_next else None,
     }
     template = (
         "contacts_ui/_group_table.html"
