@@ -24,11 +24,8 @@ run: $(BIN)/.installed
 	$(BIN)/python manage.py demo_user --token $(DEMO_API_TOKEN)
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
-# The whole suite. Tests need a SECRET_KEY of their own and the sandbox on.
-test: export SECRET_KEY ?= insecure-key-for-tests-only
-test: export SANDBOX ?= true
-# Live-server threads would keep pooled connections to the test database open past its teardown.
-test: export CONN_MAX_AGE ?= 0
+# The whole suite; its environment (a SECRET_KEY of its own, the sandbox on, plain
+# HTTP) is set in pyproject.toml.
 test: $(BIN)/.installed
 	$(BIN)/pytest -n 2
 

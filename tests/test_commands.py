@@ -3,6 +3,7 @@
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import call_command
+from django.test import RequestFactory
 
 from contacts_ui.models import ApiCredentials
 from contacts_ui.sandbox.models import Account
@@ -22,7 +23,8 @@ def test_sandbox_account_creates_then_updates_an_account():
 def test_demo_user_makes_a_staff_login_with_sandbox_credentials():
     call_command("demo_user", "--token", "demo-token")
     call_command("demo_user", "--token", "demo-token")  # idempotent
-    user = authenticate(username="demo", password="demo")
+    # The login throttling's backend wants the request that logs in.
+    user = authenticate(RequestFactory().post("/accounts/login/"), username="demo", password="demo")
     assert user is not None and user.is_staff
     stored = ApiCredentials.objects.get(user=user)
     assert (stored.auth_style, stored.get_secret()) == ("token", "demo-token")
