@@ -24,6 +24,8 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 logger = logging.getLogger(__name__)
 
 SYSTEM_NAME = "serwersms_contacts"
+# The actions that only read, and so may be retried after a failure on the way.
+READ_ACTIONS = frozenset({"index", "view", "check"})
 TOKEN = "token"
 PASSWORD = "password"
 
@@ -156,9 +158,11 @@ class InvalidData(ApiError):
 
 
 class TransportError(SerwerSMSError):
-    """No usable answer came back. `request_sent` tells whether the call may have taken effect."""
+    """No usable answer came back. `request_sent` tells whether the call may have taken effect;
+    `retryable` whether asking again may help (a read is then retried, a write never)."""
 
     request_sent = True
+    retryable = True
 
 
 class ConnectionFailed(TransportError):
@@ -175,6 +179,15 @@ class TimedOut(TransportError):
 
 class BadResponse(TransportError):
     """The answer was not the documented JSON (another HTTP status, or not JSON at all)."""
+
+    def __init__(self, message: str, status: int | None = None):
+        super().__init__(message)
+        self.status = status
+
+    @property
+    def retryable(self) -> bool:
+        # A server error may pass; an answer in the wrong form will come back the same.
+        return self.status is not None and self.status >= 500
 
 
 def _code_messages() -> dict[int, tuple[type[ApiError], str]]:
@@ -332,6 +345,30 @@ class SerwerSMSClient:
             body["username"] = self.credentials.username
             body["password"] = self.credentials.secret
 
+        # A read that failed on the way may simply be asked again. A write never
+        # is: if it went out, asking again could make the change twice.
+        retries = settings.SERWERSMS_READ_RETRIES if action in READ_ACTIONS else 0
+        for attempt in range(retries + 1):
+            try:
+                return self._send(resource, action, url, body, headers)
+            except TransportError as error:
+                if attempt == retries or not error.retryable:
+                    raise
+                delay = settings.SERWERSMS_RETRY_BACKOFF * 2**attempt
+                logger.info(
+                    "%s/%s: %s, asking again in %.2f s (retry %d of %d)",
+                    resource,
+                    action,
+                    type(error).__name__,
+                    delay,
+                    attempt + 1,
+                    retries,
+                )
+                time.sleep(delay)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _send(self, resource: str, action: str, url: str, body: dict, headers: dict) -> dict:
+        """One HTTP request: the answer's JSON object, or one of this module's exceptions."""
         timeout = (settings.SERWERSMS_CONNECT_TIMEOUT, settings.SERWERSMS_READ_TIMEOUT)
         started = time.monotonic()
         try:
@@ -395,7 +432,8 @@ class SerwerSMSClient:
             )
             raise BadResponse(
                 _("The SerwerSMS API answered with an error (HTTP %(status)s).")
-                % {"status": response.status_code}
+                % {"status": response.status_code},
+                status=response.status_code,
             )
         try:
             data = response.json()

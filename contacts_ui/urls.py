@@ -10,6 +10,7 @@ urlpatterns = [
     path("contacts/", contacts.contact_list, name="contact_list"),
     path("contacts/add/", contacts.contact_add, name="contact_add"),
     path("contacts/columns/", contacts.contact_columns, name="contact_columns"),
+    path("contacts/page-size/", contacts.contact_page_size, name="contact_page_size"),
     path("contacts/<int:contact_id>/change/", contacts.contact_change, name="contact_change"),
     path("contacts/<int:contact_id>/delete/", contacts.contact_delete, name="contact_delete"),
     path(

@@ -189,6 +189,9 @@ def test_a_failure_to_save_keeps_the_input_and_changes_nothing(
     page = response.content.decode()
     assert (
         '<p class="errornote" role="alert">The SerwerSMS API answered with an error (HTTP 500). '
+        "The change may or may not have been made. Before you try again, "
+        '<a href="/contacts/?q=%2B48500600700" target="_blank" rel="noopener">'
+        "search the contacts for +48500600700</a> (opens in a new tab) to see whether it was. "
         "Your input is kept; try again.</p>" in page
     )
     assert form_values(page, "contact-form")["city"] == ["Kraków"]

@@ -94,7 +94,7 @@ def test_choosing_none_hides_them_again(client, alice):
 
 
 def test_it_keeps_the_page_size(client, alice):
-    client.get("/contacts/", {"n": "100"})
+    client.post("/contacts/page-size/", {"n": "100"})
     client.post(URL, {"columns": "address"})
     prefs = ListPreferences.objects.get(user=alice)
     assert (prefs.page_size, prefs.extra_columns) == (100, ["address"])

@@ -108,7 +108,10 @@ def test_a_failure_to_delete_keeps_the_page_with_the_error(client, alice, anna, 
     assert response.status_code == 200
     page = response.content.decode()
     assert (
-        '<p class="errornote" role="alert">The SerwerSMS API answered with an error (HTTP 500).</p>'
+        '<p class="errornote" role="alert">The SerwerSMS API answered with an error (HTTP 500). '
+        "The change may or may not have been made. Before you try again, "
+        '<a href="/contacts/?q=%2B48500600700" target="_blank" rel="noopener">'
+        "search the contacts for +48500600700</a> (opens in a new tab) to see whether it was.</p>"
         in page
     )
     assert "Are you sure you want to delete the contact “Anna Kowalska”?" in page

@@ -7,7 +7,7 @@ import pytest
 
 from contacts_ui.models import ListPreferences
 from contacts_ui.sandbox.models import Group
-from tests.helpers import make_contact, make_user, table_rows
+from tests.helpers import form_values, make_contact, make_user, table_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -320,7 +320,8 @@ def test_it_shows_fifty_a_page_at_first(client, alice, thirty, alice_account):
 
 
 def test_the_page_size_is_remembered(client, alice, thirty):
-    client.get(URL, {"n": "25"})
+    response = client.post("/contacts/page-size/", {"n": "25"})
+    assert response.status_code == 302 and response.url == "/contacts/"
     assert ListPreferences.objects.get(user=alice).page_size == 25
     page = client.get(URL).content.decode()
     assert len(table_rows(page)) == 25
@@ -328,8 +329,28 @@ def test_the_page_size_is_remembered(client, alice, thirty):
     assert '<option value="25" selected>25</option>' in page
 
 
+def test_choosing_a_page_size_keeps_the_search_filter_and_sort_from_page_one(client, alice, thirty):
+    page = client.get(URL, {"q": "Osoba", "o": "first_name", "p": "1"}).content.decode()
+    (kept,) = form_values(page, "page-size")["_changelist_filters"]
+    assert kept == "q=Osoba&o=first_name"
+    response = client.post("/contacts/page-size/", {"n": "25", "_changelist_filters": kept})
+    assert response.url == "/contacts/?q=Osoba&o=first_name"
+
+
+def test_a_page_size_in_the_address_shows_that_many_without_remembering_it(client, alice, thirty):
+    page = client.get(URL, {"n": "25"}).content.decode()
+    assert len(table_rows(page)) == 25
+    assert not ListPreferences.objects.filter(user=alice).exists()
+
+
+def test_an_unknown_page_size_is_refused_with_a_message(client, alice, thirty):
+    response = client.post("/contacts/page-size/", {"n": "7"}, follow=True)
+    assert "Choose one of the page sizes offered." in response.content.decode()
+    assert not ListPreferences.objects.filter(user=alice, page_size=7).exists()
+
+
 def test_the_page_size_is_remembered_per_user(client, alice, thirty, bob_account):
-    client.get(URL, {"n": "25"})
+    client.post("/contacts/page-size/", {"n": "25"})
     client.force_login(make_user("bob", token="bob-token"))
     page = client.get(URL).content.decode()
     assert '<option value="50" selected>50</option>' in page

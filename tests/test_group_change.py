@@ -127,7 +127,13 @@ def test_an_api_failure_while_saving_keeps_the_input(client, alice, group, monke
     response = client.post(f"/groups/{group.id}/change/", {"name": "Nie zapisana"})
     assert response.status_code == 200
     page = response.content.decode()
-    assert "The SerwerSMS API answered with an error (HTTP 500). Your input is kept" in page
+    assert (
+        "The SerwerSMS API answered with an error (HTTP 500). The change may or may not have "
+        "been made. Before you try again, "
+        '<a href="/groups/?q=Nie+zapisana" target="_blank" rel="noopener">'
+        "search the groups for “Nie zapisana”</a> (opens in a new tab) to see whether it was. "
+        "Your input is kept" in page
+    )
     assert form_values(page, "group-form")["name"] == ["Nie zapisana"]
     assert _name(group) == "Klienci"
 

@@ -270,6 +270,140 @@ def test_a_refused_connection_is_reported_as_not_sent(alice_account, live_server
     assert caught.value.request_sent is False
 
 
+# --- Reads are retried, writes never ---------------------------------------------
+
+
+@pytest.fixture
+def sandbox_answers(monkeypatch):
+    """Script the sandbox's faults call by call: a list of modes (None answers); records calls."""
+    from contacts_ui.sandbox import views as sandbox_views
+
+    calls = []
+
+    def script(*modes):
+        remaining = list(modes)
+
+        def pick():
+            calls.append(remaining[0] if remaining else None)
+            return remaining.pop(0) if remaining else None
+
+        monkeypatch.setattr(sandbox_views, "_pick_fault", pick)
+        return calls
+
+    return script
+
+
+@pytest.fixture
+def quick_timeouts(settings):
+    settings.SANDBOX_TIMEOUT_SECONDS = 1.0
+    settings.SERWERSMS_READ_TIMEOUT = 0.3
+
+
+READS = {
+    "groups_index": lambda client: client.groups_index(),
+    "groups_view": lambda client: client.groups_view(1),
+    "groups_check": lambda client: client.groups_check("+48500600700"),
+    "contacts_index": lambda client: client.contacts_index(),
+    "contacts_view": lambda client: client.contacts_view(1),
+}
+WRITES = {
+    "groups_add": lambda client: client.groups_add("Nowa"),
+    "groups_edit": lambda client: client.groups_edit(1, "Nowa"),
+    "groups_delete": lambda client: client.groups_delete(1),
+    "contacts_add": lambda client: client.contacts_add(ContactData(phone="+48500600700"), []),
+    "contacts_edit": lambda client: client.contacts_edit(1, ContactData(phone="+48500600700"), []),
+    "contacts_delete": lambda client: client.contacts_delete(1),
+}
+RETRIED_FAULTS = ["http500", "timeout", "disconnect"]
+
+
+@pytest.mark.parametrize("mode", RETRIED_FAULTS)
+def test_a_read_that_fails_on_the_way_is_asked_again_until_it_answers(
+    token_client, sandbox_answers, quick_timeouts, mode
+):
+    token_client.groups_add("Stali")
+    calls = sandbox_answers(mode, mode)
+    page = token_client.groups_index()
+    assert [group.name for group in page.items] == ["Stali"]
+    assert calls == [mode, mode, None]
+
+
+@pytest.mark.parametrize("mode", RETRIED_FAULTS)
+@pytest.mark.parametrize("read", READS)
+def test_a_read_gives_up_after_two_retries(
+    token_client, sandbox_answers, quick_timeouts, read, mode
+):
+    calls = sandbox_answers(mode, mode, mode, mode)
+    with pytest.raises(serwersms.TransportError):
+        READS[read](token_client)
+    assert len(calls) == 3
+
+
+@pytest.mark.parametrize("mode", ["api_error", "malformed"])
+def test_a_read_refused_or_answered_oddly_is_not_asked_again(token_client, sandbox_answers, mode):
+    calls = sandbox_answers(mode, mode)
+    with pytest.raises(serwersms.SerwerSMSError):
+        token_client.groups_index()
+    assert len(calls) == 1
+
+
+@pytest.mark.parametrize("mode", ["http500", "timeout", "disconnect", "malformed", "api_error"])
+@pytest.mark.parametrize("write", WRITES)
+def test_a_write_is_never_sent_twice(token_client, sandbox_answers, quick_timeouts, write, mode):
+    calls = sandbox_answers(mode, mode)
+    with pytest.raises(serwersms.SerwerSMSError):
+        WRITES[write](token_client)
+    assert len(calls) == 1
+
+
+def test_a_failed_write_through_a_dropped_connection_made_its_change_once(
+    token_client, sandbox_answers, alice_account
+):
+    from contacts_ui.sandbox.models import Group
+
+    sandbox_answers("disconnect")
+    with pytest.raises(serwersms.ConnectionLost):
+        token_client.groups_add("Raz")
+    assert Group.objects.filter(account=alice_account, name="Raz").count() == 1
+
+
+def test_retries_wait_longer_each_time(token_client, sandbox_answers, settings, monkeypatch):
+    settings.SERWERSMS_RETRY_BACKOFF = 0.2
+    waits = []
+    monkeypatch.setattr(serwersms.time, "sleep", waits.append)
+    sandbox_answers("http500", "http500", "http500")
+    with pytest.raises(serwersms.BadResponse):
+        token_client.groups_index()
+    assert waits == [0.2, 0.4]
+
+
+def test_the_number_of_retries_comes_from_settings(token_client, sandbox_answers, settings):
+    settings.SERWERSMS_READ_RETRIES = 0
+    calls = sandbox_answers("http500", "http500")
+    with pytest.raises(serwersms.BadResponse):
+        token_client.groups_index()
+    assert len(calls) == 1
+
+
+def test_a_refused_connection_is_retried_for_a_read(alice_account, live_server, monkeypatch):
+    import socket
+
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    sent = []
+    real_post = serwersms.requests.Session.post
+    monkeypatch.setattr(
+        serwersms.requests.Session,
+        "post",
+        lambda self, url, **kw: sent.append(url) or real_post(self, url, **kw),
+    )
+    client = SerwerSMSClient(Credentials("token", "", "alice-token"), f"http://127.0.0.1:{port}/")
+    with pytest.raises(serwersms.ConnectionFailed):
+        client.groups_index()
+    assert len(sent) == 3
+
+
 # --- The secret stays secret ----------------------------------------------------
 
 

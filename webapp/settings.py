@@ -210,6 +210,11 @@ SERWERSMS_API_URL = env("SERWERSMS_API_URL", default="")
 SERWERSMS_PRODUCTION_URL = "https://api2.serwersms.pl/"
 SERWERSMS_CONNECT_TIMEOUT = env.float("SERWERSMS_CONNECT_TIMEOUT", default=3.0)
 SERWERSMS_READ_TIMEOUT = env.float("SERWERSMS_READ_TIMEOUT", default=15.0)
+# A read (index, view, check) that fails on the way (no connection, no answer in
+# time, HTTP 5xx) is asked again this many times, after 0.2 s, 0.4 s, ...;
+# a write (add, edit, delete) never is.
+SERWERSMS_READ_RETRIES = env.int("SERWERSMS_READ_RETRIES", default=2)
+SERWERSMS_RETRY_BACKOFF = env.float("SERWERSMS_RETRY_BACKOFF", default=0.2)
 
 
 def _key_from_secret_key(secret_key: str) -> str:

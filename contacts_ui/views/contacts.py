@@ -16,10 +16,13 @@ from .shared import (
     api_client_required,
     back_to_list,
     back_to_list_with_error,
+    contact_look_up,
+    contact_page_look_up,
     list_filters,
     render_partial_or_page,
     respond_redirect,
     with_filters,
+    write_failed,
 )
 
 # The list's columns: (sort key, heading). Optional ones show when the user
@@ -100,9 +103,8 @@ def _group_filter(client: SerwerSMSClient, query: dict) -> tuple[list[dict], str
 def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
     query = ContactListQuery.read(request.GET)
     prefs = ListPreferences.for_user(request.user)
-    if query["n"] and query["n"] != prefs.page_size:
-        prefs.page_size = query["n"]
-        prefs.save()
+    # An `n` in the URL shows that many without changing the saved preference
+    # (nothing changes on GET); the page-size picker posts to contact_page_size.
     page_size = query["n"] or prefs.page_size
 
     def fetch_page():
@@ -141,6 +143,9 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
         "filter_error": filter_error,
         "page_size": page_size,
         "page_sizes": PAGE_SIZES,
+        # The list as it is, at its first page, in the size about to be chosen.
+        "page_size_filters": _url(query, n=None, p=1)[1:],
+        "filters_param": FILTERS_PARAM,
         "previous_url": _url(query, p=page.page - 1) if page and page.has_previous else None,
         "next_url": _url(query, p=page.page + 1) if page and page.has_next else None,
         "first_url": _url(query, p=1) if page and page.page > 2 else None,
@@ -158,6 +163,21 @@ def contact_columns(request: HttpRequest) -> HttpResponse:
     prefs = ListPreferences.for_user(request.user)
     prefs.extra_columns = [c for c in OPTIONAL_COLUMNS if c in request.POST.getlist("columns")]
     prefs.save()
+    return redirect(back_to_list(request, "contacts_ui:contact_list"))
+
+
+@login_required
+@require_POST
+def contact_page_size(request: HttpRequest) -> HttpResponse:
+    """Remember how many contacts a page of the list shows, then show the list so."""
+    size = request.POST.get("n", "")
+    if size.isdigit() and int(size) in PAGE_SIZES:
+        prefs = ListPreferences.for_user(request.user)
+        prefs.page_size = int(size)
+        prefs.save()
+    else:
+        messages.error(request, _("Choose one of the page sizes offered."))
+    # A redirect, for htmx too: its request follows it and swaps in the list it finds.
     return redirect(back_to_list(request, "contacts_ui:contact_list"))
 
 
@@ -187,7 +207,7 @@ def _save_contact(form: ContactForm, save) -> tuple[int | None, str | None]:
         form.add_error(field_name, exc.message)
         return None, None
     except SerwerSMSError as exc:
-        return None, exc.message
+        return None, write_failed(exc, contact_look_up(form.cleaned_data["phone"]))
 
 
 def _after_save(request, contact_id: int) -> HttpResponse:
@@ -283,7 +303,7 @@ def contact_delete(request: HttpRequest, client: SerwerSMSClient, contact_id: in
         try:
             client.contacts_delete(contact.id)
         except SerwerSMSError as exc:
-            error = exc.message
+            error = write_failed(exc, contact_look_up(contact.phone))
         else:
             messages.success(request, _("The contact “%(name)s” was deleted.") % {"name": name})
             return respond_redirect(request, list_url)
@@ -312,7 +332,10 @@ def contact_delete_row(
     try:
         client.contacts_delete(contact_id)
     except SerwerSMSError as exc:
-        context = {"contact_id": contact_id, "error": exc.message}
+        context = {
+            "contact_id": contact_id,
+            "error": write_failed(exc, contact_page_look_up(contact_id)),
+        }
         return render(request, "contacts_ui/_contact_row_error.html", context)
     # An empty answer, swapped for the row, takes the row away.
     return HttpResponse("")

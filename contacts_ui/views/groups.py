@@ -15,9 +15,11 @@ from .shared import (
     api_client_required,
     back_to_list,
     back_to_list_with_error,
+    group_look_up,
     list_filters,
     render_partial_or_page,
     respond_redirect,
+    write_failed,
 )
 
 GROUPS_PER_PAGE = 50
@@ -87,7 +89,7 @@ def _save_group(request, form, save) -> str | None:
     except InvalidData as exc:
         form.add_error("name", exc.api_message or exc.message)
     except SerwerSMSError as exc:
-        return exc.message
+        return write_failed(exc, group_look_up(form.cleaned_data["name"]))
     return None
 
 
@@ -155,7 +157,7 @@ def group_delete(request: HttpRequest, client: SerwerSMSClient, group_id: int) -
         try:
             client.groups_delete(group.id, delete_contacts=delete_contacts)
         except SerwerSMSError as exc:
-            error = exc.message
+            error = write_failed(exc, group_look_up(group.name))
         else:
             if delete_contacts:
                 text = _("The group “%(name)s” and its %(count)s contacts were deleted.")

@@ -8,12 +8,13 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from ..crypto import SecretUnreadable
 from ..models import ApiCredentials
-from ..serwersms import Credentials, NotFound, SerwerSMSClient
+from ..serwersms import Credentials, NotFound, SerwerSMSClient, SerwerSMSError, TransportError
 
 
 def api_base_url(request: HttpRequest) -> str:
@@ -107,3 +108,46 @@ def back_to_list_with_error(request: HttpRequest, list_url: str, exc, missing: s
     """The record could not be read: say why on the list (`missing` when it no longer exists)."""
     messages.error(request, missing if isinstance(exc, NotFound) else exc.message)
     return respond_redirect(request, list_url)
+
+
+# --- A change that failed -----------------------------------------------------------
+
+
+def contact_look_up(phone: str) -> tuple[str, str]:
+    """Where to look for a contact whose save may have gone through: a search by its phone."""
+    url = f"{reverse('contacts_ui:contact_list')}?{urlencode({'q': phone})}"
+    return url, _("search the contacts for %(phone)s") % {"phone": phone}
+
+
+def group_look_up(name: str) -> tuple[str, str]:
+    """Where to look for a group whose save may have gone through: a search by its name."""
+    url = f"{reverse('contacts_ui:group_list')}?{urlencode({'q': name})}"
+    return url, _("search the groups for “%(name)s”") % {"name": name}
+
+
+def contact_page_look_up(contact_id: int) -> tuple[str, str]:
+    """Where to look for a contact whose deletion may have gone through: its own page."""
+    return reverse("contacts_ui:contact_change", args=[contact_id]), _("open the contact")
+
+
+def write_failed(exc: SerwerSMSError, look_up: tuple[str, str]) -> str:
+    """What to say when a change failed.
+
+    When the request went out and no answer came, the change may have been made
+    anyway: say so, and offer a look-up (in a new tab, so the form stays as typed)
+    before the person tries again and makes it twice. Writes are never retried
+    automatically for the same reason (serwersms.READ_ACTIONS).
+    """
+    if not (isinstance(exc, TransportError) and exc.request_sent):
+        return exc.message
+    url, label = look_up
+    return format_html(
+        _(
+            "{reason} The change may or may not have been made. Before you try again, "
+            '<a href="{url}" target="_blank" rel="noopener">{label}</a> (opens in a new tab) '
+            "to see whether it was."
+        ),
+        reason=exc.message,
+        url=url,
+        label=label,
+    )
