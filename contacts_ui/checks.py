@@ -17,3 +17,17 @@ def credentials_keys_set(app_configs, **kwargs):
             id="contacts_ui.W001",
         )
     ]
+
+
+@checks.register(checks.Tags.security, deploy=True)
+def sandbox_off(app_configs, **kwargs):
+    """The sandbox is a stand-in API with accounts of its own; a real deployment does not serve it."""
+    if not settings.SANDBOX:
+        return []
+    return [
+        checks.Warning(
+            "SANDBOX is on, so the stand-in SerwerSMS API is served at /sandbox/api/.",
+            hint="Unset SANDBOX (it is off by default when DEBUG is off) unless this is a demo.",
+            id="contacts_ui.W002",
+        )
+    ]

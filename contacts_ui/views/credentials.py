@@ -4,6 +4,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
+from django.views.decorators.http import require_http_methods
 
 from ..crypto import SecretUnreadable
 from ..forms import CredentialsForm
@@ -21,7 +23,11 @@ def _safe_next(request: HttpRequest) -> str | None:
     return None
 
 
+# An error report (Django's, or an exception tracker's) must not carry the secret.
+@sensitive_post_parameters("secret")
+@sensitive_variables("secret", "credentials", "data")
 @login_required
+@require_http_methods(["GET", "POST"])
 def credentials_edit(request: HttpRequest) -> HttpResponse:
     stored = ApiCredentials.objects.filter(user=request.user).first()
     if request.method == "POST":
