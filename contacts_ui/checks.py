@@ -21,7 +21,7 @@ def credentials_keys_set(app_configs, **kwargs):
 
 @checks.register(checks.Tags.security, deploy=True)
 def sandbox_off(app_configs, **kwargs):
-    """The sandbox is a stand-in API with accounts of its own; a real deployment does not serve it."""
+    """The sandbox is a stand-in API with accounts of its own; production does not serve it."""
     if not settings.SANDBOX:
         return []
     return [
