@@ -7,7 +7,7 @@ PORT ?= 8000
 DEMO_API_TOKEN := demo-sandbox-token
 DEMO_API_PASSWORD := demo-sandbox-password
 
-.PHONY: run test lint format bench-sandbox migrate demo screenshot
+.PHONY: run test lint format bench-sandbox migrate demo screenshot load
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -44,3 +44,12 @@ bench-sandbox: $(BIN)/.installed
 # docs/contacts-list.png: the contacts list of a freshly seeded demo, taken in Chromium.
 screenshot: $(BIN)/.installed
 	$(BIN)/python docs/screenshot.py
+
+# The load test: 20 staff at once for 60 s, the app under gunicorn, the sandbox at 100 ms
+# a call, on PostgreSQL (LOAD_DATABASE_URL; see bench/load/run.py). Not part of the test suite.
+$(BIN)/.installed-load: $(BIN)/.installed requirements-load.txt
+	$(BIN)/pip install --quiet -r requirements-load.txt
+	touch $@
+
+load: $(BIN)/.installed-load
+	$(BIN)/python bench/load/run.py
