@@ -223,7 +223,16 @@ def main() -> int:
 
     with tempfile.TemporaryFile() as log:
         server = subprocess.Popen(
-            [BIN / "gunicorn", "webapp.wsgi", "-b", f"127.0.0.1:{port}", "--threads", "4"],
+            # No control socket: gunicorn 27 shares one path among all servers of a user.
+            [
+                BIN / "gunicorn",
+                "webapp.wsgi",
+                "-b",
+                f"127.0.0.1:{port}",
+                "--threads",
+                "4",
+                "--no-control-socket",
+            ],
             cwd=ROOT,
             env=env,
             stdout=log,
