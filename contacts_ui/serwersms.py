@@ -333,7 +333,8 @@ class SerwerSMSClient:
     def __repr__(self) -> str:
         return f"<SerwerSMSClient {self.base_url} as {self.credentials.auth_style}>"
 
-    # The one method that makes a call.
+    # The one method that makes a call. Its locals hold the secret; error reports
+    # leave them out (contacts_ui.reporting).
     def _call(self, resource: str, action: str, params: dict | None = None) -> dict:
         url = f"{self.base_url}{resource}/{action}.json"
         body = {key: value for key, value in (params or {}).items() if value is not None}

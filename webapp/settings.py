@@ -62,6 +62,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    "contacts_ui.middleware.HtmxLoginRedirectMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -237,6 +238,9 @@ SANDBOX_FAILURE_MODES = env.list(
 )
 # How long the "timeout" fault keeps a caller waiting (the official PHP client's limit).
 SANDBOX_TIMEOUT_SECONDS = env.float("SANDBOX_TIMEOUT_SECONDS", default=30.0)
+
+# Error reports leave out the local variables that hold API secrets.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "contacts_ui.reporting.SecretSafeExceptionReporterFilter"
 
 # --- Logging ------------------------------------------------------------------
 

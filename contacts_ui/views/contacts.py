@@ -10,7 +10,14 @@ from django.views.decorators.vary import vary_on_headers
 
 from ..forms import PAGE_SIZES, ContactForm, ContactListQuery, FindByPhoneForm
 from ..models import ListPreferences
-from ..serwersms import CONTACT_FIELDS, InvalidData, SerwerSMSClient, SerwerSMSError
+from ..serwersms import (
+    CONTACT_FIELDS,
+    Group,
+    InvalidData,
+    NotFound,
+    SerwerSMSClient,
+    SerwerSMSError,
+)
 from .shared import (
     FILTERS_PARAM,
     api_client_required,
@@ -71,6 +78,26 @@ def _all_groups(client: SerwerSMSClient):
         return client.groups_index(sort="name", order="asc", limit=MAX_FILTER_GROUPS).items, None
     except SerwerSMSError as exc:
         return [], exc.message
+
+
+def _chosen_group_ids(values: list[str]) -> list[int]:
+    """The group ids a form carries, as numbers; anything else is left out."""
+    return [int(v) for v in values if v.isdigit() and len(v) <= 18][:MAX_FILTER_GROUPS]
+
+
+def _picker_groups(groups, error: str | None, chosen_ids: list[int]) -> list[Group]:
+    """The group picker's choices. When the group list could not be loaded, the groups
+    already chosen stay as choices (named by number), so that the form keeps them."""
+    if error is None:
+        return groups
+    return [
+        Group(
+            id=group_id,
+            name=_("Group %(id)s (its name could not be loaded)") % {"id": group_id},
+            count=0,
+        )
+        for group_id in chosen_ids
+    ]
 
 
 def _group_filter(client: SerwerSMSClient, query: dict) -> tuple[list[dict], str | None]:
@@ -228,8 +255,17 @@ def contact_add(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
     initial = {}
     if request.GET.get("g", "").isdigit():
         initial["group_id"] = [int(request.GET["g"])]
-    form = ContactForm(request.POST or None, groups=groups, initial=initial)
+    chosen = _chosen_group_ids(request.POST.getlist("group_id")) or initial.get("group_id", [])
+    form = ContactForm(
+        request.POST or None, groups=_picker_groups(groups, error, chosen), initial=initial
+    )
     if request.method == "POST" and form.is_valid():
+        if error is not None and form.cleaned_data["group_id"]:
+            # Groups that cannot be listed now cannot be checked either; nothing is sent.
+            error = _(
+                "%(reason)s The groups could not be loaded, so the contact was not added."
+            ) % {"reason": error}
+            return _render_contact_form(request, form, title=_("Add contact"), error=error)
         contact_id, error = _save_contact(form, client.contacts_add)
         if contact_id is not None:
             messages.success(
@@ -257,6 +293,8 @@ def contact_change(request: HttpRequest, client: SerwerSMSClient, contact_id: in
         contact = client.contacts_view(contact_id)
         memberships = client.groups_check(contact.phone)
     except SerwerSMSError as exc:
+        if request.method == "POST" and not isinstance(exc, NotFound):
+            return _contact_unreadable_on_save(request, client, contact_id, exc)
         return back_to_list_with_error(request, list_url, exc, CONTACT_MISSING)
     groups, error = _all_groups(client)
     initial = {name: getattr(contact, name) for name in CONTACT_FIELDS}
@@ -266,7 +304,8 @@ def contact_change(request: HttpRequest, client: SerwerSMSClient, contact_id: in
         # The form was shown without the group list (it failed to load): keep
         # the contact's groups rather than take it out of every one.
         data.setlist("group_id", [str(group_id) for group_id in initial["group_id"]])
-    form = ContactForm(data, groups=groups, initial=initial)
+    chosen = _chosen_group_ids(data.getlist("group_id")) if data else initial["group_id"]
+    form = ContactForm(data, groups=_picker_groups(groups, error, chosen), initial=initial)
     if error is not None:
         # Without the group list the picker is empty, and saving would take the
         # contact out of every group; nothing is sent until it can be shown.
@@ -285,6 +324,26 @@ def contact_change(request: HttpRequest, client: SerwerSMSClient, contact_id: in
             return _after_save(request, contact.id)
     return _render_contact_form(
         request, form, contact_id=contact.id, title=_("Change contact"), error=error
+    )
+
+
+def _contact_unreadable_on_save(request, client, contact_id: int, exc) -> HttpResponse:
+    """Saving, the contact could not be read first: nothing is sent; the form comes back."""
+    groups, groups_error = _all_groups(client)
+    if request.POST.get("groups_shown"):
+        picker = _picker_groups(
+            groups, groups_error, _chosen_group_ids(request.POST.getlist("group_id"))
+        )
+    else:
+        # The picker was not shown, so its groups were not chosen; none is offered now
+        # either, and the next save keeps the contact's groups (see contact_change).
+        picker = []
+    form = ContactForm(request.POST, groups=picker)
+    error = _("%(reason)s The contact could not be read, so nothing was saved.") % {
+        "reason": exc.message
+    }
+    return _render_contact_form(
+        request, form, contact_id=contact_id, title=_("Change contact"), error=error
     )
 
 

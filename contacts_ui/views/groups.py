@@ -149,7 +149,7 @@ def group_delete(request: HttpRequest, client: SerwerSMSClient, group_id: int) -
     except SerwerSMSError as exc:
         return back_to_list_with_error(request, list_url, exc, GROUP_MISSING)
 
-    error = None
+    error, delete_contacts = None, False
     if request.method == "POST":
         form = GroupDeleteForm(request.POST)
         form.is_valid()
@@ -168,6 +168,8 @@ def group_delete(request: HttpRequest, client: SerwerSMSClient, group_id: int) -
     context = {
         "title": _("Delete group"),
         "group": group,
+        # A failed deletion comes back with the choice as it was made.
+        "delete_contacts": delete_contacts,
         "error": error,
         "filters": list_filters(request),
         "filters_param": FILTERS_PARAM,
