@@ -1,0 +1,134 @@
+"""Production settings: `manage.py check --deploy` passes, and would catch a weaker setup.
+
+Each test runs Django in a subprocess with a production environment, so that the
+settings are read as a server reads them, not as pytest-env sets them for tests.
+"""
+
+import json
+import os
+import re
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from cryptography.fernet import Fernet
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Every variable webapp/settings.py reads: none of them may leak in from the test run
+# (pytest-env sets SECRET_KEY, SANDBOX, HTTPS_ONLY and CONN_MAX_AGE for the tests).
+SETTINGS_VARIABLES = set(
+    re.findall(r'env(?:\.\w+)?\(\s*"([A-Z_]+)"', (ROOT / "webapp" / "settings.py").read_text())
+)
+
+
+def production_env(**changes: str | None) -> dict[str, str]:
+    """A production server's environment; a change of None leaves that variable unset."""
+    env = {
+        name: value
+        for name, value in os.environ.items()
+        if name not in SETTINGS_VARIABLES and name != "DJANGO_SETTINGS_MODULE"
+    }
+    env.update(
+        DJANGO_SETTINGS_MODULE="webapp.settings",
+        SECRET_KEY=secrets.token_urlsafe(64),
+        ALLOWED_HOSTS="contacts.example.com",
+        CREDENTIALS_KEYS=Fernet.generate_key().decode(),
+        BEHIND_PROXY="true",
+        SANDBOX="false",
+        DATABASE_URL="sqlite://:memory:",
+    )
+    for name, value in changes.items():
+        if value is None:
+            env.pop(name, None)
+        else:
+            env[name] = value
+    return env
+
+
+def run_python(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
+    )
+
+
+def check_deploy(env: dict[str, str]) -> subprocess.CompletedProcess:
+    return run_python(env, "manage.py", "check", "--deploy", "--fail-level", "WARNING")
+
+
+def test_the_helper_knows_the_variables_the_settings_read():
+    assert {"SECRET_KEY", "DEBUG", "SANDBOX", "HTTPS_ONLY", "CREDENTIALS_KEYS"} <= (
+        SETTINGS_VARIABLES
+    )
+
+
+def test_production_settings_pass_check_deploy_with_no_warning():
+    result = check_deploy(production_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "System check identified no issues (0 silenced)." in result.stdout
+
+
+@pytest.mark.parametrize(
+    "changes, warnings",
+    [
+        (
+            {"HTTPS_ONLY": "false"},
+            ["security.W004", "security.W008", "security.W012", "security.W016"],
+        ),
+        ({"SECURE_HSTS_SECONDS": "0"}, ["security.W004"]),
+        ({"CREDENTIALS_KEYS": None}, ["contacts_ui.W001"]),
+        ({"SECRET_KEY": "too-short"}, ["security.W009"]),
+        ({"DEBUG": "true"}, ["security.W018"]),
+    ],
+    ids=["https-off", "no-hsts", "no-credentials-keys", "weak-secret-key", "debug-on"],
+)
+def test_check_deploy_fails_on_a_weaker_setup(changes, warnings):
+    result = check_deploy(production_env(**changes))
+    assert result.returncode != 0
+    output = result.stdout + result.stderr
+    for warning in warnings:
+        assert warning in output
+
+
+# A request to the production app through the test client, in a subprocess.
+REQUEST = """
+import json, sys
+import django
+django.setup()
+from django.test import Client
+response = Client(HTTP_HOST="contacts.example.com").get(
+    "/", headers={"X-Forwarded-Proto": sys.argv[1]} if sys.argv[1] else {}
+)
+print(json.dumps({
+    "status": response.status_code,
+    "location": response.get("Location"),
+    "hsts": response.get("Strict-Transport-Security"),
+}))
+"""
+
+
+def _request_production(env: dict[str, str], forwarded_proto: str) -> dict:
+    result = run_python(env, "-c", REQUEST, forwarded_proto)
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout.splitlines()[-1])
+
+
+def test_behind_the_proxy_plain_http_is_redirected_to_https():
+    answer = _request_production(production_env(), "http")
+    assert answer["status"] == 301
+    assert answer["location"] == "https://contacts.example.com/"
+
+
+def test_behind_the_proxy_https_is_served_with_hsts():
+    answer = _request_production(production_env(), "https")
+    assert answer["status"] == 302
+    assert answer["location"] == "/accounts/login/?next=/"
+    assert answer["hsts"] == "max-age=31536000; includeSubDomains; preload"
+
+
+def test_without_a_proxy_a_forged_forwarded_proto_is_not_trusted():
+    answer = _request_production(production_env(BEHIND_PROXY=None), "https")
+    assert answer["status"] == 301
+    assert answer["location"] == "https://contacts.example.com/"
