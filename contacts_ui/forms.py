@@ -7,7 +7,7 @@ from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.utils.translation import gettext_lazy as _
 
 from .models import ApiCredentials
-from .serwersms import CONTACT_FIELDS, ContactData
+from .serwersms import CONTACT_FIELDS, ContactData, token_is_sendable
 
 
 class ListQuery(forms.Form):
@@ -110,6 +110,14 @@ class CredentialsForm(forms.Form):
             self.add_error("username", _("Enter the API username."))
         if style == ApiCredentials.TOKEN:
             cleaned["username"] = ""
+            if cleaned.get("secret") and not token_is_sendable(cleaned["secret"]):
+                self.add_error(
+                    "secret",
+                    _(
+                        "An API token is made of letters, digits and punctuation only, "
+                        "with no spaces; check that it was copied whole."
+                    ),
+                )
         if not cleaned.get("secret") and not self._can_keep_stored_secret(cleaned):
             self.add_error(
                 "secret",
@@ -149,7 +157,7 @@ PAGE_SIZES = (25, 50, 100, 200)
 class ContactListQuery(ListQuery):
     o = forms.ChoiceField(required=False, choices=_orderings(*CONTACT_SORTS))
     # A group's id, or "none" for contacts in no group; anything else means all.
-    g = forms.RegexField(required=False, regex=r"^(none|[1-9][0-9]{0,17})$")
+    g = forms.RegexField(required=False, regex=r"\A(none|[1-9][0-9]{0,17})\Z")
     n = forms.TypedChoiceField(required=False, coerce=int, choices=[(s, s) for s in PAGE_SIZES])
     defaults = {**ListQuery.defaults, "o": "last_name", "g": "", "n": None}
     url_keys = ("q", "g", "o", "n", "p")

@@ -10,6 +10,7 @@ contains the secret.
 """
 
 import logging
+import re
 import threading
 import time
 from dataclasses import asdict, dataclass, field
@@ -30,6 +31,11 @@ TOKEN = "token"
 PASSWORD = "password"
 
 T = TypeVar("T")
+
+
+def token_is_sendable(token: str) -> bool:
+    """Whether a token can go in an Authorization header: printable ASCII, no spaces."""
+    return re.fullmatch(r"[!-~]+", token) is not None
 
 
 # --- Records ------------------------------------------------------------------
@@ -155,6 +161,11 @@ class NotFound(ApiError):
 
 class InvalidData(ApiError):
     """1006, 2000, 2001: the data sent was refused."""
+
+
+class CredentialsUnusable(SerwerSMSError):
+    """The credentials cannot be put into a request at all (a token with spaces or letters
+    outside ASCII cannot go in a header); nothing was sent."""
 
 
 class TransportError(SerwerSMSError):
@@ -341,6 +352,13 @@ class SerwerSMSClient:
         body["system"] = SYSTEM_NAME
         headers = {"Accept": "application/json"}
         if self.credentials.auth_style == TOKEN:
+            if not token_is_sendable(self.credentials.secret):
+                raise CredentialsUnusable(
+                    _(
+                        "The saved API token contains characters that no token has "
+                        "(spaces, or letters outside ASCII); enter it again."
+                    )
+                )
             headers["Authorization"] = f"Bearer {self.credentials.secret}"
         else:
             body["username"] = self.credentials.username

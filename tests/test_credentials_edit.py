@@ -73,6 +73,29 @@ def test_a_first_save_needs_a_secret(client, charlie, api_url):
     assert "Enter the API token." in response.content.decode()
 
 
+@pytest.mark.parametrize("token", ["two words", "tokenł", "tab\tinside"])
+def test_a_token_no_header_can_carry_is_refused_before_any_call(
+    client, charlie, api_url, token, caplog
+):
+    caplog.set_level(logging.DEBUG)
+    response = client.post(URL, {"auth_style": "token", "secret": token})
+    assert response.status_code == 200
+    assert "An API token is made of letters, digits and punctuation only" in (
+        response.content.decode()
+    )
+    assert "groups/index" not in caplog.text  # nothing went out
+    assert not ApiCredentials.objects.exists()
+
+
+def test_a_saved_token_no_header_can_carry_is_a_message_not_a_crash(client, api_url, db):
+    client.force_login(make_user("dawid", token="zły token"))
+    response = client.get("/groups/")
+    assert response.status_code == 200
+    assert "The saved API token contains characters that no token has" in (
+        response.content.decode()
+    )
+
+
 def test_an_unknown_auth_style_is_refused(client, charlie, api_url):
     response = client.post(URL, {"auth_style": "magic", "secret": "x"})
     assert response.status_code == 200

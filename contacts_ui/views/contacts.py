@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
@@ -80,9 +82,15 @@ def _all_groups(client: SerwerSMSClient):
         return [], exc.message
 
 
+def _group_id(value: str) -> int | None:
+    """A group id given in a request, or None for anything that is not one."""
+    return int(value) if re.fullmatch(r"[1-9][0-9]{0,17}", value) else None
+
+
 def _chosen_group_ids(values: list[str]) -> list[int]:
     """The group ids a form carries, as numbers; anything else is left out."""
-    return [int(v) for v in values if v.isdigit() and len(v) <= 18][:MAX_FILTER_GROUPS]
+    ids = (_group_id(value) for value in values)
+    return [group_id for group_id in ids if group_id is not None][:MAX_FILTER_GROUPS]
 
 
 def _picker_groups(groups, error: str | None, chosen_ids: list[int]) -> list[Group]:
@@ -253,8 +261,8 @@ def _after_save(request, contact_id: int) -> HttpResponse:
 def contact_add(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
     groups, error = _all_groups(client)
     initial = {}
-    if request.GET.get("g", "").isdigit():
-        initial["group_id"] = [int(request.GET["g"])]
+    if group_id := _group_id(request.GET.get("g", "")):
+        initial["group_id"] = [group_id]
     chosen = _chosen_group_ids(request.POST.getlist("group_id")) or initial.get("group_id", [])
     form = ContactForm(
         request.POST or None, groups=_picker_groups(groups, error, chosen), initial=initial
