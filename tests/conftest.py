@@ -3,6 +3,7 @@
 import pytest
 from django.utils import translation
 
+from contacts_ui import serwersms
 from contacts_ui.sandbox.models import Account
 from tests.helpers import make_user
 
@@ -68,3 +69,18 @@ def alice(client, alice_account, api_url):
     user = make_user("alice", token="alice-token")
     client.force_login(user)
     return user
+
+
+@pytest.fixture
+def wire(monkeypatch):
+    """Record each call the app makes to the API, and what came back; the call goes through."""
+    sent = []
+    session_post = serwersms.requests.Session.post
+
+    def recording_post(self, url, **kwargs):
+        response = session_post(self, url, **kwargs)
+        sent.append({"url": url, **kwargs, "status": response.status_code})
+        return response
+
+    monkeypatch.setattr(serwersms.requests.Session, "post", recording_post)
+    return sent

@@ -13,7 +13,6 @@ from django.http import QueryDict
 from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
-from contacts_ui import serwersms
 from contacts_ui.forms import CONTACT_SORTS, PAGE_SIZES, ContactListQuery, GroupListQuery
 from contacts_ui.sandbox.models import Group
 from tests.helpers import make_contact
@@ -121,21 +120,6 @@ def listed(alice_account):
     Group.objects.create(account=alice_account, name="Łódź\u200b\U0001f600")
     make_contact(alice_account, groups=[klienci], first_name="Zoë", company='"<i>"')
     make_contact(alice_account, phone="+48500600701", last_name="\u202eOdwrócony")
-
-
-@pytest.fixture
-def wire(monkeypatch):
-    """Record each call the app makes to the API, and what came back; the call goes through."""
-    sent = []
-    session_post = serwersms.requests.Session.post
-
-    def recording_post(self, url, **kwargs):
-        response = session_post(self, url, **kwargs)
-        sent.append({"url": url, **kwargs, "status": response.status_code})
-        return response
-
-    monkeypatch.setattr(serwersms.requests.Session, "post", recording_post)
-    return sent
 
 
 def assert_well_formed(call: dict, api_url: str, action: str, keys: set[str]) -> dict:

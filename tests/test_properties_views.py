@@ -11,7 +11,6 @@ import pytest
 from hypothesis import HealthCheck, Phase, event, example, given, settings
 from hypothesis import strategies as st
 
-from contacts_ui import serwersms
 from contacts_ui.sandbox.models import Contact, Group, Membership
 from contacts_ui.serwersms import CONTACT_FIELDS
 from tests.helpers import make_contact
@@ -37,21 +36,6 @@ VIEW_SETTINGS = settings(
     phases=[Phase.explicit, Phase.generate, Phase.shrink],
 )
 TEXT_FIELDS = ("first_name", "last_name", "company", "tax_id", "address", "city", "description")
-
-
-@pytest.fixture
-def wire(monkeypatch):
-    """Record each call the app makes to the API, and what came back; the call goes through."""
-    sent = []
-    session_post = serwersms.requests.Session.post
-
-    def recording_post(self, url, **kwargs):
-        response = session_post(self, url, **kwargs)
-        sent.append({"url": url, **kwargs, "status": response.status_code})
-        return response
-
-    monkeypatch.setattr(serwersms.requests.Session, "post", recording_post)
-    return sent
 
 
 @pytest.fixture

@@ -110,20 +110,6 @@ def test_edit_sends_the_whole_record_so_nothing_is_cleared(token_client):
 # --- The request on the wire ----------------------------------------------------
 
 
-@pytest.fixture
-def wire(monkeypatch):
-    """Record what the client puts on the wire, then let the call go through."""
-    sent = []
-    session_post = serwersms.requests.Session.post
-
-    def recording_post(self, url, **kwargs):
-        sent.append({"url": url, **kwargs})
-        return session_post(self, url, **kwargs)
-
-    monkeypatch.setattr(serwersms.requests.Session, "post", recording_post)
-    return sent
-
-
 def test_a_token_call_has_the_official_clients_shape(token_client, api_url, wire):
     token_client.groups_index(search="VIP")
     (call,) = wire
