@@ -29,7 +29,9 @@ def production_env(**changes: str | None) -> dict[str, str]:
     env = {
         name: value
         for name, value in os.environ.items()
-        if name not in SETTINGS_VARIABLES and name != "DJANGO_SETTINGS_MODULE"
+        # The browser tests' worker sets DJANGO_ALLOW_ASYNC_UNSAFE, which no server has.
+        if name not in SETTINGS_VARIABLES
+        and name not in ("DJANGO_SETTINGS_MODULE", "DJANGO_ALLOW_ASYNC_UNSAFE")
     }
     env.update(
         DJANGO_SETTINGS_MODULE="webapp.settings",
