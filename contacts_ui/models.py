@@ -2,6 +2,7 @@
 
 from django.conf import settings
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from . import crypto, serwersms
@@ -64,3 +65,71 @@ class ListPreferences(models.Model):
     @classmethod
     def for_user(cls, user) -> "ListPreferences":
         return cls.objects.filter(user=user).first() or cls(user=user)
+
+
+class HistoryEntry(models.Model):
+    """One write a user made through the application, kept with the record before and after.
+
+    Written by contacts_ui.history (the one place on the write path), never by views.
+    `before` and `after` are whole records as plain JSON: a contact's fields with its
+    group ids, or a group's name (with its members, for a deletion). Never a secret.
+    """
+
+    class Action(models.TextChoices):
+        CONTACT_ADD = "contact_add", _("contact added")
+        CONTACT_EDIT = "contact_edit", _("contact changed")
+        CONTACT_DELETE = "contact_delete", _("contact deleted")
+        GROUP_ADD = "group_add", _("group added")
+        GROUP_EDIT = "group_edit", _("group renamed")
+        GROUP_DELETE = "group_delete", _("group deleted")
+        CREDENTIALS_CHANGE = "credentials_change", _("API credentials changed")
+
+    class Outcome(models.TextChoices):
+        DONE = "done", _("done")
+        FAILED = "failed", _("failed")
+        # The request went out and no answer came: the change may or may not have been made.
+        UNKNOWN = "unknown", _("outcome unknown")
+
+    CONTACT, GROUP, CREDENTIALS = "contact", "group", "credentials"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="history_entries",
+        verbose_name=_("user"),
+    )
+    # Kept as it was, should the user be deleted later.
+    username = models.CharField(_("username"), max_length=150)
+    at = models.DateTimeField(_("when"), default=timezone.now, db_index=True)
+    action = models.CharField(_("action"), max_length=32, choices=Action.choices)
+    kind = models.CharField(max_length=16, editable=False)
+    outcome = models.CharField(_("outcome"), max_length=16, choices=Outcome.choices)
+    target_id = models.BigIntegerField(_("id at SerwerSMS"), null=True, blank=True)
+    target_name = models.CharField(_("name"), max_length=255, blank=True)
+    phone = models.CharField(_("phone"), max_length=32, blank=True)
+    before = models.JSONField(_("before"), null=True, blank=True)
+    after = models.JSONField(_("after"), null=True, blank=True)
+    error = models.TextField(_("error"), blank=True)
+    # An undo is recorded as the write it makes, pointing at the entry it undoes.
+    undo_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="undos"
+    )
+    # Items of one bulk action or import share a batch.
+    batch = models.UUIDField(null=True, blank=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("history entry")
+        verbose_name_plural = _("history")
+        ordering = ["-at", "-id"]
+        indexes = [
+            models.Index(fields=["user", "-at"]),
+            models.Index(fields=["kind", "target_id"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.target_name}"
+
+    def save(self, *args, **kwargs):
+        self.kind = self.action.split("_", 1)[0]
+        super().save(*args, **kwargs)

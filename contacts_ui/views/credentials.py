@@ -9,6 +9,7 @@ from django.views.decorators.http import require_http_methods
 
 from ..crypto import SecretUnreadable
 from ..forms import CredentialsForm
+from ..history import record_credentials_change
 from ..models import ApiCredentials
 from ..serwersms import Credentials, CredentialsRejected, SerwerSMSError
 from .shared import client_for
@@ -58,11 +59,17 @@ def credentials_edit(request: HttpRequest) -> HttpResponse:
                         None, _("Nothing was saved: %(reason)s") % {"reason": exc.message}
                     )
                 else:
+                    previous = (
+                        {"auth_style": stored.auth_style, "username": stored.username}
+                        if stored
+                        else None
+                    )
                     stored = stored or ApiCredentials(user=request.user)
                     stored.auth_style = data["auth_style"]
                     stored.username = data["username"]
                     stored.set_secret(secret)
                     stored.save()
+                    record_credentials_change(request.user, previous, data)
                     messages.success(
                         request, _("Your API credentials were checked with SerwerSMS and saved.")
                     )

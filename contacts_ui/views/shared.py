@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from ..crypto import SecretUnreadable
+from ..history import RecordingClient
 from ..models import ApiCredentials
 from ..serwersms import Credentials, NotFound, SerwerSMSClient, SerwerSMSError, TransportError
 
@@ -36,7 +37,8 @@ def _to_credentials_page(request: HttpRequest):
 
 
 def api_client_required(view):
-    """Pass the view a client acting with the signed-in user's own credentials.
+    """Pass the view a client acting with the signed-in user's own credentials,
+    recording its writes in the history.
 
     A user with none (or with a secret the current keys cannot open) is sent to
     the credentials page with a sentence saying why. Use under @login_required.
@@ -65,7 +67,9 @@ def api_client_required(view):
                 ),
             )
             return _to_credentials_page(request)
-        return view(request, client_for(request, credentials), *args, **kwargs)
+        # Every write the view makes through this client is recorded in the history.
+        client = RecordingClient(client_for(request, credentials), request.user)
+        return view(request, client, *args, **kwargs)
 
     return wrapper
 

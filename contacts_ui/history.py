@@ -1,0 +1,253 @@
+"""The history of writes: recorded in one place, on the write path.
+
+Views get a `RecordingClient` (see views.shared.api_client_required) instead of the
+service module's client. It passes reads through, remembering what they returned,
+and wraps every write: it takes the record as it is before the change, makes the
+call, and writes one HistoryEntry with the outcome (done, failed, or unknown when
+the request went out and no answer came). No view can forget to record.
+"""
+
+import contextlib
+from dataclasses import asdict
+
+from django.utils.translation import gettext as _
+
+from .models import HistoryEntry
+from .serwersms import (
+    CONTACT_FIELDS,
+    Contact,
+    ContactData,
+    Group,
+    GroupMembership,
+    SerwerSMSClient,
+    SerwerSMSError,
+    TransportError,
+)
+
+Action = HistoryEntry.Action
+# The most members a group deletion snapshots, page by page (the API's page limit is 500).
+MEMBERS_PAGE = 500
+
+
+def contact_record(contact_id, data: ContactData, group_ids, group_names=None) -> dict:
+    """A contact as the history keeps it: every writable field, its groups, its id."""
+    ids = sorted({int(group_id) for group_id in group_ids})
+    names = group_names or {}
+    return {
+        "id": contact_id,
+        **asdict(data),
+        "group_ids": ids,
+        "group_names": {str(i): names[i] for i in ids if i in names},
+    }
+
+
+def contact_name(record: dict) -> str:
+    """How a contact is named in the history: its name, or its phone when it has none."""
+    name = " ".join(filter(None, [record.get("first_name"), record.get("last_name")]))
+    return name or record.get("phone", "")
+
+
+def _outcome(error: SerwerSMSError) -> str:
+    if isinstance(error, TransportError) and error.request_sent:
+        return HistoryEntry.Outcome.UNKNOWN
+    return HistoryEntry.Outcome.FAILED
+
+
+class RecordingClient:
+    """A SerwerSMSClient whose writes are recorded in the history, for one user's request."""
+
+    def __init__(self, client: SerwerSMSClient, user, undo_of: HistoryEntry | None = None):
+        self._client = client
+        self.user = user
+        self.undo_of = undo_of
+        # What this request has read already, so that taking the record before a
+        # write costs no second call when the view has just read it.
+        self._contacts: dict[int, Contact] = {}
+        self._memberships: dict[str, list[GroupMembership]] = {}
+        self._groups: dict[int, Group] = {}
+
+    def __repr__(self) -> str:
+        return f"<RecordingClient {self._client!r}>"
+
+    def undoing(self, entry: HistoryEntry) -> "RecordingClient":
+        """The same client, recording its writes as the undo of `entry`."""
+        return RecordingClient(self._client, self.user, undo_of=entry)
+
+    # --- Reads: passed through, remembered -------------------------------------------
+
+    def groups_index(self, *args, **kwargs):
+        page = self._client.groups_index(*args, **kwargs)
+        self._groups.update({group.id: group for group in page.items})
+        return page
+
+    def groups_view(self, id: int) -> Group:
+        group = self._client.groups_view(id)
+        self._groups[group.id] = group
+        return group
+
+    def groups_check(self, phone: str) -> list[GroupMembership]:
+        memberships = self._client.groups_check(phone)
+        self._memberships[phone] = memberships
+        return memberships
+
+    def contacts_index(self, *args, **kwargs):
+        return self._client.contacts_index(*args, **kwargs)
+
+    def contacts_view(self, id: int) -> Contact:
+        contact = self._client.contacts_view(id)
+        self._contacts[contact.id] = contact
+        return contact
+
+    # --- The records before a change ---------------------------------------------------
+
+    def _group_names(self) -> dict[int, str]:
+        names = {group.id: group.name for group in self._groups.values()}
+        for memberships in self._memberships.values():
+            names.update({m.group_id: m.group_name for m in memberships})
+        return names
+
+    def _contact_before(self, contact_id: int) -> dict:
+        contact = self._contacts.get(contact_id) or self.contacts_view(contact_id)
+        memberships = self._memberships.get(contact.phone)
+        if memberships is None:
+            memberships = self.groups_check(contact.phone)
+        group_ids = [m.group_id for m in memberships if m.contact_id == contact.id]
+        return contact_record(contact.id, contact.data, group_ids, self._group_names())
+
+    def _group_before(self, group_id: int) -> dict:
+        group = self._groups.get(group_id) or self.groups_view(group_id)
+        return {"id": group.id, "name": group.name, "count": group.count}
+
+    def _members(self, group_id: int) -> list[dict]:
+        """Every contact in the group, each with all its groups: what undoing its deletion needs."""
+        members, page_number = [], 1
+        while True:
+            # The API's own order (newest first) pages steadily while nothing changes.
+            page = self._client.contacts_index(
+                group_id=group_id, page=page_number, limit=MEMBERS_PAGE
+            )
+            for contact in page.items:
+                self._contacts[contact.id] = contact
+                members.append(self._contact_before(contact.id))
+            if not page.has_next:
+                return members
+            page_number += 1
+
+    # --- Writes: recorded ---------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def _recording(self, action, *, name: str, phone: str = "", target_id=None, before, after):
+        entry = HistoryEntry(
+            user=self.user,
+            username=self.user.get_username(),
+            action=action,
+            outcome=HistoryEntry.Outcome.DONE,
+            target_id=target_id,
+            target_name=name[:255],
+            phone=phone[:32],
+            before=before,
+            after=after,
+            undo_of=self.undo_of,
+        )
+        try:
+            yield entry
+        except SerwerSMSError as error:
+            entry.outcome = _outcome(error)
+            entry.error = error.message
+            entry.save()
+            raise
+        entry.save()
+
+    def contacts_add(self, contact: ContactData, group_ids: list[int]) -> int:
+        after = contact_record(None, contact, group_ids, self._group_names())
+        with self._recording(
+            Action.CONTACT_ADD,
+            name=contact_name(after),
+            phone=contact.phone,
+            before=None,
+            after=after,
+        ) as entry:
+            entry.target_id = after["id"] = self._client.contacts_add(contact, group_ids)
+        return entry.target_id
+
+    def contacts_edit(self, id: int, contact: ContactData, group_ids: list[int]) -> int:
+        before = self._contact_before(id)
+        after = contact_record(id, contact, group_ids, self._group_names())
+        with self._recording(
+            Action.CONTACT_EDIT,
+            name=contact_name(after),
+            phone=contact.phone,
+            target_id=id,
+            before=before,
+            after=after,
+        ):
+            return self._client.contacts_edit(id, contact, group_ids)
+
+    def contacts_delete(self, id: int) -> None:
+        before = self._contact_before(id)
+        with self._recording(
+            Action.CONTACT_DELETE,
+            name=contact_name(before),
+            phone=before["phone"],
+            target_id=id,
+            before=before,
+            after=None,
+        ):
+            self._client.contacts_delete(id)
+
+    def groups_add(self, name: str) -> int:
+        after = {"id": None, "name": name}
+        with self._recording(Action.GROUP_ADD, name=name, before=None, after=after) as entry:
+            entry.target_id = after["id"] = self._client.groups_add(name)
+        return entry.target_id
+
+    def groups_edit(self, id: int, name: str) -> int:
+        before = self._group_before(id)
+        with self._recording(
+            Action.GROUP_EDIT,
+            name=name,
+            target_id=id,
+            before=before,
+            after={**before, "name": name},
+        ):
+            return self._client.groups_edit(id, name)
+
+    def groups_delete(self, id: int, delete_contacts: bool = False) -> None:
+        before = {
+            **self._group_before(id),
+            "delete_contacts": delete_contacts,
+            # Who was in it: to put them back in the group, or (when they went
+            # with it) to re-create them, should the deletion be undone.
+            "members": self._members(id),
+        }
+        with self._recording(
+            Action.GROUP_DELETE, name=before["name"], target_id=id, before=before, after=None
+        ):
+            self._client.groups_delete(id, delete_contacts=delete_contacts)
+
+
+def record_credentials_change(user, before: dict | None, after: dict) -> HistoryEntry:
+    """A change of a user's API credentials: the sign-in method and username, never the secret."""
+    allowed = ("auth_style", "username")
+    return HistoryEntry.objects.create(
+        user=user,
+        username=user.get_username(),
+        action=Action.CREDENTIALS_CHANGE,
+        outcome=HistoryEntry.Outcome.DONE,
+        target_name=_("API credentials of %(user)s") % {"user": user.get_username()},
+        before={key: before[key] for key in allowed} if before else None,
+        after={key: after[key] for key in allowed},
+    )
+
+
+def field_changes(entry: HistoryEntry) -> list[tuple[str, object, object]]:
+    """What a change did, field by field: (field, old value, new value), changed fields only."""
+    before, after = entry.before or {}, entry.after or {}
+    fields = [*CONTACT_FIELDS, "group_ids"] if entry.kind == HistoryEntry.CONTACT else ["name"]
+    if entry.kind == HistoryEntry.CREDENTIALS:
+        fields = ["auth_style", "username"]
+    return [
+        (name, before.get(name), after.get(name))
+        for name in fields
+        if before.get(name) != after.get(name)
+    ]
