@@ -1,6 +1,10 @@
-from django.contrib import admin
+import json
 
-from .models import ApiCredentials
+from django.contrib import admin
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from .models import ApiCredentials, HistoryEntry
 
 
 @admin.register(ApiCredentials)
@@ -15,4 +19,59 @@ class ApiCredentialsAdmin(admin.ModelAdmin):
     def has_add_permission(self, request):
         # Credentials are entered by their owner on the "My API credentials" page,
         # where they are checked with SerwerSMS first.
+        return False
+
+
+@admin.register(HistoryEntry)
+class HistoryEntryAdmin(admin.ModelAdmin):
+    """Everyone's history, read-only, for superusers alone (staff see their own in the app)."""
+
+    list_display = ["at", "username", "action", "target_name", "phone", "outcome"]
+    list_filter = ["action", "outcome", "at"]
+    search_fields = ["target_name", "phone", "username"]
+    date_hierarchy = "at"
+    fields = [
+        "at",
+        "user",
+        "username",
+        "action",
+        "outcome",
+        "error",
+        "target_id",
+        "target_name",
+        "phone",
+        "undo_of",
+        "batch",
+        "before_record",
+        "after_record",
+    ]
+    readonly_fields = fields
+    list_select_related = ["user"]
+
+    @admin.display(description=_("before"))
+    def before_record(self, entry):
+        return self._record(entry.before)
+
+    @admin.display(description=_("after"))
+    def after_record(self, entry):
+        return self._record(entry.after)
+
+    @staticmethod
+    def _record(record):
+        if record is None:
+            return "-"
+        return format_html("<pre>{}</pre>", json.dumps(record, indent=2, ensure_ascii=False))
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_active and request.user.is_superuser
+
+    def has_add_permission(self, request):
+        # Written only on the write path (contacts_ui.history), never by hand.
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        # Removed by age alone (manage.py prune_history).
         return False

@@ -35,6 +35,25 @@ def _sidebar_apps() -> list[dict]:
             ],
         },
         {
+            "name": _("Activity"),
+            "app_label": "activity",
+            "app_url": reverse("contacts_ui:history_list"),
+            "models": [
+                {
+                    "name": _("History"),
+                    "object_name": "history",
+                    "admin_url": reverse("contacts_ui:history_list"),
+                    "add_url": None,
+                },
+                {
+                    "name": _("Trash"),
+                    "object_name": "trash",
+                    "admin_url": reverse("contacts_ui:trash_list"),
+                    "add_url": None,
+                },
+            ],
+        },
+        {
             "name": _("Settings"),
             "app_label": "settings",
             "app_url": reverse("contacts_ui:credentials"),

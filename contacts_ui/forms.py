@@ -6,7 +6,7 @@ from django import forms
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiCredentials
+from .models import ApiCredentials, HistoryEntry
 from .serwersms import CONTACT_FIELDS, ContactData, token_is_sendable
 
 
@@ -266,3 +266,25 @@ class FindByPhoneForm(forms.Form):
 
     def clean_phone(self):
         return normalise_phone(self.cleaned_data["phone"])
+
+
+HISTORY_DATES = (
+    ("today", _("Today")),
+    ("week", _("Past 7 days")),
+    ("month", _("This month")),
+)
+
+
+class HistoryListQuery(ListQuery):
+    """The history list's query string: a search, filters, and one record's history
+    (`kind` and `target`, its id at SerwerSMS)."""
+
+    a = forms.ChoiceField(required=False, choices=HistoryEntry.Action.choices)
+    u = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    d = forms.ChoiceField(required=False, choices=HISTORY_DATES)
+    kind = forms.ChoiceField(
+        required=False, choices=[(HistoryEntry.CONTACT, "contact"), (HistoryEntry.GROUP, "group")]
+    )
+    target = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
+    defaults = {**ListQuery.defaults, "a": "", "u": None, "d": "", "kind": "", "target": None}
+    url_keys = ("q", "a", "u", "d", "kind", "target", "p")

@@ -70,8 +70,14 @@ class RecordingClient:
         return f"<RecordingClient {self._client!r}>"
 
     def undoing(self, entry: HistoryEntry) -> "RecordingClient":
-        """The same client, recording its writes as the undo of `entry`."""
-        return RecordingClient(self._client, self.user, undo_of=entry)
+        """The same client (and what it has read), recording its writes as the undo of `entry`."""
+        client = RecordingClient(self._client, self.user, undo_of=entry)
+        client._contacts, client._memberships, client._groups = (
+            self._contacts,
+            self._memberships,
+            self._groups,
+        )
+        return client
 
     # --- Reads: passed through, remembered -------------------------------------------
 
@@ -106,7 +112,8 @@ class RecordingClient:
             names.update({m.group_id: m.group_name for m in memberships})
         return names
 
-    def _contact_before(self, contact_id: int) -> dict:
+    def contact_now(self, contact_id: int) -> dict:
+        """The contact as the history records it: fields, groups, id (read once a request)."""
         contact = self._contacts.get(contact_id) or self.contacts_view(contact_id)
         memberships = self._memberships.get(contact.phone)
         if memberships is None:
@@ -114,7 +121,8 @@ class RecordingClient:
         group_ids = [m.group_id for m in memberships if m.contact_id == contact.id]
         return contact_record(contact.id, contact.data, group_ids, self._group_names())
 
-    def _group_before(self, group_id: int) -> dict:
+    def group_now(self, group_id: int) -> dict:
+        """The group as the history records it: id, name, contact count (read once a request)."""
         group = self._groups.get(group_id) or self.groups_view(group_id)
         return {"id": group.id, "name": group.name, "count": group.count}
 
@@ -128,7 +136,7 @@ class RecordingClient:
             )
             for contact in page.items:
                 self._contacts[contact.id] = contact
-                members.append(self._contact_before(contact.id))
+                members.append(self.contact_now(contact.id))
             if not page.has_next:
                 return members
             page_number += 1
@@ -171,7 +179,7 @@ class RecordingClient:
         return entry.target_id
 
     def contacts_edit(self, id: int, contact: ContactData, group_ids: list[int]) -> int:
-        before = self._contact_before(id)
+        before = self.contact_now(id)
         after = contact_record(id, contact, group_ids, self._group_names())
         with self._recording(
             Action.CONTACT_EDIT,
@@ -184,7 +192,7 @@ class RecordingClient:
             return self._client.contacts_edit(id, contact, group_ids)
 
     def contacts_delete(self, id: int) -> None:
-        before = self._contact_before(id)
+        before = self.contact_now(id)
         with self._recording(
             Action.CONTACT_DELETE,
             name=contact_name(before),
@@ -202,7 +210,7 @@ class RecordingClient:
         return entry.target_id
 
     def groups_edit(self, id: int, name: str) -> int:
-        before = self._group_before(id)
+        before = self.group_now(id)
         with self._recording(
             Action.GROUP_EDIT,
             name=name,
@@ -214,7 +222,7 @@ class RecordingClient:
 
     def groups_delete(self, id: int, delete_contacts: bool = False) -> None:
         before = {
-            **self._group_before(id),
+            **self.group_now(id),
             "delete_contacts": delete_contacts,
             # Who was in it: to put them back in the group, or (when they went
             # with it) to re-create them, should the deletion be undone.
@@ -238,6 +246,19 @@ def record_credentials_change(user, before: dict | None, after: dict) -> History
         before={key: before[key] for key in allowed} if before else None,
         after={key: after[key] for key in allowed},
     )
+
+
+def field_label(kind: str, field: str) -> str:
+    """A recorded field's name as the forms show it."""
+    from .forms import ContactForm, CredentialsForm
+
+    if kind == HistoryEntry.CREDENTIALS:
+        return str(CredentialsForm.base_fields[field].label)
+    if kind == HistoryEntry.GROUP:
+        return _("Contacts") if field == "count" else _("Name")
+    if field == "group_ids":
+        return str(ContactForm.base_fields["group_id"].label)
+    return str(ContactForm.base_fields[field].label)
 
 
 def field_changes(entry: HistoryEntry) -> list[tuple[str, object, object]]:

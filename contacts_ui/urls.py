@@ -1,7 +1,7 @@
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
-from .views import contacts, credentials, groups
+from .views import contacts, credentials, groups, history, undo
 
 app_name = "contacts_ui"
 
@@ -23,7 +23,12 @@ urlpatterns = [
     path("groups/add/", groups.group_add, name="group_add"),
     path("groups/<int:group_id>/change/", groups.group_change, name="group_change"),
     path("groups/<int:group_id>/delete/", groups.group_delete, name="group_delete"),
+    path("history/<int:entry_id>/undo/", undo.history_undo, name="history_undo"),
+    path("trash/", undo.trash_list, name="trash_list"),
+    path("trash/restore/", undo.trash_restore, name="trash_restore"),
     path("settings/credentials/", credentials.credentials_edit, name="credentials"),
+    path("history/", history.history_list, name="history_list"),
+    path("history/<int:entry_id>/", history.history_detail, name="history_detail"),
     # The admin's widgets need its JavaScript translations; the admin's own
     # catalog is for staff only, this one for every signed-in user.
     path(

@@ -4,11 +4,15 @@ import json
 import re
 
 import pytest
+from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
 
 from contacts_ui import urls as app_urls
+from contacts_ui.history import contact_record
+from contacts_ui.models import HistoryEntry
 from contacts_ui.sandbox.models import Contact, Group
+from contacts_ui.serwersms import ContactData
 from tests.db_snapshot import every_row
 from tests.helpers import form_values, make_contact, make_user
 
@@ -35,6 +39,11 @@ SIGNED_IN_POSTS = [
     ("/groups/{group}/change/", {"name": "Renamed"}),
     ("/groups/{group}/delete/", {"delete_contacts": "on"}),
     ("/settings/credentials/", {"auth_style": "token", "secret": "bob-token"}),
+    ("/history/", {}),
+    ("/history/{entry}/", {}),
+    ("/history/{entry}/undo/", {}),
+    ("/trash/", {}),
+    ("/trash/restore/", {"entry": "{entry}"}),
     ("/jsi18n/", {}),
     ("/accounts/logout/", {}),
     (
@@ -64,7 +73,20 @@ def _quick_password_hashing(settings):
 def data(alice_account, bob_account):
     group = Group.objects.create(account=alice_account, name="Klienci")
     contact = make_contact(alice_account, first_name="Jan", groups=[group])
-    return {"group": group.id, "contact": contact.id}
+    # A deletion of a contact of alice's, as the history records it: undo would re-create it.
+    deleted = make_contact(alice_account, "+48500600799", first_name="Ewa")
+    entry = HistoryEntry.objects.create(
+        user=User.objects.get(username="alice"),
+        username="alice",
+        action=HistoryEntry.Action.CONTACT_DELETE,
+        outcome=HistoryEntry.Outcome.DONE,
+        target_id=deleted.id,
+        target_name="Ewa",
+        phone=deleted.phone,
+        before=contact_record(deleted.id, ContactData(phone=deleted.phone, first_name="Ewa"), []),
+    )
+    deleted.delete()
+    return {"group": group.id, "contact": contact.id, "entry": entry.id}
 
 
 @pytest.fixture
@@ -96,6 +118,7 @@ def test_a_signed_in_post_without_the_token_is_refused_and_changes_nothing(
 ):
     before = every_row()
     headers = {"HX-Request": "true"} if htmx else {}
+    fields = {name: value.format(**data) for name, value in fields.items()}
     response = strict.post(url.format(**data), fields, headers=headers)
     assert response.status_code == 403
     assert every_row() == before
@@ -123,7 +146,12 @@ def test_every_url_of_the_app_is_in_these_tests():
     covered = {url for url, _ in SIGNED_IN_POSTS}
     for pattern in app_urls.urlpatterns:
         route = "/" + str(pattern.pattern)
-        route = route.replace("<int:contact_id>", "{contact}").replace("<int:group_id>", "{group}")
+        for placeholder, name in [
+            ("contact_id", "contact"),
+            ("group_id", "group"),
+            ("entry_id", "entry"),
+        ]:
+            route = route.replace(f"<int:{placeholder}>", "{" + name + "}")
         assert route in covered
 
 

@@ -51,10 +51,13 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}/sandbox/api/"
 
 
-def fast_timeouts(settings) -> None:
-    # The sandbox sleeps longer than the app waits, and the app gives up soon.
-    settings.SANDBOX_TIMEOUT_SECONDS = 1.0
-    settings.SERWERSMS_READ_TIMEOUT = 0.3
+def fast_timeouts(settings, mode: str) -> None:
+    # For the timeout fault: the sandbox sleeps longer than the app waits, and the app
+    # gives up soon. Other modes keep the usual wait, so that a slow machine answering a
+    # big write late is not taken for a time-out.
+    if mode == "timeout":
+        settings.SANDBOX_TIMEOUT_SECONDS = 1.0
+        settings.SERWERSMS_READ_TIMEOUT = 0.3
 
 
 @pytest.fixture(autouse=True)
@@ -68,7 +71,7 @@ def break_api(settings, faults):
     """Every call to the API fails in this mode."""
 
     def set_mode(mode: str) -> None:
-        fast_timeouts(settings)
+        fast_timeouts(settings, mode)
         if mode == "refused":
             settings.SERWERSMS_API_URL = closed_port_url()
         else:
@@ -248,7 +251,7 @@ def break_writes(settings, monkeypatch):
     """The reads answer, the write fails in this mode: the realistic failure of a save."""
 
     def set_mode(mode: str, reads: int) -> None:
-        fast_timeouts(settings)
+        fast_timeouts(settings, mode)
         if mode != "refused":
             sandbox_fails_after(monkeypatch, answered=reads, mode=mode)
             return

@@ -2,8 +2,10 @@
 
 import pytest
 
-from contacts_ui.models import ListPreferences
+from contacts_ui.history import contact_record
+from contacts_ui.models import HistoryEntry, ListPreferences
 from contacts_ui.sandbox.models import Group
+from contacts_ui.serwersms import ContactData
 from tests.db_snapshot import every_row
 from tests.helpers import make_contact
 
@@ -21,7 +23,20 @@ def data(alice, alice_account):
     contact = make_contact(alice_account, first_name="Jan", groups=[group])
     # Saved preferences that a GET could wrongly overwrite.
     ListPreferences.objects.create(user=alice, page_size=25, extra_columns=["city"])
-    return {"group": group.id, "contact": contact.id}
+    # A deletion in the history, that a GET of its undo page must not undo.
+    deleted = make_contact(alice_account, "+48500600799", first_name="Ewa")
+    entry = HistoryEntry.objects.create(
+        user=alice,
+        username="alice",
+        action=HistoryEntry.Action.CONTACT_DELETE,
+        outcome=HistoryEntry.Outcome.DONE,
+        target_id=deleted.id,
+        target_name="Ewa",
+        phone=deleted.phone,
+        before=contact_record(deleted.id, ContactData(phone=deleted.phone, first_name="Ewa"), []),
+    )
+    deleted.delete()
+    return {"group": group.id, "contact": contact.id, "entry": entry.id}
 
 
 # Every URL, with query parameters that a POST to it would act on, and some that nothing reads.
@@ -42,6 +57,11 @@ URLS = [
     "/groups/{group}/change/?name=Renamed&_continue=1",
     "/groups/{group}/delete/?delete_contacts=on&post=yes",
     "/settings/credentials/?auth_style=token&secret=bob-token&username=bob",
+    "/history/?q=Ewa&a=contact_delete&d=today",
+    "/history/{entry}/",
+    "/history/{entry}/undo/?post=yes",
+    "/trash/?q=Ewa",
+    "/trash/restore/?entry={entry}",
     "/i18n/setlang/?language=pl&next=/groups/",
     "/jsi18n/",
     "/accounts/password_change/?old_password=pass-for-tests&new_password1=x&new_password2=x",
@@ -69,6 +89,7 @@ def test_a_get_changes_nothing(client, alice, data, url, htmx):
         "/contacts/columns/",
         "/contacts/page-size/",
         "/contacts/{contact}/delete/row/",
+        "/trash/restore/",
         "/accounts/logout/",
     ],
 )

@@ -228,6 +228,10 @@ def _key_from_secret_key(secret_key: str) -> str:
 CREDENTIALS_KEYS = env.list("CREDENTIALS_KEYS", default=[]) or [_key_from_secret_key(SECRET_KEY)]
 CREDENTIALS_KEYS_FROM_ENV = bool(env.list("CREDENTIALS_KEYS", default=[]))
 
+# History entries (and so the trash) older than this many days are removed by
+# `manage.py prune_history` (run it daily, e.g. from cron or a scheduler).
+HISTORY_RETENTION_DAYS = env.int("HISTORY_RETENTION_DAYS", default=90)
+
 # --- The embedded sandbox API -------------------------------------------------
 
 SANDBOX = env.bool("SANDBOX", default=DEBUG)

@@ -2,7 +2,6 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
@@ -12,16 +11,7 @@ from ..forms import CredentialsForm
 from ..history import record_credentials_change
 from ..models import ApiCredentials
 from ..serwersms import Credentials, CredentialsRejected, SerwerSMSError
-from .shared import client_for
-
-
-def _safe_next(request: HttpRequest) -> str | None:
-    target = request.POST.get("next") or request.GET.get("next")
-    if target and url_has_allowed_host_and_scheme(
-        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
-    ):
-        return target
-    return None
+from .shared import client_for, safe_next
 
 
 # An error report (Django's, or an exception tracker's) must not carry the secret.
@@ -73,7 +63,7 @@ def credentials_edit(request: HttpRequest) -> HttpResponse:
                     messages.success(
                         request, _("Your API credentials were checked with SerwerSMS and saved.")
                     )
-                    return redirect(_safe_next(request) or "contacts_ui:group_list")
+                    return redirect(safe_next(request) or "contacts_ui:group_list")
     else:
         initial = {"auth_style": stored.auth_style, "username": stored.username} if stored else {}
         form = CredentialsForm(initial=initial, stored=stored)
@@ -81,6 +71,6 @@ def credentials_edit(request: HttpRequest) -> HttpResponse:
         "title": _("My API credentials"),
         "form": form,
         "stored": stored,
-        "next": _safe_next(request) or "",
+        "next": safe_next(request) or "",
     }
     return render(request, "contacts_ui/credentials_form.html", context)

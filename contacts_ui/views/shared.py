@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -99,6 +100,16 @@ def with_filters(url: str, request: HttpRequest) -> str:
     """A link to another page that keeps the way back to the list."""
     filters = list_filters(request)
     return f"{url}?{urlencode({FILTERS_PARAM: filters})}" if filters else url
+
+
+def safe_next(request: HttpRequest) -> str | None:
+    """The `next` address given, if it stays on this site."""
+    target = request.POST.get("next") or request.GET.get("next")
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return None
 
 
 def respond_redirect(request: HttpRequest, url: str) -> HttpResponse:

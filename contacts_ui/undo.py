@@ -1,0 +1,267 @@
+"""Undo: the way back from a change recorded in the history.
+
+`describe` says what undoing an entry will do, `check` refuses (reading only) when
+the target has changed since or already exists again, and `perform` makes the
+writes through a RecordingClient, so that an undo is itself recorded (each write
+an entry of its own, pointing at the entry it undoes).
+"""
+
+from dataclasses import dataclass
+
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from .history import RecordingClient, contact_name
+from .models import HistoryEntry
+from .serwersms import CONTACT_FIELDS, ContactData, NotFound, SerwerSMSError
+
+Action = HistoryEntry.Action
+UNDOABLE = {
+    Action.CONTACT_ADD,
+    Action.CONTACT_EDIT,
+    Action.CONTACT_DELETE,
+    Action.GROUP_ADD,
+    Action.GROUP_EDIT,
+    Action.GROUP_DELETE,
+}
+COMPARED_CONTACT_FIELDS = (*CONTACT_FIELDS, "group_ids")
+MAX_GROUPS = 500
+
+
+@dataclass(frozen=True)
+class Difference:
+    """A field whose value now is not what the history expects."""
+
+    field: str
+    expected: object
+    now: object
+
+
+class UndoRefused(Exception):
+    """Undoing would overwrite or duplicate something; nothing was changed."""
+
+    def __init__(self, message: str, differences: list[Difference] = ()):
+        super().__init__(message)
+        self.message = message
+        self.differences = list(differences)
+
+
+def undoable(entry: HistoryEntry) -> bool:
+    """Whether the entry can be undone: a change of the address book that may have been
+    made (done, or outcome unknown), whose target is known, not undone already."""
+    return (
+        entry.action in UNDOABLE
+        and entry.outcome != HistoryEntry.Outcome.FAILED
+        and entry.target_id is not None
+        and not entry.undos.filter(outcome=HistoryEntry.Outcome.DONE).exists()
+    )
+
+
+def describe(entry: HistoryEntry) -> str:
+    """What undoing the entry will do, in a sentence or two."""
+    name = entry.target_name
+    before = entry.before or {}
+    if entry.action == Action.CONTACT_ADD:
+        return _("The contact “%(name)s” that was added will be deleted.") % {"name": name}
+    if entry.action == Action.CONTACT_EDIT:
+        return _(
+            "The contact “%(name)s” gets back the values it had before the change "
+            "(shown below), its groups included."
+        ) % {"name": name}
+    if entry.action == Action.CONTACT_DELETE:
+        return _(
+            "The contact “%(name)s” will be created again with the same fields, in the groups "
+            "it was in (those that still exist). SerwerSMS gives it a new id."
+        ) % {"name": name}
+    if entry.action == Action.GROUP_ADD:
+        return _("The group “%(name)s” that was added will be deleted.") % {"name": name}
+    if entry.action == Action.GROUP_EDIT:
+        return _("The group will be renamed back from “%(new)s” to “%(old)s”.") % {
+            "new": (entry.after or {}).get("name", ""),
+            "old": before.get("name", ""),
+        }
+    count = len(before.get("members", []))
+    if before.get("delete_contacts"):
+        members = ngettext(
+            "its %(count)s contact, deleted with it, will be created again (each with a new id)",
+            "its %(count)s contacts, deleted with it, will be created again (each with a new id)",
+            count,
+        ) % {"count": count}
+    else:
+        members = ngettext(
+            "its %(count)s contact will be put back in it",
+            "its %(count)s contacts will be put back in it",
+            count,
+        ) % {"count": count}
+    return _(
+        "The group “%(name)s” will be created again (SerwerSMS gives it a new id), and %(members)s."
+    ) % {"name": name, "members": members}
+
+
+# --- Checks: reading only ------------------------------------------------------------
+
+
+def _compare(expected: dict, now: dict, fields) -> list[Difference]:
+    return [
+        Difference(field, expected.get(field), now.get(field))
+        for field in fields
+        if expected.get(field) != now.get(field)
+    ]
+
+
+def _contact_with_phone(client: RecordingClient, phone: str) -> dict | None:
+    page = client.contacts_index(search=phone, limit=50)
+    for contact in page.items:
+        if contact.phone == phone:
+            return client.contact_now(contact.id)
+    return None
+
+
+def _group_named(client: RecordingClient, name: str):
+    page = client.groups_index(search=name, limit=MAX_GROUPS)
+    return next((group for group in page.items if group.name == name), None)
+
+
+def _changed_since(entry: HistoryEntry) -> str:
+    return _("“%(name)s” has changed since, so undoing would overwrite that change.") % {
+        "name": entry.target_name
+    }
+
+
+def check(entry: HistoryEntry, client: RecordingClient) -> None:
+    """Refuse (UndoRefused) when the target changed since or exists again. Reads only."""
+    before, after = entry.before or {}, entry.after or {}
+    if entry.action in (Action.CONTACT_ADD, Action.CONTACT_EDIT):
+        try:
+            now = client.contact_now(entry.target_id)
+        except NotFound:
+            raise UndoRefused(
+                _("The contact “%(name)s” no longer exists.") % {"name": entry.target_name}
+            ) from None
+        differences = _compare(after, now, COMPARED_CONTACT_FIELDS)
+        if differences:
+            raise UndoRefused(_changed_since(entry), differences)
+    elif entry.action == Action.CONTACT_DELETE:
+        existing = _contact_with_phone(client, before["phone"])
+        if existing is not None:
+            raise UndoRefused(
+                _("A contact with the phone %(phone)s exists again.") % {"phone": before["phone"]},
+                _compare(before, existing, COMPARED_CONTACT_FIELDS),
+            )
+    elif entry.action in (Action.GROUP_ADD, Action.GROUP_EDIT):
+        try:
+            now = client.group_now(entry.target_id)
+        except NotFound:
+            raise UndoRefused(
+                _("The group “%(name)s” no longer exists.") % {"name": entry.target_name}
+            ) from None
+        fields = ["name", "count"] if entry.action == Action.GROUP_ADD else ["name"]
+        expected = {**after, "count": 0} if entry.action == Action.GROUP_ADD else after
+        differences = _compare(expected, now, fields)
+        if differences:
+            raise UndoRefused(_changed_since(entry), differences)
+    elif entry.action == Action.GROUP_DELETE:
+        existing = _group_named(client, before["name"])
+        if existing is not None:
+            raise UndoRefused(
+                _("A group named “%(name)s” exists again.") % {"name": before["name"]},
+                [Difference("name", before["name"], existing.name)],
+            )
+
+
+# --- Undoing ---------------------------------------------------------------------------
+
+
+def _data(record: dict) -> ContactData:
+    return ContactData(**{name: record[name] for name in CONTACT_FIELDS})
+
+
+def perform(entry: HistoryEntry, client: RecordingClient) -> str:
+    """Check, then undo the entry; what was done, as a sentence. Raises UndoRefused, or the
+    service module's errors when a write fails (each write is recorded either way)."""
+    if not undoable(entry):
+        raise UndoRefused(_("This change cannot be undone (or has been undone already)."))
+    check(entry, client)
+    writer = client.undoing(entry)
+    before = entry.before or {}
+    name = entry.target_name
+    if entry.action == Action.CONTACT_ADD:
+        writer.contacts_delete(entry.target_id)
+        return _("The contact “%(name)s” was deleted again.") % {"name": name}
+    if entry.action == Action.CONTACT_EDIT:
+        writer.contacts_edit(entry.target_id, _data(before), before["group_ids"])
+        return _("The contact “%(name)s” has its previous values back.") % {
+            "name": contact_name(before)
+        }
+    if entry.action == Action.CONTACT_DELETE:
+        return _recreate_contact(writer, before, {}, _existing_group_ids(writer))
+    if entry.action == Action.GROUP_ADD:
+        writer.groups_delete(entry.target_id, delete_contacts=False)
+        return _("The group “%(name)s” was deleted again.") % {"name": name}
+    if entry.action == Action.GROUP_EDIT:
+        writer.groups_edit(entry.target_id, before["name"])
+        return _("The group is called “%(name)s” again.") % {"name": before["name"]}
+    return _restore_group(writer, entry)
+
+
+def _existing_group_ids(client: RecordingClient) -> set[int]:
+    return {group.id for group in client.groups_index(limit=MAX_GROUPS).items}
+
+
+def _recreate_contact(
+    writer: RecordingClient, record: dict, group_map: dict[int, int], existing: set[int]
+) -> str:
+    """Create a deleted contact again, in those of its groups that exist (`existing`);
+    group_map gives re-created groups' new ids."""
+    group_ids, missing = [], []
+    for group_id in record["group_ids"]:
+        group_id = group_map.get(group_id, group_id)
+        (group_ids if group_id in existing else missing).append(group_id)
+    new_id = writer.contacts_add(_data(record), group_ids)
+    text = _("The contact “%(name)s” was created again (its new id is %(id)s).") % {
+        "name": contact_name(record),
+        "id": new_id,
+    }
+    if missing:
+        names = record.get("group_names", {})
+        text += " " + _("These groups no longer exist, so it is not in them: %(groups)s.") % {
+            "groups": ", ".join(names.get(str(i), str(i)) for i in missing)
+        }
+    return text
+
+
+def _restore_group(writer: RecordingClient, entry: HistoryEntry) -> str:
+    """Create a deleted group again, then its contacts: re-created if they went with it,
+    else put back in it. A contact that cannot be restored is skipped and named."""
+    before = entry.before
+    new_id = writer.groups_add(before["name"])
+    group_map = {before["id"]: new_id}
+    existing = _existing_group_ids(writer) | {new_id}
+    restored, skipped = 0, []
+    for member in before.get("members", []):
+        try:
+            if before.get("delete_contacts"):
+                if _contact_with_phone(writer, member["phone"]) is not None:
+                    skipped.append(contact_name(member))
+                    continue
+                _recreate_contact(writer, member, group_map, existing)
+            else:
+                now = writer.contact_now(member["id"])
+                writer.contacts_edit(member["id"], _data(now), [*now["group_ids"], new_id])
+            restored += 1
+        except SerwerSMSError:
+            # Gone meanwhile, or the write failed (recorded as such): say so, go on.
+            skipped.append(contact_name(member))
+    text = _("The group “%(name)s” was created again (its new id is %(id)s).") % {
+        "name": before["name"],
+        "id": new_id,
+    }
+    if before.get("members"):
+        text += " " + ngettext(
+            "%(count)s contact restored.", "%(count)s contacts restored.", restored
+        ) % {"count": restored}
+    if skipped:
+        text += " " + _("Not restored (already there again, gone, or failed): %(names)s.") % {
+            "names": ", ".join(skipped)
+        }
+    return text

@@ -1,0 +1,158 @@
+"""Undo of a recorded change, and the trash: what was deleted, each with Restore."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .. import undo
+from ..history import RecordingClient, field_label
+from ..models import HistoryEntry
+from ..serwersms import SerwerSMSError
+from .shared import api_client_required, render_partial_or_page, safe_next
+
+TRASH_PER_PAGE = 50
+# The most items one bulk restore takes.
+MAX_BULK_RESTORE = 500
+
+
+def _own_entry(request: HttpRequest, entry_id: int) -> HistoryEntry:
+    # Only the user who made a change undoes it: their credentials made it, and
+    # another user's may reach another SerwerSMS account.
+    return get_object_or_404(HistoryEntry, id=entry_id, user=request.user)
+
+
+def _differences(entry, refused: undo.UndoRefused | None) -> list[tuple[str, object, object]]:
+    if refused is None:
+        return []
+    return [(field_label(entry.kind, d.field), d.expected, d.now) for d in refused.differences]
+
+
+@login_required
+@api_client_required
+@require_http_methods(["GET", "POST"])
+def history_undo(request: HttpRequest, client: RecordingClient, entry_id: int) -> HttpResponse:
+    """GET: what undoing will do, and whether it can (reading only). POST: undo it."""
+    entry = _own_entry(request, entry_id)
+    back = safe_next(request) or reverse("contacts_ui:history_detail", args=[entry.id])
+    refused, error = None, None
+    try:
+        if not undo.undoable(entry):
+            raise undo.UndoRefused(_("This change cannot be undone (or has been undone already)."))
+        if request.method == "POST":
+            done = undo.perform(entry, client)
+            messages.success(request, done)
+            return redirect(back)
+        undo.check(entry, client)
+    except undo.UndoRefused as exc:
+        refused = exc
+    except SerwerSMSError as exc:
+        error = exc.message
+    context = {
+        "title": _("Undo: %(name)s") % {"name": entry.target_name},
+        "entry": entry,
+        "description": undo.describe(entry),
+        "new_id": entry.action
+        in (HistoryEntry.Action.CONTACT_DELETE, HistoryEntry.Action.GROUP_DELETE),
+        "refused": refused,
+        "differences": _differences(entry, refused),
+        "error": error,
+        "back": back,
+        "next": safe_next(request) or "",
+    }
+    return render(request, "contacts_ui/history_confirm_undo.html", context)
+
+
+# --- The trash -------------------------------------------------------------------------
+
+
+def _trash(request: HttpRequest):
+    """The user's own deletions, that may have been made, not undone, within the retention."""
+    since = timezone.now() - timezone.timedelta(days=settings.HISTORY_RETENTION_DAYS)
+    return (
+        HistoryEntry.objects.filter(
+            user=request.user,
+            action__in=[HistoryEntry.Action.CONTACT_DELETE, HistoryEntry.Action.GROUP_DELETE],
+            outcome__in=[HistoryEntry.Outcome.DONE, HistoryEntry.Outcome.UNKNOWN],
+            at__gte=since,
+        )
+        .exclude(undos__outcome=HistoryEntry.Outcome.DONE)
+        .distinct()
+    )
+
+
+@login_required
+def trash_list(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "").strip()[:100]
+    entries = _trash(request)
+    if query:
+        entries = entries.filter(Q(target_name__icontains=query) | Q(phone__icontains=query))
+    page = Paginator(entries, TRASH_PER_PAGE).get_page(request.GET.get("p"))
+    context = {
+        "title": _("Trash"),
+        "page": page,
+        "search": query,
+        "retention_days": settings.HISTORY_RETENTION_DAYS,
+        "here": request.get_full_path(),
+    }
+    return render(request, "contacts_ui/trash_list.html", context)
+
+
+def _restore_one(request, client: RecordingClient, entry: HistoryEntry) -> tuple[bool, str]:
+    try:
+        return True, undo.perform(entry, client)
+    except undo.UndoRefused as exc:
+        return False, f"{entry.target_name}: {exc.message}"
+    except SerwerSMSError as exc:
+        return False, f"{entry.target_name}: {exc.message}"
+
+
+def _chosen(request: HttpRequest, name: str) -> list[int]:
+    values = request.POST.getlist(name)
+    return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 19][
+        :MAX_BULK_RESTORE
+    ]
+
+
+@login_required
+@api_client_required
+@require_POST
+def trash_restore(request: HttpRequest, client: RecordingClient) -> HttpResponse:
+    """Restore the chosen items. With htmx, one item a request, the page showing progress
+    as it goes; without JavaScript, all of them in this request."""
+    own = set(_trash(request).filter(id__in=_chosen(request, "entry")).values_list("id", flat=True))
+    remaining = [entry_id for entry_id in _chosen(request, "entry") if entry_id in own]
+    if not render_partial_or_page(request):
+        results = [_restore_one(request, client, _own_entry(request, i)) for i in remaining]
+        for ok, text in results:
+            (messages.success if ok else messages.error)(request, text)
+        if not results:
+            messages.info(request, _("Choose the items to restore."))
+        return redirect(safe_next(request) or reverse("contacts_ui:trash_list"))
+
+    total = int(request.POST.get("total") or len(remaining) or 0)
+    done_before = (
+        int(request.POST.get("done") or 0) if request.POST.get("done", "").isdigit() else 0
+    )
+    notes = request.POST.getlist("note")[:MAX_BULK_RESTORE]
+    if remaining:
+        ok, text = _restore_one(request, client, _own_entry(request, remaining[0]))
+        notes.append(("✓ " if ok else "✗ ") + text)
+        remaining = remaining[1:]
+    done = min(total, done_before + 1) if total else 0
+    context = {
+        "remaining": remaining,
+        "done": done,
+        "total": total,
+        "percent": int(100 * done / total) if total else 100,
+        "notes": notes,
+        "next": safe_next(request) or reverse("contacts_ui:trash_list"),
+    }
+    return render(request, "contacts_ui/_trash_progress.html", context)

@@ -1,0 +1,163 @@
+"""History entries made directly, with records shaped as contacts_ui.history makes them."""
+
+from dataclasses import replace
+from datetime import datetime, timedelta
+from html.parser import HTMLParser
+
+from django.utils import timezone
+
+from contacts_ui.history import contact_name, contact_record
+from contacts_ui.models import HistoryEntry
+from contacts_ui.serwersms import ContactData
+
+Action, Outcome = HistoryEntry.Action, HistoryEntry.Outcome
+
+ANNA = ContactData(
+    phone="+48500600700",
+    email="anna@example.pl",
+    first_name="Anna",
+    last_name="Kowalska",
+    company="Kowalscy sp. z o.o.",
+    city="Łódź",
+)
+GROUPS = {3: "Klienci", 4: "Dostawcy"}
+
+
+def _entry(user, action, *, name, phone="", target_id, before, after, **fields):
+    return HistoryEntry.objects.create(
+        user=user,
+        username=user.get_username(),
+        action=action,
+        outcome=fields.pop("outcome", Outcome.DONE),
+        target_id=target_id,
+        target_name=name,
+        phone=phone,
+        before=before,
+        after=after,
+        **fields,
+    )
+
+
+def contact_edit(user, data: ContactData = ANNA, contact_id=17, group_ids=(3,), **changes):
+    """The contact (Anna unless told) changed to these field values and groups (from Klienci)."""
+    fields = {
+        name: changes.pop(name)
+        for name in list(changes)
+        if name in ContactData.__dataclass_fields__
+    }
+    before = contact_record(contact_id, data, [3], GROUPS)
+    after = contact_record(contact_id, replace(data, **fields), group_ids, GROUPS)
+    return _entry(
+        user,
+        Action.CONTACT_EDIT,
+        name=contact_name(after),
+        phone=after["phone"],
+        target_id=contact_id,
+        before=before,
+        after=after,
+        **changes,
+    )
+
+
+def contact_add(user, data: ContactData = ANNA, contact_id=17, **fields):
+    after = contact_record(contact_id, data, [3], GROUPS)
+    return _entry(
+        user,
+        Action.CONTACT_ADD,
+        name=contact_name(after),
+        phone=data.phone,
+        target_id=contact_id,
+        before=None,
+        after=after,
+        **fields,
+    )
+
+
+def contact_delete(user, data: ContactData = ANNA, contact_id=17, **fields):
+    before = contact_record(contact_id, data, [3, 4], GROUPS)
+    return _entry(
+        user,
+        Action.CONTACT_DELETE,
+        name=contact_name(before),
+        phone=data.phone,
+        target_id=contact_id,
+        before=before,
+        after=None,
+        **fields,
+    )
+
+
+def group_edit(user, old="Klienci", new="Klienci VIP", group_id=3, **fields):
+    before = {"id": group_id, "name": old, "count": 2}
+    return _entry(
+        user,
+        Action.GROUP_EDIT,
+        name=new,
+        target_id=group_id,
+        before=before,
+        after={**before, "name": new},
+        **fields,
+    )
+
+
+def group_delete(user, name="Klienci", group_id=3, members=(ANNA,), delete_contacts=False):
+    before = {
+        "id": group_id,
+        "name": name,
+        "count": len(members),
+        "delete_contacts": delete_contacts,
+        "members": [
+            contact_record(100 + n, data, [group_id], GROUPS) for n, data in enumerate(members)
+        ],
+    }
+    return _entry(
+        user, Action.GROUP_DELETE, name=name, target_id=group_id, before=before, after=None
+    )
+
+
+def aged(entry: HistoryEntry, *, days: float = 0, at: datetime | None = None) -> HistoryEntry:
+    """The entry, moved back in time (the model stamps it with now)."""
+    entry.at = at or timezone.now() - timedelta(days=days)
+    entry.save(update_fields=["at"])
+    return entry
+
+
+class _Rows(HTMLParser):
+    """The text of each cell of each body row of the table with the given id."""
+
+    def __init__(self, table_id: str):
+        super().__init__()
+        self.table_id = table_id
+        self.rows: list[list[str]] = []
+        self._in_body = False
+        self._in_table = False
+        self._cell: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "table" and ("id", self.table_id) in attrs:
+            self._in_table = True
+        elif self._in_table and tag == "tbody":
+            self._in_body = True
+        elif self._in_body and tag == "tr":
+            self.rows.append([])
+        elif self._in_body and tag in ("td", "th"):
+            self._cell = []
+
+    def handle_endtag(self, tag):
+        if tag in ("td", "th") and self._cell is not None:
+            self.rows[-1].append(" ".join("".join(self._cell).split()))
+            self._cell = None
+        elif tag == "tbody":
+            self._in_body = False
+        elif tag == "table":
+            self._in_table = False
+
+    def handle_data(self, data):
+        if self._cell is not None:
+            self._cell.append(data)
+
+
+def rows_of(html: str, table_id: str) -> list[list[str]]:
+    reader = _Rows(table_id)
+    reader.feed(html)
+    return reader.rows
