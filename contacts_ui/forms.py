@@ -286,5 +286,15 @@ class HistoryListQuery(ListQuery):
         required=False, choices=[(HistoryEntry.CONTACT, "contact"), (HistoryEntry.GROUP, "group")]
     )
     target = forms.IntegerField(required=False, min_value=1, max_value=2**63 - 1)
-    defaults = {**ListQuery.defaults, "a": "", "u": None, "d": "", "kind": "", "target": None}
-    url_keys = ("q", "a", "u", "d", "kind", "target", "p")
+    # The items of one bulk action.
+    batch = forms.UUIDField(required=False)
+    defaults = {
+        **ListQuery.defaults,
+        "a": "",
+        "u": None,
+        "d": "",
+        "kind": "",
+        "target": None,
+        "batch": None,
+    }
+    url_keys = ("q", "a", "u", "d", "kind", "target", "batch", "p")

@@ -56,10 +56,14 @@ def _outcome(error: SerwerSMSError) -> str:
 class RecordingClient:
     """A SerwerSMSClient whose writes are recorded in the history, for one user's request."""
 
-    def __init__(self, client: SerwerSMSClient, user, undo_of: HistoryEntry | None = None):
+    def __init__(
+        self, client: SerwerSMSClient, user, undo_of: HistoryEntry | None = None, batch=None
+    ):
         self._client = client
         self.user = user
         self.undo_of = undo_of
+        # A bulk action records each of its items as an entry, all under one batch.
+        self.batch = batch
         # What this request has read already, so that taking the record before a
         # write costs no second call when the view has just read it.
         self._contacts: dict[int, Contact] = {}
@@ -156,6 +160,7 @@ class RecordingClient:
             before=before,
             after=after,
             undo_of=self.undo_of,
+            batch=self.batch,
         )
         try:
             yield entry

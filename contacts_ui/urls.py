@@ -26,6 +26,7 @@ urlpatterns = [
     path("history/<int:entry_id>/undo/", undo.history_undo, name="history_undo"),
     path("trash/", undo.trash_list, name="trash_list"),
     path("trash/restore/", undo.trash_restore, name="trash_restore"),
+    path("history/batch/<uuid:batch>/undo/", undo.batch_undo, name="batch_undo"),
     path("settings/credentials/", credentials.credentials_edit, name="credentials"),
     path("history/", history.history_list, name="history_list"),
     path("history/<int:entry_id>/", history.history_detail, name="history_detail"),

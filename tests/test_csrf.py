@@ -2,6 +2,7 @@
 
 import json
 import re
+import uuid
 
 import pytest
 from django.contrib.auth.models import User
@@ -44,6 +45,7 @@ SIGNED_IN_POSTS = [
     ("/history/{entry}/undo/", {}),
     ("/trash/", {}),
     ("/trash/restore/", {"entry": "{entry}"}),
+    ("/history/batch/{batch}/undo/", {"entry": "{entry}"}),
     ("/jsi18n/", {}),
     ("/accounts/logout/", {}),
     (
@@ -84,9 +86,10 @@ def data(alice_account, bob_account):
         target_name="Ewa",
         phone=deleted.phone,
         before=contact_record(deleted.id, ContactData(phone=deleted.phone, first_name="Ewa"), []),
+        batch=uuid.uuid4(),
     )
     deleted.delete()
-    return {"group": group.id, "contact": contact.id, "entry": entry.id}
+    return {"group": group.id, "contact": contact.id, "entry": entry.id, "batch": entry.batch}
 
 
 @pytest.fixture
@@ -150,8 +153,10 @@ def test_every_url_of_the_app_is_in_these_tests():
             ("contact_id", "contact"),
             ("group_id", "group"),
             ("entry_id", "entry"),
+            ("uuid:batch", "batch"),
         ]:
-            route = route.replace(f"<int:{placeholder}>", "{" + name + "}")
+            placeholder = placeholder if ":" in placeholder else f"int:{placeholder}"
+            route = route.replace(f"<{placeholder}>", "{" + name + "}")
         assert route in covered
 
 

@@ -1,5 +1,7 @@
 """GET never changes anything: not this app's rows, not the sandbox's store, not the session."""
 
+import uuid
+
 import pytest
 
 from contacts_ui.history import contact_record
@@ -34,9 +36,10 @@ def data(alice, alice_account):
         target_name="Ewa",
         phone=deleted.phone,
         before=contact_record(deleted.id, ContactData(phone=deleted.phone, first_name="Ewa"), []),
+        batch=uuid.uuid4(),
     )
     deleted.delete()
-    return {"group": group.id, "contact": contact.id, "entry": entry.id}
+    return {"group": group.id, "contact": contact.id, "entry": entry.id, "batch": entry.batch}
 
 
 # Every URL, with query parameters that a POST to it would act on, and some that nothing reads.
@@ -62,6 +65,8 @@ URLS = [
     "/history/{entry}/undo/?post=yes",
     "/trash/?q=Ewa",
     "/trash/restore/?entry={entry}",
+    "/history/?batch={batch}",
+    "/history/batch/{batch}/undo/?entry={entry}",
     "/i18n/setlang/?language=pl&next=/groups/",
     "/jsi18n/",
     "/accounts/password_change/?old_password=pass-for-tests&new_password1=x&new_password2=x",

@@ -1,10 +1,13 @@
 """Undo: each kind of change made through the app is put back exactly, or refused cleanly."""
 
+import uuid
+
 import pytest
 
+from contacts_ui.history import RecordingClient
 from contacts_ui.models import HistoryEntry
 from contacts_ui.sandbox.models import Contact, Group
-from contacts_ui.serwersms import CONTACT_FIELDS
+from contacts_ui.serwersms import CONTACT_FIELDS, Credentials, SerwerSMSClient
 from tests.helpers import form_values, make_contact, make_user, table_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -346,14 +349,14 @@ def test_restoring_several_with_htmx_goes_one_by_one_showing_progress(
 
     first = client.post("/trash/restore/", {"entry": ids}, headers={"HX-Request": "true"})
     page = first.content.decode()
-    assert page.lstrip().startswith('<div id="trash-progress"')
-    assert "Restored 1 of 2." in page
+    assert page.lstrip().startswith('<div id="undo-progress"')
+    assert "1 of 2 done." in page
     assert 'hx-trigger="load"' in page  # it asks for the next one itself
     following = form_values(page.replace("<form hx-post", '<form id="next" hx-post'), "next")
 
     second = client.post("/trash/restore/", following, headers={"HX-Request": "true"})
     page = second.content.decode()
-    assert "Restored 2 of 2." in page
+    assert "2 of 2 done." in page
     assert 'hx-trigger="load"' not in page
     assert state(alice_account) == before
 
@@ -369,3 +372,66 @@ def test_a_bulk_restore_ignores_entries_that_are_not_the_users_own_deletions(
 
     assert not Contact.objects.filter(account=alice_account).exists()
     assert not deletion.undos.exists()
+
+
+# --- A bulk action, undone item by item ----------------------------------------------------
+
+
+@pytest.fixture
+def bulk(alice, api_url, alice_account, anna, klienci):
+    """A bulk action of alice's, as the cleanup's bulk actions make one: one client with a
+    batch, each item recorded under it. Here: two contacts deleted, one group renamed."""
+    bartek = make_contact(alice_account, "+48500600702", groups=[klienci], first_name="Bartek")
+    before = state(alice_account)
+    batch = uuid.uuid4()
+    credentials = Credentials("token", "", "alice-token")
+    client = RecordingClient(SerwerSMSClient(credentials, api_url), alice, batch=batch)
+    client.contacts_delete(anna.id)
+    client.contacts_delete(bartek.id)
+    client.groups_edit(klienci.id, "Byli klienci")
+    assert state(alice_account) != before
+    return batch, before
+
+
+def test_a_bulk_actions_items_are_listed_with_what_undo_will_do(client, bulk):
+    batch, _ = bulk
+    page = client.get(f"/history/batch/{batch}/undo/").content.decode()
+    assert "undoes its 3 changes, the latest first" in page
+    assert "The group will be renamed back from “Byli klienci” to “Klienci”." in page
+    assert page.count("will be created again with the same fields") == 2
+    listed = client.get(f"/history/?batch={batch}").content.decode()
+    assert len(table_rows(listed)) == 3
+    assert f'href="/history/batch/{batch}/undo/"' in listed
+
+
+def test_undoing_a_bulk_action_without_javascript_undoes_every_item(client, alice_account, bulk):
+    batch, before = bulk
+    response = client.post(
+        f"/history/batch/{batch}/undo/",
+        {"entry": [e.id for e in HistoryEntry.objects.filter(batch=batch)]},
+    )
+    assert response.status_code == 302 and response.url == f"/history/?batch={batch}"
+    assert state(alice_account) == before
+    assert HistoryEntry.objects.filter(undo_of__batch=batch, outcome="done").count() == 3
+
+
+def test_undoing_a_bulk_action_with_htmx_goes_one_by_one(client, alice_account, bulk):
+    batch, before = bulk
+    url = f"/history/batch/{batch}/undo/"
+    page = client.get(url).content.decode()
+    data = form_values(page, "batch-undo-form")
+    for step in (1, 2, 3):
+        page = client.post(url, data, headers={"HX-Request": "true"}).content.decode()
+        assert f"{step} of 3 done." in page
+        data = form_values(page.replace("<form hx-post", '<form id="next" hx-post'), "next")
+    assert 'hx-trigger="load"' not in page
+    assert state(alice_account) == before
+
+
+def test_a_bulk_action_is_nobody_elses_to_undo(client, alice_account, bulk, bob_account):
+    batch, _ = bulk
+    client.force_login(make_user("bob", token="bob-token"))
+    assert client.get(f"/history/batch/{batch}/undo/").status_code == 404
+    entries = [e.id for e in HistoryEntry.objects.filter(batch=batch)]
+    assert client.post(f"/history/batch/{batch}/undo/", {"entry": entries}).status_code == 404
+    assert not HistoryEntry.objects.filter(undo_of__batch=batch).exists()

@@ -61,6 +61,8 @@ def _filtered(entries: QuerySet[HistoryEntry], query: dict, superuser: bool):
         entries = entries.filter(at__gte=since)
     if query["kind"] and query["target"]:
         entries = entries.filter(kind=query["kind"], target_id=query["target"])
+    if query["batch"]:
+        entries = entries.filter(batch=query["batch"])
     return entries
 
 
@@ -134,7 +136,10 @@ def history_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "subject": subject,
         "all_url": reverse("contacts_ui:history_list")
-        + url(query, kind="", target=None, p=1).rstrip("?"),
+        + url(query, kind="", target=None, batch=None, p=1).rstrip("?"),
+        "batch_undo_url": (
+            reverse("contacts_ui:batch_undo", args=[query["batch"]]) if query["batch"] else None
+        ),
         "filters": filters,
         "sidebar": _sidebar(query, superuser),
         "previous_url": url(query, p=page.number - 1) if page.has_previous() else None,

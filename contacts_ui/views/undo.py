@@ -1,11 +1,13 @@
 """Undo of a recorded change, and the trash: what was deleted, each with Restore."""
 
+from urllib.parse import urlencode
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -105,12 +107,10 @@ def trash_list(request: HttpRequest) -> HttpResponse:
     return render(request, "contacts_ui/trash_list.html", context)
 
 
-def _restore_one(request, client: RecordingClient, entry: HistoryEntry) -> tuple[bool, str]:
+def _undo_one(client: RecordingClient, entry: HistoryEntry) -> tuple[bool, str]:
     try:
         return True, undo.perform(entry, client)
-    except undo.UndoRefused as exc:
-        return False, f"{entry.target_name}: {exc.message}"
-    except SerwerSMSError as exc:
+    except (undo.UndoRefused, SerwerSMSError) as exc:
         return False, f"{entry.target_name}: {exc.message}"
 
 
@@ -121,38 +121,76 @@ def _chosen(request: HttpRequest, name: str) -> list[int]:
     ]
 
 
-@login_required
-@api_client_required
-@require_POST
-def trash_restore(request: HttpRequest, client: RecordingClient) -> HttpResponse:
-    """Restore the chosen items. With htmx, one item a request, the page showing progress
-    as it goes; without JavaScript, all of them in this request."""
-    own = set(_trash(request).filter(id__in=_chosen(request, "entry")).values_list("id", flat=True))
-    remaining = [entry_id for entry_id in _chosen(request, "entry") if entry_id in own]
-    if not render_partial_or_page(request):
-        results = [_restore_one(request, client, _own_entry(request, i)) for i in remaining]
-        for ok, text in results:
-            (messages.success if ok else messages.error)(request, text)
-        if not results:
-            messages.info(request, _("Choose the items to restore."))
-        return redirect(safe_next(request) or reverse("contacts_ui:trash_list"))
+def _count(request: HttpRequest, name: str) -> int:
+    value = request.POST.get(name, "")
+    return int(value) if value.isascii() and value.isdigit() and len(value) < 6 else 0
 
-    total = int(request.POST.get("total") or len(remaining) or 0)
-    done_before = (
-        int(request.POST.get("done") or 0) if request.POST.get("done", "").isdigit() else 0
-    )
+
+def _undo_many(request, client, allowed, action_url: str, done_url: str) -> HttpResponse:
+    """Undo the chosen entries of `allowed`, in the order given. With htmx, one a request,
+    each answer showing the progress and asking for the next; without JavaScript, all of
+    them in this request, then back to `done_url` with a message for each."""
+    chosen = _chosen(request, "entry")
+    allowed_ids = set(allowed.filter(id__in=chosen).values_list("id", flat=True))
+    remaining = [entry_id for entry_id in chosen if entry_id in allowed_ids]
+    if not render_partial_or_page(request):
+        for entry_id in remaining:
+            ok, text = _undo_one(client, _own_entry(request, entry_id))
+            (messages.success if ok else messages.error)(request, text)
+        if not remaining:
+            messages.info(request, _("Choose the items to restore."))
+        return redirect(done_url)
+
+    total = _count(request, "total") or len(remaining)
     notes = request.POST.getlist("note")[:MAX_BULK_RESTORE]
     if remaining:
-        ok, text = _restore_one(request, client, _own_entry(request, remaining[0]))
+        ok, text = _undo_one(client, _own_entry(request, remaining[0]))
         notes.append(("✓ " if ok else "✗ ") + text)
         remaining = remaining[1:]
-    done = min(total, done_before + 1) if total else 0
+    done = min(total, _count(request, "done") + 1)
     context = {
         "remaining": remaining,
         "done": done,
         "total": total,
-        "percent": int(100 * done / total) if total else 100,
         "notes": notes,
-        "next": safe_next(request) or reverse("contacts_ui:trash_list"),
+        "action_url": action_url,
+        "next": done_url,
     }
-    return render(request, "contacts_ui/_trash_progress.html", context)
+    return render(request, "contacts_ui/_undo_progress.html", context)
+
+
+@login_required
+@api_client_required
+@require_POST
+def trash_restore(request: HttpRequest, client: RecordingClient) -> HttpResponse:
+    """Restore the chosen items of the trash, showing progress."""
+    done_url = safe_next(request) or reverse("contacts_ui:trash_list")
+    action_url = reverse("contacts_ui:trash_restore")
+    return _undo_many(request, client, _trash(request), action_url, done_url)
+
+
+# --- A bulk action, undone item by item --------------------------------------------------
+
+
+@login_required
+@api_client_required
+@require_http_methods(["GET", "POST"])
+def batch_undo(request: HttpRequest, client: RecordingClient, batch) -> HttpResponse:
+    """GET: what undoing a bulk action will do, item by item. POST: undo its items, the
+    latest first, showing progress."""
+    entries = HistoryEntry.objects.filter(user=request.user, batch=batch, undo_of=None)
+    if not entries.exists():
+        raise Http404
+    history_url = f"{reverse('contacts_ui:history_list')}?{urlencode({'batch': batch})}"
+    if request.method == "POST":
+        action_url = reverse("contacts_ui:batch_undo", args=[batch])
+        return _undo_many(request, client, entries, action_url, history_url)
+    items = [(entry, undo.describe(entry)) for entry in entries if undo.undoable(entry)]
+    context = {
+        "title": _("Undo a bulk action"),
+        "items": items,
+        "done_count": entries.count() - len(items),
+        "batch": batch,
+        "history_url": history_url,
+    }
+    return render(request, "contacts_ui/batch_confirm_undo.html", context)

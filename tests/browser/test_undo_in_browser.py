@@ -41,14 +41,14 @@ def test_several_deleted_contacts_come_back_from_the_trash_with_progress(
     page.get_by_label("Select Celina Nowak").check()
     page.get_by_role("button", name="Restore selected").click()
 
-    expect(page.get_by_text("Restored 2 of 2.")).to_be_visible()
+    expect(page.get_by_text("2 of 2 done.")).to_be_visible()
     names = set(Contact.objects.filter(account=alice_account).values_list("first_name", flat=True))
     assert names == {"Anna", "Celina"}
     assert all(
         contact.groups.filter(name="Klienci").exists()
         for contact in Contact.objects.filter(account=alice_account)
     )
-    page.get_by_role("link", name="Done: show the trash again").click()
+    page.get_by_role("link", name="Done: show the list again").click()
     expect(page.get_by_role("link", name="Bartek Nowak")).to_be_visible()
     expect(page.get_by_role("link", name="Anna Nowak")).to_have_count(0)
 
