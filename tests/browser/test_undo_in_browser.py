@@ -66,3 +66,31 @@ def test_one_contact_is_restored_after_saying_what_will_happen(
 
     expect(page.get_by_text("The contact “Bartek Nowak” was created again")).to_be_visible()
     assert Contact.objects.filter(account=alice_account, first_name="Bartek").exists()
+
+
+def test_an_edit_is_seen_field_by_field_in_its_history_and_undone_from_there(
+    logged_in_page: Page, people, alice_account
+):
+    page = logged_in_page
+    anna = people[0]
+    page.goto(f"/contacts/{anna.id}/change/")
+    page.get_by_label("City").fill("Kraków")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("The contact “Anna Nowak” was saved.")).to_be_visible()
+
+    page.goto(f"/contacts/{anna.id}/change/")
+    page.locator("#app").get_by_role("link", name="History").click()
+    page.get_by_role("link", name="Anna Nowak").first.click()
+    row = page.locator("#change-list tbody tr", has_text="City")
+    expect(row.locator("td").nth(0)).to_have_text("(empty)")
+    expect(row.locator("td").nth(1)).to_have_text("Kraków")
+
+    page.get_by_role("link", name="Undo…").click()
+    expect(page.get_by_text("gets back the values it had before the change")).to_be_visible()
+    page.get_by_role("button", name="Yes, undo it").click()
+
+    expect(
+        page.get_by_text("The contact “Anna Nowak” has its previous values back.")
+    ).to_be_visible()
+    anna.refresh_from_db()
+    assert anna.city == ""
