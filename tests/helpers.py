@@ -17,16 +17,17 @@ def make_user(username: str, token: str | None = None) -> User:
 
 
 class _TableReader(HTMLParser):
-    """The text of each cell of each body row of the table with id result_list."""
+    """The text of each cell of each body row of the table with the given id."""
 
-    def __init__(self):
+    def __init__(self, table_id: str):
         super().__init__()
+        self.table_id = table_id
         self.rows: list[list[str]] = []
         self._in_table = self._in_body = False
         self._cell: list[str] | None = None
 
     def handle_starttag(self, tag, attrs):
-        if tag == "table" and ("id", "result_list") in attrs:
+        if tag == "table" and ("id", self.table_id) in attrs:
             self._in_table = True
         elif self._in_table and tag == "tbody":
             self._in_body = True
@@ -49,10 +50,25 @@ class _TableReader(HTMLParser):
             self._cell.append(data)
 
 
-def table_rows(html: str) -> list[list[str]]:
-    reader = _TableReader()
+def table_rows(html: str, table_id: str = "result_list") -> list[list[str]]:
+    """The body rows of a table (the list's, unless another id is given), as cell texts."""
+    reader = _TableReader(table_id)
     reader.feed(html)
     return reader.rows
+
+
+# Anna Kowalska, a contact with every field filled in, as the tests' usual example.
+ANNA = {
+    "phone": "+48500600700",
+    "email": "anna@example.pl",
+    "first_name": "Anna",
+    "last_name": "Kowalska",
+    "company": "Kowalscy sp. z o.o.",
+    "tax_id": "526-025-02-74",
+    "address": "ul. Piotrkowska 1",
+    "city": "Łódź",
+    "description": "Dzwonić po 16.",
+}
 
 
 def make_contact(account, phone: str = "+48500600700", groups=(), **fields):

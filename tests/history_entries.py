@@ -2,7 +2,6 @@
 
 from dataclasses import replace
 from datetime import datetime, timedelta
-from html.parser import HTMLParser
 
 from django.utils import timezone
 
@@ -120,44 +119,3 @@ def aged(entry: HistoryEntry, *, days: float = 0, at: datetime | None = None) ->
     entry.at = at or timezone.now() - timedelta(days=days)
     entry.save(update_fields=["at"])
     return entry
-
-
-class _Rows(HTMLParser):
-    """The text of each cell of each body row of the table with the given id."""
-
-    def __init__(self, table_id: str):
-        super().__init__()
-        self.table_id = table_id
-        self.rows: list[list[str]] = []
-        self._in_body = False
-        self._in_table = False
-        self._cell: list[str] | None = None
-
-    def handle_starttag(self, tag, attrs):
-        if tag == "table" and ("id", self.table_id) in attrs:
-            self._in_table = True
-        elif self._in_table and tag == "tbody":
-            self._in_body = True
-        elif self._in_body and tag == "tr":
-            self.rows.append([])
-        elif self._in_body and tag in ("td", "th"):
-            self._cell = []
-
-    def handle_endtag(self, tag):
-        if tag in ("td", "th") and self._cell is not None:
-            self.rows[-1].append(" ".join("".join(self._cell).split()))
-            self._cell = None
-        elif tag == "tbody":
-            self._in_body = False
-        elif tag == "table":
-            self._in_table = False
-
-    def handle_data(self, data):
-        if self._cell is not None:
-            self._cell.append(data)
-
-
-def rows_of(html: str, table_id: str) -> list[list[str]]:
-    reader = _Rows(table_id)
-    reader.feed(html)
-    return reader.rows

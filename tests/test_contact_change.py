@@ -4,21 +4,10 @@ import pytest
 
 from contacts_ui.sandbox.models import Contact, Group
 from tests.conftest import make_sandbox_account
+from tests.helpers import ANNA as FIELDS
 from tests.helpers import form_values, make_contact, make_user, sandbox_fails_after
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-FIELDS = {
-    "phone": "+48500600700",
-    "email": "anna@example.pl",
-    "first_name": "Anna",
-    "last_name": "Kowalska",
-    "company": "Kowalscy sp. z o.o.",
-    "tax_id": "526-025-02-74",
-    "address": "ul. Piotrkowska 1",
-    "city": "Łódź",
-    "description": "Dzwonić po 16.",
-}
 
 
 @pytest.fixture

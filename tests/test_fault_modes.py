@@ -18,6 +18,7 @@ import pytest
 from contacts_ui.models import ApiCredentials
 from contacts_ui.sandbox.models import Contact, Group
 from contacts_ui.serwersms import READ_ACTIONS, SerwerSMSClient
+from tests.helpers import ANNA as FIELDS
 from tests.helpers import form_values, make_contact, sandbox_fails_after
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -291,19 +292,6 @@ def klienci(alice_account):
 @pytest.fixture
 def dostawcy(alice_account):
     return Group.objects.create(account=alice_account, name="Dostawcy")
-
-
-FIELDS = {
-    "phone": "+48500600700",
-    "email": "anna@example.pl",
-    "first_name": "Anna",
-    "last_name": "Kowalska",
-    "company": "Kowalscy sp. z o.o.",
-    "tax_id": "526-025-02-74",
-    "address": "ul. Piotrkowska 1",
-    "city": "Łódź",
-    "description": "Dzwonić po 16.",
-}
 
 
 @pytest.fixture

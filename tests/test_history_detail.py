@@ -18,7 +18,6 @@ from tests.history_entries import (
     contact_edit,
     group_delete,
     group_edit,
-    rows_of,
 )
 
 pytestmark = pytest.mark.django_db
@@ -50,7 +49,7 @@ def _page(client, entry) -> str:
 
 
 def _changes(client, entry) -> list[list[str]]:
-    return rows_of(_page(client, entry), "change-list")
+    return table_rows(_page(client, entry), "change-list")
 
 
 def test_it_requires_login(client):
@@ -99,7 +98,7 @@ def test_an_edit_that_changed_nothing_says_so(client, alice):
 def test_an_addition_shows_the_whole_new_record(client, alice):
     page = _page(client, contact_add(alice))
     assert "The new record" in page
-    rows = rows_of(page, "change-list")
+    rows = table_rows(page, "change-list")
     assert ["First name", "", "Anna"] in rows
     assert ["Phone", "", "+48500600700"] in rows
     assert ["Tax ID (NIP)", "", "(empty)"] in rows
@@ -110,7 +109,7 @@ def test_an_addition_shows_the_whole_new_record(client, alice):
 def test_a_deletion_shows_the_whole_old_record(client, alice):
     page = _page(client, contact_delete(alice))
     assert "The record as it was" in page
-    rows = rows_of(page, "change-list")
+    rows = table_rows(page, "change-list")
     assert ["Last name", "Kowalska", ""] in rows
     assert ["Company", "Kowalscy sp. z o.o.", ""] in rows
     assert ["Groups", "Klienci, Dostawcy", ""] in rows
@@ -127,8 +126,8 @@ def test_a_group_rename_shows_the_names(client, alice):
 def test_a_group_deletion_lists_its_members_and_that_they_were_kept(client, alice):
     bartek = ANNA.__class__(phone="+48600700800", first_name="Bartosz", last_name="Nowak")
     page = _page(client, group_delete(alice, members=[ANNA, bartek]))
-    assert rows_of(page, "change-list") == [["Name", "Klienci", ""]]
-    assert rows_of(page, "member-list") == [
+    assert table_rows(page, "change-list") == [["Name", "Klienci", ""]]
+    assert table_rows(page, "member-list") == [
         ["Anna Kowalska", "+48500600700", "anna@example.pl", "Klienci"],
         ["Bartosz Nowak", "+48600700800", "", "Klienci"],
     ]
@@ -152,7 +151,7 @@ def test_a_credentials_change_never_shows_a_secret(client, alice):
         {"auth_style": "password", "username": "api-alice", "secret": "new-password"},
     )
     page = _page(client, entry)
-    assert rows_of(page, "change-list") == [
+    assert table_rows(page, "change-list") == [
         ["Sign in with", "API token", "API username and password"],
         ["API username", "(empty)", "api-alice"],
     ]
@@ -237,7 +236,7 @@ def test_hostile_values_are_escaped(client, alice):
     page = _page(client, entry)
     assert hostile not in page and "<img src=x>" not in page
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in page
-    assert ["City", "Łódź", '"><img src=x>'] in rows_of(page, "change-list")
+    assert ["City", "Łódź", '"><img src=x>'] in table_rows(page, "change-list")
 
 
 # --- The whole way: an edit through the app, then its history ------------------------------
@@ -269,7 +268,7 @@ def test_an_edit_made_in_the_app_shows_old_and_new_values(client, alice_account,
     assert f'<a href="/history/{entry.id}/" data-row-link>Anna Kowalska</a>' in listed
 
     detail = client.get(f"/history/{entry.id}/").content.decode()
-    assert rows_of(detail, "change-list") == [
+    assert table_rows(detail, "change-list") == [
         ["City", "Łódź", "Kraków"],
         ["Groups", "Klienci", "Dostawcy"],
     ]

@@ -25,23 +25,12 @@ from contacts_ui.models import ApiCredentials, HistoryEntry
 from contacts_ui.sandbox.models import Contact, Group
 from contacts_ui.serwersms import CONTACT_FIELDS, READ_ACTIONS, SerwerSMSClient
 from contacts_ui.views.shared import api_client_required
-from tests.helpers import form_values, make_contact, make_user, sandbox_fails_after
+from tests.helpers import ANNA, form_values, make_contact, make_user, sandbox_fails_after
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 HTMX = {"HX-Request": "true"}
 
-ANNA = {
-    "phone": "+48500600700",
-    "email": "anna@example.pl",
-    "first_name": "Anna",
-    "last_name": "Kowalska",
-    "company": "Kowalscy sp. z o.o.",
-    "tax_id": "526-025-02-74",
-    "address": "ul. Piotrkowska 1",
-    "city": "Łódź",
-    "description": "Dzwonić po 16.",
-}
 # A new contact as typed: the phone in another format, which the app normalises.
 TYPED = {
     "phone": ["700 800 900"],

@@ -8,21 +8,9 @@ from contacts_ui.history import RecordingClient
 from contacts_ui.models import HistoryEntry
 from contacts_ui.sandbox.models import Contact, Group
 from contacts_ui.serwersms import CONTACT_FIELDS, Credentials, SerwerSMSClient
-from tests.helpers import form_values, make_contact, make_user, table_rows
+from tests.helpers import ANNA, form_values, make_contact, make_user, table_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-ANNA = {
-    "phone": "+48500600700",
-    "email": "anna@example.pl",
-    "first_name": "Anna",
-    "last_name": "Kowalska",
-    "company": "Kowalscy sp. z o.o.",
-    "tax_id": "526-025-02-74",
-    "address": "ul. Piotrkowska 1",
-    "city": "Łódź",
-    "description": "Dzwonić po 16.",
-}
 
 
 @pytest.fixture
