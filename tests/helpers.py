@@ -154,3 +154,32 @@ def sandbox_fails_after(monkeypatch, answered: int, mode: str) -> None:
     monkeypatch.setattr(
         sandbox_views, "_pick_fault", lambda: None if next(calls) < answered else mode
     )
+
+
+def closed_port_url() -> str:
+    """An API address where nothing listens: the port was free a moment ago."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}/sandbox/api/"
+
+
+def writes_fail(monkeypatch, mode: str, reads: int) -> None:
+    """The first `reads` calls answer, then the write fails in this sandbox fault mode; or,
+    for "refused", the writes alone go to a closed port (the sandbox cannot refuse one)."""
+    if mode != "refused":
+        sandbox_fails_after(monkeypatch, answered=reads, mode=mode)
+        return
+    from contacts_ui.serwersms import READ_ACTIONS, SerwerSMSClient
+
+    closed = closed_port_url()
+    send = SerwerSMSClient._send
+
+    def send_writes_nowhere(self, resource, action, url, body, headers):
+        if action not in READ_ACTIONS:
+            url = f"{closed}{resource}/{action}.json"
+        return send(self, resource, action, url, body, headers)
+
+    monkeypatch.setattr(SerwerSMSClient, "_send", send_writes_nowhere)

@@ -10,12 +10,11 @@ from django.core import mail
 from django.test import Client
 
 from contacts_ui import urls as app_urls
-from contacts_ui.history import contact_record
-from contacts_ui.models import HistoryEntry
 from contacts_ui.sandbox.models import Contact, Group
 from contacts_ui.serwersms import ContactData
 from tests.db_snapshot import every_row
 from tests.helpers import form_values, make_contact, make_user
+from tests.history_entries import contact_delete
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,15 +76,10 @@ def data(alice_account, bob_account):
     contact = make_contact(alice_account, first_name="Jan", groups=[group])
     # A deletion of a contact of alice's, as the history records it: undo would re-create it.
     deleted = make_contact(alice_account, "+48500600799", first_name="Ewa")
-    entry = HistoryEntry.objects.create(
-        user=User.objects.get(username="alice"),
-        username="alice",
-        action=HistoryEntry.Action.CONTACT_DELETE,
-        outcome=HistoryEntry.Outcome.DONE,
-        target_id=deleted.id,
-        target_name="Ewa",
-        phone=deleted.phone,
-        before=contact_record(deleted.id, ContactData(phone=deleted.phone, first_name="Ewa"), []),
+    entry = contact_delete(
+        User.objects.get(username="alice"),
+        ContactData(phone=deleted.phone, first_name="Ewa"),
+        contact_id=deleted.id,
         batch=uuid.uuid4(),
     )
     deleted.delete()

@@ -11,15 +11,18 @@ made at all.
 """
 
 import re
-import socket
 
 import pytest
 
 from contacts_ui.models import ApiCredentials
 from contacts_ui.sandbox.models import Contact, Group
-from contacts_ui.serwersms import READ_ACTIONS, SerwerSMSClient
 from tests.helpers import ANNA as FIELDS
-from tests.helpers import form_values, make_contact, sandbox_fails_after
+from tests.helpers import (
+    closed_port_url,
+    form_values,
+    make_contact,
+    writes_fail,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -42,14 +45,6 @@ MAYBE = "The change may or may not have been made."
 UNKNOWN_OUTCOME = ("http500", "timeout", "malformed", "disconnect")
 # The sandbox makes the change, then loses the answer.
 MADE_ANYWAY = ("timeout", "malformed", "disconnect")
-
-
-def closed_port_url() -> str:
-    """An API address where nothing listens: the port was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/sandbox/api/"
 
 
 def fast_timeouts(settings, mode: str) -> None:
@@ -253,19 +248,7 @@ def break_writes(settings, monkeypatch):
 
     def set_mode(mode: str, reads: int) -> None:
         fast_timeouts(settings, mode)
-        if mode != "refused":
-            sandbox_fails_after(monkeypatch, answered=reads, mode=mode)
-            return
-        # The sandbox cannot refuse a connection; send the writes alone to a closed port.
-        closed = closed_port_url()
-        send = SerwerSMSClient._send
-
-        def send_writes_nowhere(self, resource, action, url, body, headers):
-            if action not in READ_ACTIONS:
-                url = f"{closed}{resource}/{action}.json"
-            return send(self, resource, action, url, body, headers)
-
-        monkeypatch.setattr(SerwerSMSClient, "_send", send_writes_nowhere)
+        writes_fail(monkeypatch, mode, reads)
 
     return set_mode
 

@@ -4,12 +4,12 @@ import uuid
 
 import pytest
 
-from contacts_ui.history import contact_record
-from contacts_ui.models import HistoryEntry, ListPreferences
+from contacts_ui.models import ListPreferences
 from contacts_ui.sandbox.models import Group
 from contacts_ui.serwersms import ContactData
 from tests.db_snapshot import every_row
 from tests.helpers import make_contact
+from tests.history_entries import contact_delete
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -27,15 +27,10 @@ def data(alice, alice_account):
     ListPreferences.objects.create(user=alice, page_size=25, extra_columns=["city"])
     # A deletion in the history, that a GET of its undo page must not undo.
     deleted = make_contact(alice_account, "+48500600799", first_name="Ewa")
-    entry = HistoryEntry.objects.create(
-        user=alice,
-        username="alice",
-        action=HistoryEntry.Action.CONTACT_DELETE,
-        outcome=HistoryEntry.Outcome.DONE,
-        target_id=deleted.id,
-        target_name="Ewa",
-        phone=deleted.phone,
-        before=contact_record(deleted.id, ContactData(phone=deleted.phone, first_name="Ewa"), []),
+    entry = contact_delete(
+        alice,
+        ContactData(phone=deleted.phone, first_name="Ewa"),
+        contact_id=deleted.id,
         batch=uuid.uuid4(),
     )
     deleted.delete()

@@ -8,7 +8,6 @@ the record before a write: a contact deletion reads contacts/view and groups/che
 deletion groups/view, contacts/index of its members and groups/check for each member.
 """
 
-import socket
 from types import SimpleNamespace
 
 import pytest
@@ -16,7 +15,7 @@ import pytest
 from contacts_ui.models import HistoryEntry
 from contacts_ui.sandbox.models import Contact, Group
 from contacts_ui.serwersms import READ_ACTIONS, SerwerSMSClient
-from tests.helpers import sandbox_fails_after
+from tests.helpers import closed_port_url, sandbox_fails_after, writes_fail
 from tests.test_history_recording import (
     HTMX,
     TYPED,
@@ -76,32 +75,12 @@ def world(alice_account):
     return make_world(alice_account)
 
 
-def closed_port_url() -> str:
-    """An API address where nothing listens: the port was free a moment ago."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}/sandbox/api/"
-
-
 @pytest.fixture
 def break_writes(monkeypatch):
     """The first `reads` calls answer, the write fails in this mode."""
 
     def set_mode(mode: str, reads: int) -> None:
-        if mode != "refused":
-            sandbox_fails_after(monkeypatch, answered=reads, mode=mode)
-            return
-        # The sandbox cannot refuse a connection: the writes alone go to a closed port.
-        closed = closed_port_url()
-        send = SerwerSMSClient._send
-
-        def send_writes_nowhere(self, resource, action, url, body, headers):
-            if action not in READ_ACTIONS:
-                url = f"{closed}{resource}/{action}.json"
-            return send(self, resource, action, url, body, headers)
-
-        monkeypatch.setattr(SerwerSMSClient, "_send", send_writes_nowhere)
+        writes_fail(monkeypatch, mode, reads)
 
     return set_mode
 
