@@ -42,7 +42,7 @@ def contact_record(contact_id, data: ContactData, group_ids, group_names=None) -
 
 
 def contact_name(record: dict) -> str:
-    """How a contact is named in the history: its name, or its phone when it has none."""
+    """How a contact is named in the history and in messages: its name, or its phone."""
     name = " ".join(filter(None, [record.get("first_name"), record.get("last_name")]))
     return name or record.get("phone", "")
 

@@ -1,4 +1,5 @@
 import re
+from dataclasses import asdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from ..forms import PAGE_SIZES, ContactForm, ContactListQuery, FindByPhoneForm
+from ..history import contact_name
 from ..models import ListPreferences
 from ..serwersms import (
     CONTACT_FIELDS,
@@ -288,8 +290,8 @@ CONTACT_MISSING = gettext_lazy("That contact does not exist (it may have been de
 
 
 def _name(contact) -> str:
-    """How a contact is named in messages: its name, or its phone when it has none."""
-    return " ".join(filter(None, [contact.first_name, contact.last_name])) or contact.phone
+    """How a contact is named in messages: as the history names it."""
+    return contact_name(asdict(contact))
 
 
 @login_required
