@@ -471,3 +471,11 @@ def test_a_page_past_the_end_does_not_claim_the_list_is_empty(client, alice, abc
     page = client.get(URL, {"p": "2"}).content.decode()
     assert "No contacts here yet." not in page
     assert "Page 2 of 1" not in page
+
+
+@pytest.mark.parametrize("size", ["²", "0100", "7", "", "abc"])
+def test_a_page_size_that_is_not_offered_is_refused_not_a_crash(client, alice, size):
+    response = client.post("/contacts/page-size/", {"n": size}, follow=True)
+    assert response.status_code == 200
+    assert "Choose one of the page sizes offered." in response.content.decode()
+    assert not ListPreferences.objects.filter(user=alice).exists()

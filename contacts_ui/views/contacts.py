@@ -207,10 +207,11 @@ def contact_columns(request: HttpRequest) -> HttpResponse:
 @require_POST
 def contact_page_size(request: HttpRequest) -> HttpResponse:
     """Remember how many contacts a page of the list shows, then show the list so."""
-    size = request.POST.get("n", "")
-    if size.isdigit() and int(size) in PAGE_SIZES:
+    offered = {str(size): size for size in PAGE_SIZES}
+    size = offered.get(request.POST.get("n", ""))
+    if size is not None:
         prefs = ListPreferences.for_user(request.user)
-        prefs.page_size = int(size)
+        prefs.page_size = size
         prefs.save()
     else:
         messages.error(request, _("Choose one of the page sizes offered."))
