@@ -15,6 +15,7 @@ from django.utils.translation import gettext as _
 from .models import HistoryEntry
 from .serwersms import (
     CONTACT_FIELDS,
+    PAGE_LIMIT,
     Contact,
     ContactData,
     Group,
@@ -25,8 +26,6 @@ from .serwersms import (
 )
 
 Action = HistoryEntry.Action
-# The most members a group deletion snapshots, page by page (the API's page limit is 500).
-MEMBERS_PAGE = 500
 
 
 def contact_record(contact_id, data: ContactData, group_ids, group_names=None) -> dict:
@@ -136,7 +135,7 @@ class RecordingClient:
         while True:
             # The API's own order (newest first) pages steadily while nothing changes.
             page = self._client.contacts_index(
-                group_id=group_id, page=page_number, limit=MEMBERS_PAGE
+                group_id=group_id, page=page_number, limit=PAGE_LIMIT
             )
             for contact in page.items:
                 self._contacts[contact.id] = contact
@@ -272,8 +271,11 @@ def field_changes(entry: HistoryEntry) -> list[tuple[str, object, object]]:
     fields = [*CONTACT_FIELDS, "group_ids"] if entry.kind == HistoryEntry.CONTACT else ["name"]
     if entry.kind == HistoryEntry.CREDENTIALS:
         fields = ["auth_style", "username"]
+    return differing(before, after, fields)
+
+
+def differing(old: dict, new: dict, fields) -> list[tuple[str, object, object]]:
+    """The fields whose values differ between two records: (field, old value, new value)."""
     return [
-        (name, before.get(name), after.get(name))
-        for name in fields
-        if before.get(name) != after.get(name)
+        (name, old.get(name), new.get(name)) for name in fields if old.get(name) != new.get(name)
     ]

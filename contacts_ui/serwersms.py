@@ -25,6 +25,8 @@ from urllib3.exceptions import MaxRetryError, NewConnectionError
 logger = logging.getLogger(__name__)
 
 SYSTEM_NAME = "serwersms_contacts"
+# The most items one page of an index answer holds (api/CONTRACT.md).
+PAGE_LIMIT = 500
 # The actions that only read, and so may be retried after a failure on the way.
 READ_ACTIONS = frozenset({"index", "view", "check"})
 TOKEN = "token"

@@ -6,14 +6,12 @@ writes through a RecordingClient, so that an undo is itself recorded (each write
 an entry of its own, pointing at the entry it undoes).
 """
 
-from dataclasses import dataclass
-
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .history import RecordingClient, contact_name
+from .history import RecordingClient, contact_name, differing
 from .models import HistoryEntry
-from .serwersms import CONTACT_FIELDS, ContactData, NotFound, SerwerSMSError
+from .serwersms import CONTACT_FIELDS, PAGE_LIMIT, ContactData, NotFound, SerwerSMSError
 
 Action = HistoryEntry.Action
 UNDOABLE = {
@@ -25,22 +23,13 @@ UNDOABLE = {
     Action.GROUP_DELETE,
 }
 COMPARED_CONTACT_FIELDS = (*CONTACT_FIELDS, "group_ids")
-MAX_GROUPS = 500
-
-
-@dataclass(frozen=True)
-class Difference:
-    """A field whose value now is not what the history expects."""
-
-    field: str
-    expected: object
-    now: object
 
 
 class UndoRefused(Exception):
     """Undoing would overwrite or duplicate something; nothing was changed."""
 
-    def __init__(self, message: str, differences: list[Difference] = ()):
+    def __init__(self, message: str, differences: list[tuple[str, object, object]] = ()):
+        # Each difference: (field, as the history expects it, as it is now).
         super().__init__(message)
         self.message = message
         self.differences = list(differences)
@@ -101,14 +90,6 @@ def describe(entry: HistoryEntry) -> str:
 # --- Checks: reading only ------------------------------------------------------------
 
 
-def _compare(expected: dict, now: dict, fields) -> list[Difference]:
-    return [
-        Difference(field, expected.get(field), now.get(field))
-        for field in fields
-        if expected.get(field) != now.get(field)
-    ]
-
-
 def _contact_with_phone(client: RecordingClient, phone: str) -> dict | None:
     page = client.contacts_index(search=phone, limit=50)
     for contact in page.items:
@@ -118,7 +99,7 @@ def _contact_with_phone(client: RecordingClient, phone: str) -> dict | None:
 
 
 def _group_named(client: RecordingClient, name: str):
-    page = client.groups_index(search=name, limit=MAX_GROUPS)
+    page = client.groups_index(search=name, limit=PAGE_LIMIT)
     return next((group for group in page.items if group.name == name), None)
 
 
@@ -138,7 +119,7 @@ def check(entry: HistoryEntry, client: RecordingClient) -> None:
             raise UndoRefused(
                 _("The contact “%(name)s” no longer exists.") % {"name": entry.target_name}
             ) from None
-        differences = _compare(after, now, COMPARED_CONTACT_FIELDS)
+        differences = differing(after, now, COMPARED_CONTACT_FIELDS)
         if differences:
             raise UndoRefused(_changed_since(entry), differences)
     elif entry.action == Action.CONTACT_DELETE:
@@ -146,7 +127,7 @@ def check(entry: HistoryEntry, client: RecordingClient) -> None:
         if existing is not None:
             raise UndoRefused(
                 _("A contact with the phone %(phone)s exists again.") % {"phone": before["phone"]},
-                _compare(before, existing, COMPARED_CONTACT_FIELDS),
+                differing(before, existing, COMPARED_CONTACT_FIELDS),
             )
     elif entry.action in (Action.GROUP_ADD, Action.GROUP_EDIT):
         try:
@@ -157,7 +138,7 @@ def check(entry: HistoryEntry, client: RecordingClient) -> None:
             ) from None
         fields = ["name", "count"] if entry.action == Action.GROUP_ADD else ["name"]
         expected = {**after, "count": 0} if entry.action == Action.GROUP_ADD else after
-        differences = _compare(expected, now, fields)
+        differences = differing(expected, now, fields)
         if differences:
             raise UndoRefused(_changed_since(entry), differences)
     elif entry.action == Action.GROUP_DELETE:
@@ -165,7 +146,7 @@ def check(entry: HistoryEntry, client: RecordingClient) -> None:
         if existing is not None:
             raise UndoRefused(
                 _("A group named “%(name)s” exists again.") % {"name": before["name"]},
-                [Difference("name", before["name"], existing.name)],
+                [("name", before["name"], existing.name)],
             )
 
 
@@ -205,7 +186,7 @@ def perform(entry: HistoryEntry, client: RecordingClient) -> str:
 
 
 def _existing_group_ids(client: RecordingClient) -> set[int]:
-    return {group.id for group in client.groups_index(limit=MAX_GROUPS).items}
+    return {group.id for group in client.groups_index(limit=PAGE_LIMIT).items}
 
 
 def _recreate_contact(

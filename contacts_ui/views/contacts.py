@@ -1,4 +1,3 @@
-import re
 from dataclasses import asdict
 
 from django.contrib import messages
@@ -16,6 +15,7 @@ from ..history import contact_name
 from ..models import ListPreferences
 from ..serwersms import (
     CONTACT_FIELDS,
+    PAGE_LIMIT,
     Group,
     InvalidData,
     NotFound,
@@ -29,6 +29,7 @@ from .shared import (
     back_to_list_with_error,
     contact_look_up,
     contact_page_look_up,
+    id_from,
     list_filters,
     render_partial_or_page,
     respond_redirect,
@@ -50,7 +51,6 @@ COLUMNS = [
     ("description", gettext_lazy("Description")),
 ]
 OPTIONAL_COLUMNS = ("tax_id", "address", "description")
-MAX_FILTER_GROUPS = 500
 
 
 _url = ContactListQuery.url
@@ -76,23 +76,18 @@ def _columns(query: dict, shown_extra: list[str]) -> list[dict]:
 
 
 def _all_groups(client: SerwerSMSClient):
-    """Every group (up to MAX_FILTER_GROUPS), for the filter sidebar and the group picker;
+    """Every group (up to PAGE_LIMIT), for the filter sidebar and the group picker;
     an error message instead when the API fails."""
     try:
-        return client.groups_index(sort="name", order="asc", limit=MAX_FILTER_GROUPS).items, None
+        return client.groups_index(sort="name", order="asc", limit=PAGE_LIMIT).items, None
     except SerwerSMSError as exc:
         return [], exc.message
 
 
-def _group_id(value: str) -> int | None:
-    """A group id given in a request, or None for anything that is not one."""
-    return int(value) if re.fullmatch(r"[1-9][0-9]{0,17}", value) else None
-
-
 def _chosen_group_ids(values: list[str]) -> list[int]:
     """The group ids a form carries, as numbers; anything else is left out."""
-    ids = (_group_id(value) for value in values)
-    return [group_id for group_id in ids if group_id is not None][:MAX_FILTER_GROUPS]
+    ids = (id_from(value) for value in values)
+    return [group_id for group_id in ids if group_id is not None][:PAGE_LIMIT]
 
 
 def _picker_groups(groups, error: str | None, chosen_ids: list[int]) -> list[Group]:
@@ -264,7 +259,7 @@ def _after_save(request, contact_id: int) -> HttpResponse:
 def contact_add(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
     groups, error = _all_groups(client)
     initial = {}
-    if group_id := _group_id(request.GET.get("g", "")):
+    if group_id := id_from(request.GET.get("g", "")):
         initial["group_id"] = [group_id]
     chosen = _chosen_group_ids(request.POST.getlist("group_id")) or initial.get("group_id", [])
     form = ContactForm(

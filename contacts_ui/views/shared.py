@@ -1,6 +1,7 @@
 """Steps shared by the views: which API to call, and with whose credentials."""
 
 import functools
+import re
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -17,6 +18,12 @@ from ..crypto import SecretUnreadable
 from ..history import RecordingClient
 from ..models import ApiCredentials
 from ..serwersms import Credentials, NotFound, SerwerSMSClient, SerwerSMSError, TransportError
+
+
+def id_from(value: str) -> int | None:
+    """An id (of a group, a history entry, ...) given in a request, or None for anything
+    that is not one: ASCII digits, no leading zero, of a size a database column holds."""
+    return int(value) if re.fullmatch(r"[1-9][0-9]{0,17}", value) else None
 
 
 def api_base_url(request: HttpRequest) -> str:

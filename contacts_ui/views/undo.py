@@ -18,7 +18,7 @@ from .. import undo
 from ..history import RecordingClient, field_label
 from ..models import HistoryEntry
 from ..serwersms import SerwerSMSError
-from .shared import api_client_required, render_partial_or_page, safe_next
+from .shared import api_client_required, id_from, render_partial_or_page, safe_next
 
 TRASH_PER_PAGE = 50
 # The most items one bulk restore takes.
@@ -34,7 +34,7 @@ def _own_entry(request: HttpRequest, entry_id: int) -> HistoryEntry:
 def _differences(entry, refused: undo.UndoRefused | None) -> list[tuple[str, object, object]]:
     if refused is None:
         return []
-    return [(field_label(entry.kind, d.field), d.expected, d.now) for d in refused.differences]
+    return [(field_label(entry.kind, field), *values) for field, *values in refused.differences]
 
 
 @login_required
@@ -115,10 +115,8 @@ def _undo_one(client: RecordingClient, entry: HistoryEntry) -> tuple[bool, str]:
 
 
 def _chosen(request: HttpRequest, name: str) -> list[int]:
-    values = request.POST.getlist(name)
-    return [int(v) for v in values if v.isascii() and v.isdigit() and len(v) < 19][
-        :MAX_BULK_RESTORE
-    ]
+    ids = (id_from(value) for value in request.POST.getlist(name))
+    return [entry_id for entry_id in ids if entry_id is not None][:MAX_BULK_RESTORE]
 
 
 def _count(request: HttpRequest, name: str) -> int:
