@@ -7,7 +7,7 @@ from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.utils.translation import gettext_lazy as _
 
 from .models import ApiCredentials, HistoryEntry
-from .serwersms import CONTACT_FIELDS, ContactData, token_is_sendable
+from .serwersms import CONTACT_FIELDS, PAGE_LIMIT, ContactData, token_is_sendable
 
 
 class ListQuery(forms.Form):
@@ -298,3 +298,66 @@ class HistoryListQuery(ListQuery):
         "batch": None,
     }
     url_keys = ("q", "a", "u", "d", "kind", "target", "batch", "p")
+
+
+class ContactActionForm(forms.Form):
+    """A bulk action on the contacts list, as the admin's action bar posts it."""
+
+    DELETE = "delete"
+    ADD_TO_GROUP = "add_to_group"
+    REMOVE_FROM_GROUP = "remove_from_group"
+    MOVE_TO_GROUP = "move_to_group"
+    ACTIONS = [
+        (DELETE, _("Delete selected contacts")),
+        (ADD_TO_GROUP, _("Add selected contacts to a group")),
+        (REMOVE_FROM_GROUP, _("Remove selected contacts from a group")),
+        (MOVE_TO_GROUP, _("Move selected contacts to a group")),
+    ]
+    GROUP_ACTIONS = (ADD_TO_GROUP, REMOVE_FROM_GROUP, MOVE_TO_GROUP)
+
+    action = forms.ChoiceField(
+        label=_("Action"),
+        choices=ACTIONS,
+        error_messages={
+            "required": _("Choose an action."),
+            "invalid_choice": _("Choose an action."),
+        },
+    )
+    # Every contact the list's search and filter find, not just those ticked.
+    select_across = forms.BooleanField(required=False)
+    group_id = forms.TypedChoiceField(label=_("Group"), coerce=int, required=False, choices=[])
+
+    def __init__(self, *args, groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group_id"].choices = [("", "---------")] + [
+            (group.id, group.name) for group in groups
+        ]
+        self.group_names = {group.id: group.name for group in groups}
+
+    def selected_ids(self) -> list[int]:
+        """The ticked rows' contact ids (anything that is not an id is left out)."""
+        values = self.data.getlist("_selected_action") if hasattr(self.data, "getlist") else []
+        ids = [int(v) for v in values if re.fullmatch(r"[1-9][0-9]{0,17}", v)]
+        return list(dict.fromkeys(ids))[:PAGE_LIMIT]
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("select_across") and not self.selected_ids():
+            raise forms.ValidationError(
+                _(
+                    "Items must be selected in order to perform actions on them. "
+                    "No items have been changed."
+                ),
+                code="nothing_selected",
+            )
+        return cleaned
+
+    def needs_group(self) -> bool:
+        return self.cleaned_data.get("action") in self.GROUP_ACTIONS
+
+    def check_group(self) -> bool:
+        """On confirming a group action, the group must be chosen."""
+        if self.needs_group() and not self.cleaned_data.get("group_id"):
+            self.add_error("group_id", _("Choose the group."))
+            return False
+        return True

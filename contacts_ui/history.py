@@ -7,6 +7,7 @@ call, and writes one HistoryEntry with the outcome (done, failed, or unknown whe
 the request went out and no answer came). No view can forget to record.
 """
 
+import collections
 import contextlib
 from dataclasses import asdict
 
@@ -56,7 +57,12 @@ class RecordingClient:
     """A SerwerSMSClient whose writes are recorded in the history, for one user's request."""
 
     def __init__(
-        self, client: SerwerSMSClient, user, undo_of: HistoryEntry | None = None, batch=None
+        self,
+        client: SerwerSMSClient,
+        user,
+        undo_of: HistoryEntry | None = None,
+        batch=None,
+        defer_saves: bool = False,
     ):
         self._client = client
         self.user = user
@@ -68,6 +74,14 @@ class RecordingClient:
         self._contacts: dict[int, Contact] = {}
         self._memberships: dict[str, list[GroupMembership]] = {}
         self._groups: dict[int, Group] = {}
+        # Set when every group's members were read: a phone missing from
+        # _memberships then belongs to contacts in no group.
+        self._memberships_complete = False
+        # With defer_saves (the job runner's threads, which must not touch the
+        # database), entries wait here for the runner to save them.
+        self.unsaved: collections.deque[HistoryEntry] | None = (
+            collections.deque() if defer_saves else None
+        )
 
     def __repr__(self) -> str:
         return f"<RecordingClient {self._client!r}>"
@@ -81,6 +95,15 @@ class RecordingClient:
             self._groups,
         )
         return client
+
+    def remember(self, contacts=(), memberships=None) -> None:
+        """Take records read in bulk (a job reads whole pages), so that the record
+        before each write costs no call of its own. `memberships` maps each phone to
+        its groups/check answer, and must then cover every contact in any group."""
+        self._contacts.update({contact.id: contact for contact in contacts})
+        if memberships is not None:
+            self._memberships.update(memberships)
+            self._memberships_complete = True
 
     # --- Reads: passed through, remembered -------------------------------------------
 
@@ -119,6 +142,8 @@ class RecordingClient:
         """The contact as the history records it: fields, groups, id (read once a request)."""
         contact = self._contacts.get(contact_id) or self.contacts_view(contact_id)
         memberships = self._memberships.get(contact.phone)
+        if memberships is None and self._memberships_complete:
+            memberships = []
         if memberships is None:
             memberships = self.groups_check(contact.phone)
         group_ids = [m.group_id for m in memberships if m.contact_id == contact.id]
@@ -166,9 +191,15 @@ class RecordingClient:
         except SerwerSMSError as error:
             entry.outcome = _outcome(error)
             entry.error = error.message
-            entry.save()
+            self._save(entry)
             raise
-        entry.save()
+        self._save(entry)
+
+    def _save(self, entry: HistoryEntry) -> None:
+        if self.unsaved is None:
+            entry.save()
+        else:
+            self.unsaved.append(entry)
 
     def contacts_add(self, contact: ContactData, group_ids: list[int]) -> int:
         after = contact_record(None, contact, group_ids, self._group_names())

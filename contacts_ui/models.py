@@ -1,5 +1,7 @@
 """What this application itself stores. The address book lives at the provider."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
@@ -133,3 +135,121 @@ class HistoryEntry(models.Model):
     def save(self, *args, **kwargs):
         self.kind = self.action.split("_", 1)[0]
         super().save(*args, **kwargs)
+
+
+class Job(models.Model):
+    """Long work for one user, run by the task worker (contacts_ui.jobs): a bulk action,
+    an import, a merge or a scan. Its items are JobItems; each write is in the history,
+    all under the job's batch."""
+
+    class Kind(models.TextChoices):
+        CONTACT_DELETE = "contact_delete", _("Delete contacts")
+        CONTACT_ADD_TO_GROUP = "contact_add_to_group", _("Add contacts to a group")
+        CONTACT_REMOVE_FROM_GROUP = "contact_remove_from_group", _("Remove contacts from a group")
+        CONTACT_MOVE_TO_GROUP = "contact_move_to_group", _("Move contacts to a group")
+        CONTACT_IMPORT = "contact_import", _("Import contacts")
+        GROUP_DELETE = "group_delete", _("Delete groups")
+        GROUP_MERGE = "group_merge", _("Merge groups")
+        ACCOUNT_SCAN = "account_scan", _("Look for what needs tidying")
+
+    class State(models.TextChoices):
+        QUEUED = "queued", _("waiting to start")
+        RUNNING = "running", _("running")
+        DONE = "done", _("finished")
+        CANCELLED = "cancelled", _("cancelled")
+        # The work as a whole could not go on (say, the credentials stopped working).
+        STOPPED = "stopped", _("stopped")
+
+    # Not a sequence number: a job's address should not be guessable.
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="jobs"
+    )
+    kind = models.CharField(_("action"), max_length=32, choices=Kind.choices)
+    title = models.CharField(_("what"), max_length=255)
+    state = models.CharField(_("state"), max_length=16, choices=State.choices, default=State.QUEUED)
+    # What the kind needs besides its items: the target group, the search to resolve, ...
+    params = models.JSONField(default=dict, blank=True)
+    # Where the API was when the person started the work (the embedded sandbox's
+    # address depends on the request), and the language to say things in.
+    api_url = models.CharField(max_length=500)
+    language = models.CharField(max_length=16, default="en")
+    # The history batch of its writes; a retry of failed items shares it, so that the
+    # whole action is undone as one.
+    batch = models.UUIDField(default=uuid.uuid4, db_index=True)
+    retry_of = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
+    )
+    cancel_requested = models.BooleanField(default=False)
+    # Why the work stopped as a whole, when it did.
+    error = models.TextField(blank=True)
+    # What a scan found (ACCOUNT_SCAN only).
+    result = models.JSONField(null=True, blank=True)
+    # Where the person came from, to go back to when the work is done.
+    back_url = models.CharField(max_length=2000, blank=True)
+    created_at = models.DateTimeField(_("started"), default=timezone.now, db_index=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("background job")
+        verbose_name_plural = _("background jobs")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def finished(self) -> bool:
+        return self.state in (self.State.DONE, self.State.CANCELLED, self.State.STOPPED)
+
+
+class JobItem(models.Model):
+    """One item of a job: one contact to delete, one row to import, ..."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("waiting")
+        DONE = "done", _("done")
+        # Nothing needed doing (already in the group, say): counted as done.
+        SKIPPED = "skipped", _("nothing to do")
+        FAILED = "failed", _("failed")
+        # The request went out and no answer came: it may or may not have been done.
+        UNKNOWN = "unknown", _("outcome unknown")
+        CANCELLED = "cancelled", _("not done (cancelled)")
+
+    job = models.ForeignKey(Job, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    label = models.CharField(max_length=255)
+    payload = models.JSONField()
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PENDING)
+    # Why it failed, or a note on what was done.
+    message = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [
+            models.UniqueConstraint(fields=["job", "position"], name="job_item_position"),
+        ]
+        indexes = [models.Index(fields=["job", "status"])]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class ImportUpload(models.Model):
+    """A CSV file a user uploaded to import, kept decoded while they map and preview it."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_uploads"
+    )
+    filename = models.CharField(max_length=255)
+    text = models.TextField()
+    encoding = models.CharField(max_length=32)
+    delimiter = models.CharField(max_length=4)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return self.filename

@@ -1,5 +1,8 @@
 """Shared fixtures: sandbox accounts, and the app pointed at the sandbox over real HTTP."""
 
+import os
+import pathlib
+
 import pytest
 from django.utils import translation
 
@@ -84,3 +87,20 @@ def wire(monkeypatch):
 
     monkeypatch.setattr(serwersms.requests.Session, "post", recording_post)
     return sent
+
+
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(request, tmp_path_factory):
+    """On SQLite, a test database in a file rather than in memory, so that each thread
+    (the test server's, the job runner's) has a connection of its own, as in production;
+    an in-memory database would be one connection shared by every thread."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        shm = pathlib.Path("/dev/shm")
+        folder = shm if shm.is_dir() else tmp_path_factory.getbasetemp()
+        database.setdefault("TEST", {})["NAME"] = str(
+            folder / f"serwersms-test-{os.getpid()}.sqlite3"
+        )
+    request.getfixturevalue("django_db_modify_db_settings_parallel_suffix")

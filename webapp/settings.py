@@ -44,6 +44,8 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "axes",
+    "django_tasks",
+    "django_tasks_db",
     "contacts_ui",
     # Always installed so that its tables exist; its URLs are mounted only
     # when SANDBOX is on (see webapp/urls.py).
@@ -95,6 +97,12 @@ DATABASES = {
 # tens of milliseconds), checked before reuse.
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The web server and the task worker write to one file: a writer waits its turn
+    # (BEGIN IMMEDIATE, up to 20 s) instead of failing at once with "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update(
+        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+    )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
@@ -231,6 +239,18 @@ CREDENTIALS_KEYS_FROM_ENV = bool(env.list("CREDENTIALS_KEYS", default=[]))
 # History entries (and so the trash) older than this many days are removed by
 # `manage.py prune_history` (run it daily, e.g. from cron or a scheduler).
 HISTORY_RETENTION_DAYS = env.int("HISTORY_RETENTION_DAYS", default=90)
+
+# --- Background work (contacts_ui.jobs) ----------------------------------------
+# Bulk actions, imports, merges and scans run in the task worker (`manage.py
+# db_worker`; the Procfile's worker line), queued in the database.
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+# How many API calls one job makes at a time: a few, to be quick without
+# pressing the provider's unpublished rate limit.
+BULK_CONCURRENCY = env.int("BULK_CONCURRENCY", default=4)
+# Uploads larger than this are refused before they are read.
+IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
+# The most rows one import takes.
+IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
 
 # --- The embedded sandbox API -------------------------------------------------
 

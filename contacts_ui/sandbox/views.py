@@ -10,9 +10,11 @@ import json
 import logging
 import random
 import socket
+import threading
 import time
 
 from django.conf import settings
+from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
@@ -58,6 +60,16 @@ def _pick_fault() -> str | None:
     return random.choice(modes)
 
 
+# SQLite takes one writer at a time, and Django's test server shares one connection
+# between its request threads: there the sandbox answers one call at a time (the
+# latency above still overlaps, as a remote service's would).
+_SQLITE_ONE_AT_A_TIME = threading.Lock()
+
+
+def _one_at_a_time():
+    return _SQLITE_ONE_AT_A_TIME if connection.vendor == "sqlite" else contextlib.nullcontext()
+
+
 def _drop_connection(request: HttpRequest) -> None:
     """Close the client's connection with no answer, as a failing network would."""
     sock = request.META.get("gunicorn.socket")
@@ -93,7 +105,8 @@ def api_call(request: HttpRequest, resource: str, action: str) -> HttpResponse:
     except api.ApiError as error:
         data = error.as_dict()
     else:
-        data = api.call(request.headers.get("Authorization", ""), resource, action, params)
+        with _one_at_a_time():
+            data = api.call(request.headers.get("Authorization", ""), resource, action, params)
 
     if fault == "timeout":
         time.sleep(settings.SANDBOX_TIMEOUT_SECONDS)

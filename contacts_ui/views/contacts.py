@@ -10,7 +10,13 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from ..forms import PAGE_SIZES, ContactForm, ContactListQuery, FindByPhoneForm
+from ..forms import (
+    PAGE_SIZES,
+    ContactActionForm,
+    ContactForm,
+    ContactListQuery,
+    FindByPhoneForm,
+)
 from ..history import contact_name
 from ..models import ListPreferences
 from ..serwersms import (
@@ -175,6 +181,7 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
         "filter_error": filter_error,
         "page_size": page_size,
         "page_sizes": PAGE_SIZES,
+        "actions": ContactActionForm.ACTIONS,
         # The list as it is, at its first page, in the size about to be chosen.
         "page_size_filters": _url(query, n=None, p=1)[1:],
         "filters_param": FILTERS_PARAM,

@@ -1,0 +1,522 @@
+"""Long work: bulk actions, imports, merges and scans, run by the task worker.
+
+A view calls `start()`: it stores a Job with its items and queues `tasks.run_job`
+(django-tasks, database backend; `manage.py db_worker` runs it). The worker reads the
+user's credentials itself, reads in bulk what the records before each write need
+(pages of 500, not one read per item), then runs the items a few at a time
+(BULK_CONCURRENCY) over the shared HTTP session. Each write goes through a
+RecordingClient, so every item is in the history under the job's batch.
+
+Threads make API calls only; the runner's own thread writes every row (items, history
+entries), so that no database connection is shared between threads. The runner looks
+for a cancel request between items and stops taking new ones when it sees one.
+"""
+
+import concurrent.futures
+import logging
+import math
+import time
+import uuid
+from collections.abc import Callable
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from .crypto import SecretUnreadable
+from .history import RecordingClient, contact_name
+from .models import ApiCredentials, Job, JobItem
+from .serwersms import (
+    PAGE_LIMIT,
+    AccessDenied,
+    ContactData,
+    CredentialsRejected,
+    CredentialsUnusable,
+    GroupMembership,
+    NotFound,
+    SerwerSMSClient,
+    SerwerSMSError,
+    TransportError,
+)
+
+logger = logging.getLogger(__name__)
+
+Kind = Job.Kind
+Status = JobItem.Status
+
+# Work of this many items or fewer is done within the request that asks for it.
+INLINE_ITEMS = 3
+# How often (seconds) the runner looks for a cancel request.
+CANCEL_CHECK_EVERY = 0.5
+
+
+class Skip(Exception):
+    """The item needed nothing (say, the contact is in the group already)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class JobStopped(Exception):
+    """The work as a whole cannot go on; the message says why."""
+
+
+# --- Starting -----------------------------------------------------------------------
+
+
+def start(
+    request,
+    *,
+    kind: str,
+    title: str,
+    items=(),
+    params: dict | None = None,
+    back_url: str = "",
+    batch: uuid.UUID | None = None,
+    retry_of: Job | None = None,
+) -> Job:
+    """Store the work and queue it (or, for a few items, do it now). `items` are
+    (label, payload) pairs; a kind that reads its own items (a search, a group's
+    members) takes none."""
+    from .views.shared import api_base_url
+
+    job = Job.objects.create(
+        user=request.user,
+        kind=kind,
+        title=title[:255],
+        params=params or {},
+        api_url=api_base_url(request),
+        language=translation.get_language() or settings.LANGUAGE_CODE,
+        back_url=back_url[:2000],
+        batch=batch or uuid.uuid4(),
+        retry_of=retry_of,
+    )
+    JobItem.objects.bulk_create(
+        [
+            JobItem(job=job, position=position, label=str(label)[:255], payload=payload)
+            for position, (label, payload) in enumerate(items)
+        ],
+        batch_size=1000,
+    )
+    if kind not in FINISHERS and "query" not in job.params and 0 < len(items) <= INLINE_ITEMS:
+        run(job.pk)
+        job.refresh_from_db()
+    else:
+        from .tasks import run_job
+
+        transaction.on_commit(lambda: run_job.enqueue(str(job.pk)))
+    return job
+
+
+def retry_failed(request, job: Job) -> Job:
+    """A new job of the items that failed (or whose outcome is unknown), under the same
+    batch, so that undoing the action undoes both."""
+    failed = job.items.filter(status__in=[Status.FAILED, Status.UNKNOWN])
+    return start(
+        request,
+        kind=job.kind,
+        title=_("%(title)s (again, the items that failed)") % {"title": job.title},
+        items=[(item.label, item.payload) for item in failed],
+        params={**job.params, "retry": True},
+        back_url=job.back_url,
+        batch=job.batch,
+        retry_of=job,
+    )
+
+
+def request_cancel(job: Job) -> None:
+    Job.objects.filter(pk=job.pk).update(cancel_requested=True)
+    # A job still waiting for the worker is cancelled here and now.
+    if job.state == Job.State.QUEUED:
+        _cancel_waiting(job)
+
+
+def _cancel_waiting(job: Job) -> None:
+    updated = Job.objects.filter(pk=job.pk, state=Job.State.QUEUED).update(
+        state=Job.State.CANCELLED, finished_at=timezone.now()
+    )
+    if updated:
+        job.items.filter(status=Status.PENDING).update(status=Status.CANCELLED)
+
+
+# --- Progress -------------------------------------------------------------------------
+
+
+def progress(job: Job) -> dict:
+    """Done, failed and left, with an estimate of the time left."""
+    counts = dict.fromkeys(Status.values, 0)
+    for row in job.items.values("status").order_by().annotate(n=Count("id")):
+        counts[row["status"]] = row["n"]
+    total = sum(counts.values())
+    done = counts[Status.DONE] + counts[Status.SKIPPED]
+    failed = counts[Status.FAILED] + counts[Status.UNKNOWN]
+    left = counts[Status.PENDING]
+    seconds_left = None
+    if job.state == Job.State.RUNNING and job.started_at and left and (done + failed):
+        elapsed = (timezone.now() - job.started_at).total_seconds()
+        seconds_left = math.ceil(elapsed / (done + failed) * left)
+    return {
+        "total": total,
+        "done": done,
+        "skipped": counts[Status.SKIPPED],
+        "failed": failed,
+        "unknown": counts[Status.UNKNOWN],
+        "cancelled": counts[Status.CANCELLED],
+        "left": left,
+        "finished_count": done + failed,
+        "percent": math.floor((done + failed) * 100 / total) if total else 0,
+        "seconds_left": seconds_left,
+    }
+
+
+# --- Running --------------------------------------------------------------------------
+
+
+def run(job_id) -> None:
+    """Run a job to its end (the task worker's entry point)."""
+    job = Job.objects.select_related("user").get(pk=job_id)
+    if job.state != Job.State.QUEUED:
+        return
+    if job.cancel_requested:
+        _cancel_waiting(job)
+        return
+    with translation.override(job.language):
+        job.state, job.started_at = Job.State.RUNNING, timezone.now()
+        job.save(update_fields=["state", "started_at"])
+        client = None
+        try:
+            client = _client_for(job)
+            if job.kind in PREPARERS:
+                PREPARERS[job.kind](client, job)
+            cancelled = _run_items(job, client)
+            if job.kind in FINISHERS and not cancelled:
+                FINISHERS[job.kind](client, job)
+            job.state = Job.State.CANCELLED if cancelled else Job.State.DONE
+        except JobStopped as stop:
+            job.state, job.error = Job.State.STOPPED, str(stop)
+        except SerwerSMSError as exc:
+            job.state, job.error = Job.State.STOPPED, exc.message
+        except Exception:
+            logger.exception("Job %s failed", job.pk)
+            job.state = Job.State.STOPPED
+            job.error = _("The work stopped because of an error in this application.")
+            raise
+        finally:
+            if client is not None:
+                _save_entries(client)
+            if job.state != Job.State.DONE:
+                job.items.filter(status=Status.PENDING).update(status=Status.CANCELLED)
+            job.finished_at = timezone.now()
+            job.save(update_fields=["state", "error", "result", "finished_at"])
+
+
+def _client_for(job: Job) -> RecordingClient:
+    stored = ApiCredentials.objects.filter(user=job.user).first()
+    if stored is None:
+        raise JobStopped(_("Your API credentials were removed, so the work could not go on."))
+    try:
+        credentials = stored.as_credentials()
+    except SecretUnreadable:
+        raise JobStopped(
+            _("Your saved API secret can no longer be read. Enter it again, then retry.")
+        ) from None
+    return RecordingClient(
+        SerwerSMSClient(credentials, job.api_url), job.user, batch=job.batch, defer_saves=True
+    )
+
+
+def _save_entries(client: RecordingClient) -> None:
+    while client.unsaved:
+        client.unsaved.popleft().save()
+
+
+def _run_one(handler, client, payload: dict, params: dict, language: str) -> tuple[str, str]:
+    """One item, in a worker thread: its status and message. No database access here."""
+    with translation.override(language):
+        try:
+            return Status.DONE, handler(client, payload, params) or ""
+        except Skip as skip:
+            return Status.SKIPPED, skip.message
+        except (CredentialsRejected, AccessDenied, CredentialsUnusable):
+            raise
+        except TransportError as exc:
+            return (Status.UNKNOWN if exc.request_sent else Status.FAILED), exc.message
+        except SerwerSMSError as exc:
+            return Status.FAILED, exc.message
+
+
+def _run_items(job: Job, client: RecordingClient) -> bool:
+    """Run every pending item, a few at a time; True when cancelled before the end."""
+    handler = HANDLERS[job.kind]
+    pending = iter(job.items.filter(status=Status.PENDING).values_list("id", "payload"))
+    concurrency = max(1, settings.BULK_CONCURRENCY)
+    cancelled, last_check = False, time.monotonic()
+    stop: BaseException | None = None
+    with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
+        running: dict[concurrent.futures.Future, int] = {}
+        while True:
+            while not cancelled and stop is None and len(running) < concurrency:
+                item = next(pending, None)
+                if item is None:
+                    break
+                future = pool.submit(_run_one, handler, client, item[1], job.params, job.language)
+                running[future] = item[0]
+            if not running:
+                break
+            finished, _pending = concurrent.futures.wait(
+                running, return_when=concurrent.futures.FIRST_COMPLETED
+            )
+            for future in finished:
+                item_id = running.pop(future)
+                try:
+                    status, message = future.result()
+                except SerwerSMSError as exc:
+                    # The credentials stopped working: every other item would fail too.
+                    stop = stop or exc
+                    status, message = Status.FAILED, exc.message
+                JobItem.objects.filter(pk=item_id).update(status=status, message=message)
+            _save_entries(client)
+            if time.monotonic() - last_check > CANCEL_CHECK_EVERY:
+                last_check = time.monotonic()
+                cancelled = Job.objects.filter(pk=job.pk, cancel_requested=True).exists()
+    if stop is not None:
+        raise JobStopped(stop.message)
+    return cancelled
+
+
+# --- Reading in bulk what the records need ---------------------------------------------
+
+
+def _pages(read) -> list:
+    """Every item of a paged read: read(page) -> Page."""
+    items, page_number = [], 1
+    while True:
+        page = read(page_number)
+        items.extend(page.items)
+        if not page.has_next:
+            return items
+        page_number += 1
+
+
+def _all_groups(client: RecordingClient) -> list:
+    return _pages(lambda p: client.groups_index(sort="name", order="asc", page=p, limit=PAGE_LIMIT))
+
+
+def _read_memberships(client: RecordingClient, items: int) -> None:
+    """Read every group's members when that costs fewer calls than one groups/check per
+    item; then each item's record before the write costs no read of its own."""
+    groups = _all_groups(client)
+    cost = sum(max(1, math.ceil(group.count / PAGE_LIMIT)) for group in groups)
+    if cost > items:
+        return
+
+    def members(group):
+        return group, _pages(
+            lambda p: client.contacts_index(group_id=group.id, page=p, limit=PAGE_LIMIT)
+        )
+
+    by_phone: dict[str, list[GroupMembership]] = {}
+    contacts = []
+    with concurrent.futures.ThreadPoolExecutor(max(1, settings.BULK_CONCURRENCY)) as pool:
+        for group, group_members in pool.map(members, groups):
+            for contact in group_members:
+                contacts.append(contact)
+                by_phone.setdefault(contact.phone, []).append(
+                    GroupMembership(contact.id, group.id, group.name)
+                )
+    client.remember(contacts, by_phone)
+
+
+def _prepare_contacts(client: RecordingClient, job: Job) -> None:
+    """Contacts chosen by a search: every contact it finds becomes an item. Then the
+    records before the writes are read in bulk."""
+    query = job.params.get("query")
+    if query is not None and not job.items.exists():
+        found = _pages(
+            lambda p: client.contacts_index(
+                search=query.get("q") or None,
+                group_id=query.get("g") or None,
+                sort=(query.get("o") or "").lstrip("-") or None,
+                order="desc" if (query.get("o") or "").startswith("-") else "asc",
+                page=p,
+                limit=PAGE_LIMIT,
+            )
+        )
+        client.remember(found)
+        JobItem.objects.bulk_create(
+            [
+                JobItem(
+                    job=job,
+                    position=position,
+                    label=contact_label(contact)[:255],
+                    payload={"id": contact.id},
+                )
+                for position, contact in enumerate(found)
+            ],
+            batch_size=1000,
+        )
+    _read_memberships(client, job.items.filter(status=Status.PENDING).count())
+
+
+def _prepare_group_merge(client: RecordingClient, job: Job) -> None:
+    """Merging groups: every member of the source group is an item."""
+    if job.items.exists():
+        _read_memberships(client, job.items.filter(status=Status.PENDING).count())
+        return
+    members = _pages(
+        lambda p: client.contacts_index(group_id=job.params["source_id"], page=p, limit=PAGE_LIMIT)
+    )
+    client.remember(members)
+    JobItem.objects.bulk_create(
+        [
+            JobItem(
+                job=job,
+                position=position,
+                label=contact_label(contact)[:255],
+                payload={"id": contact.id},
+            )
+            for position, contact in enumerate(members)
+        ]
+    )
+    _read_memberships(client, len(members))
+
+
+def contact_label(contact) -> str:
+    name = contact_name({"first_name": contact.first_name, "last_name": contact.last_name})
+    return f"{name} ({contact.phone})" if name else contact.phone
+
+
+# --- What each item does ---------------------------------------------------------------
+
+
+def _record(client: RecordingClient, contact_id: int) -> dict:
+    try:
+        return client.contact_now(contact_id)
+    except NotFound:
+        raise Skip(_("It was no longer there.")) from None
+
+
+def _set_groups(client: RecordingClient, record: dict, group_ids: set[int], unchanged: str):
+    if group_ids == set(record["group_ids"]):
+        raise Skip(unchanged)
+    data = ContactData(**{field: record[field] for field in ContactData.__dataclass_fields__})
+    client.contacts_edit(record["id"], data, sorted(group_ids))
+
+
+def delete_contact(client, payload, params):
+    _record(client, payload["id"])
+    client.contacts_delete(payload["id"])
+
+
+def add_to_group(client, payload, params):
+    record = _record(client, payload["id"])
+    _set_groups(
+        client,
+        record,
+        {*record["group_ids"], params["group_id"]},
+        _("Already in %(group)s.") % {"group": params["group_name"]},
+    )
+
+
+def remove_from_group(client, payload, params):
+    record = _record(client, payload["id"])
+    _set_groups(
+        client,
+        record,
+        set(record["group_ids"]) - {params["group_id"]},
+        _("Not in %(group)s.") % {"group": params["group_name"]},
+    )
+
+
+def move_to_group(client, payload, params):
+    """Out of the group the list was filtered by (or, with none, out of every group),
+    into the chosen one."""
+    record = _record(client, payload["id"])
+    source = params.get("from_group_id")
+    kept = set(record["group_ids"]) - {source} if source else set()
+    _set_groups(
+        client,
+        record,
+        kept | {params["group_id"]},
+        _("Already in %(group)s only.") % {"group": params["group_name"]},
+    )
+
+
+def merge_into_target(client, payload, params):
+    record = _record(client, payload["id"])
+    _set_groups(
+        client,
+        record,
+        set(record["group_ids"]) - {params["source_id"]} | {params["target_id"]},
+        _("Already moved."),
+    )
+
+
+def import_contact(client, payload, params):
+    data = ContactData(**payload["data"])
+    client.contacts_add(data, payload.get("group_ids", []))
+    return ""
+
+
+def delete_group(client, payload, params):
+    try:
+        client.groups_delete(payload["id"], delete_contacts=False)
+    except NotFound:
+        raise Skip(_("It was no longer there.")) from None
+
+
+def scan_account(client, payload, params):
+    raise AssertionError("A scan has no items.")
+
+
+def _finish_group_merge(client: RecordingClient, job: Job) -> None:
+    """Delete the source group once it is empty; otherwise leave it and say why."""
+    if job.items.filter(status__in=[Status.FAILED, Status.UNKNOWN, Status.CANCELLED]).exists():
+        job.result = {
+            "note": _("%(group)s was not deleted, since not every contact was moved.")
+            % {"group": job.params["source_name"]}
+        }
+        return
+    source = client.groups_view(job.params["source_id"])
+    if source.count:
+        job.result = {
+            "note": _("%(group)s was not deleted: it still holds %(count)s contacts.")
+            % {"group": source.name, "count": source.count}
+        }
+        return
+    client.groups_delete(source.id, delete_contacts=False)
+    job.result = {"note": _("%(group)s was deleted.") % {"group": source.name}}
+
+
+def _finish_scan(client: RecordingClient, job: Job) -> None:
+    from . import cleanup
+
+    job.result = cleanup.scan(client)
+
+
+HANDLERS: dict[str, Callable] = {
+    Kind.CONTACT_DELETE: delete_contact,
+    Kind.CONTACT_ADD_TO_GROUP: add_to_group,
+    Kind.CONTACT_REMOVE_FROM_GROUP: remove_from_group,
+    Kind.CONTACT_MOVE_TO_GROUP: move_to_group,
+    Kind.CONTACT_IMPORT: import_contact,
+    Kind.GROUP_DELETE: delete_group,
+    Kind.GROUP_MERGE: merge_into_target,
+    Kind.ACCOUNT_SCAN: scan_account,
+}
+# Read in bulk before the items run (and, for a search, find the items).
+PREPARERS: dict[str, Callable] = {
+    Kind.CONTACT_DELETE: _prepare_contacts,
+    Kind.CONTACT_ADD_TO_GROUP: _prepare_contacts,
+    Kind.CONTACT_REMOVE_FROM_GROUP: _prepare_contacts,
+    Kind.CONTACT_MOVE_TO_GROUP: _prepare_contacts,
+    Kind.GROUP_MERGE: _prepare_group_merge,
+}
+# Run once every item is done.
+FINISHERS: dict[str, Callable] = {
+    Kind.GROUP_MERGE: _finish_group_merge,
+    Kind.ACCOUNT_SCAN: _finish_scan,
+}

@@ -1,0 +1,179 @@
+"""Bulk actions on the contacts list, as the admin's actions: tick rows (or every contact
+the search finds), choose an action, confirm on a page that lists what will change,
+and the work runs in the background (contacts_ui.jobs) with live progress."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, QueryDict
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from .. import jobs
+from ..forms import ContactActionForm, ContactListQuery
+from ..models import Job
+from ..serwersms import PAGE_LIMIT, NotFound, SerwerSMSError
+from .contacts import _all_groups
+from .shared import FILTERS_PARAM, api_client_required, back_to_list, list_filters
+
+# How many of the contacts concerned the confirmation page lists.
+SHOWN_ON_CONFIRMATION = 100
+
+KINDS = {
+    ContactActionForm.DELETE: Job.Kind.CONTACT_DELETE,
+    ContactActionForm.ADD_TO_GROUP: Job.Kind.CONTACT_ADD_TO_GROUP,
+    ContactActionForm.REMOVE_FROM_GROUP: Job.Kind.CONTACT_REMOVE_FROM_GROUP,
+    ContactActionForm.MOVE_TO_GROUP: Job.Kind.CONTACT_MOVE_TO_GROUP,
+}
+
+
+def _search(query: dict, page: int, limit: int, client):
+    return client.contacts_index(
+        search=query["q"] or None,
+        group_id=query["g"] or None,
+        sort=query["o"].lstrip("-"),
+        order="desc" if query["o"].startswith("-") else "asc",
+        page=page,
+        limit=limit,
+    )
+
+
+def _matching(client, query: dict) -> tuple[list, int]:
+    """The first contacts the search finds, and how many it finds in all (the API
+    gives only a page count: the last page tells the rest)."""
+    first = _search(query, 1, PAGE_LIMIT, client)
+    total = len(first.items)
+    if first.pages > 1:
+        last = _search(query, first.pages, PAGE_LIMIT, client)
+        total = (first.pages - 1) * PAGE_LIMIT + len(last.items)
+    return first.items[:SHOWN_ON_CONFIRMATION], total
+
+
+def _ticked(client, query: dict, ids: list[int]) -> list:
+    """The ticked contacts, read as the list showed them (one call), any not on that
+    page read one by one; contacts deleted meanwhile are left out."""
+    page_size = query["n"] or 500
+    found = {c.id: c for c in _search(query, query["p"], page_size, client).items if c.id in ids}
+    for contact_id in ids:
+        if contact_id not in found:
+            try:
+                found[contact_id] = client.contacts_view(contact_id)
+            except NotFound:
+                continue
+    return [found[i] for i in ids if i in found]
+
+
+def _description(action: str, group_name: str, from_group: str | None, count: int) -> str:
+    if action == ContactActionForm.DELETE:
+        return _(
+            "%(count)s contacts will be deleted at SerwerSMS. Each is kept in the history "
+            "and the trash, and the whole action can be undone from there."
+        ) % {"count": count}
+    if action == ContactActionForm.ADD_TO_GROUP:
+        return _(
+            "%(count)s contacts will be added to %(group)s; their other groups stay as they are."
+        ) % {"count": count, "group": group_name}
+    if action == ContactActionForm.REMOVE_FROM_GROUP:
+        return _(
+            "%(count)s contacts will be taken out of %(group)s; the contacts themselves "
+            "and their other groups stay."
+        ) % {"count": count, "group": group_name}
+    if from_group:
+        return _(
+            "%(count)s contacts will be moved from %(source)s to %(group)s; "
+            "their other groups stay as they are."
+        ) % {"count": count, "source": from_group, "group": group_name}
+    return _(
+        "%(count)s contacts will be taken out of every group they are in and put in %(group)s."
+    ) % {"count": count, "group": group_name}
+
+
+@login_required
+@api_client_required
+@require_POST
+def contact_action(request: HttpRequest, client) -> HttpResponse:
+    """POST from the list's action bar: the confirmation page. POST with `post=yes`
+    from that page: start the work."""
+    filters = list_filters(request)
+    query = ContactListQuery.read(QueryDict(filters))
+    list_url = back_to_list(request, "contacts_ui:contact_list")
+    groups, groups_error = _all_groups(client)
+    form = ContactActionForm(request.POST, groups=groups)
+    form.is_valid()
+    if "action" in form.errors or form.non_field_errors():
+        for error in form.non_field_errors() or form.errors["action"]:
+            messages.warning(request, error)
+        return redirect(list_url)
+    action, across = form.cleaned_data["action"], form.cleaned_data["select_across"]
+    error = groups_error if form.needs_group() else None
+    try:
+        if across:
+            contacts, count = _matching(client, query)
+        else:
+            contacts = _ticked(client, query, form.selected_ids())
+            count = len(contacts)
+    except SerwerSMSError as exc:
+        contacts, count, error = [], 0, exc.message
+    shown_group = int(query["g"]) if query["g"] not in ("", "none") else None
+    from_group = None
+    if action == ContactActionForm.MOVE_TO_GROUP and shown_group:
+        from_group = form.group_names.get(shown_group, _("the group shown"))
+    group_id = form.cleaned_data.get("group_id")
+    if from_group and group_id == shown_group:
+        form.add_error("group_id", _("Choose a group other than the one shown."))
+    confirmed = request.POST.get("post") == "yes"
+    if confirmed and error is None and count and form.is_valid() and form.check_group():
+        return _start(request, form, query, contacts, list_url)
+    if confirmed and not count and error is None:
+        error = _("None of the selected contacts exists any more; nothing was changed.")
+    group_name = form.group_names.get(group_id, _("the chosen group"))
+    context = {
+        "title": _("Are you sure?"),
+        "form": form,
+        "action": action,
+        "action_label": dict(ContactActionForm.ACTIONS)[action],
+        "across": across,
+        "contacts": contacts[:SHOWN_ON_CONFIRMATION],
+        "count": count,
+        "more": max(0, count - SHOWN_ON_CONFIRMATION),
+        "description": _description(action, group_name, from_group, count),
+        "needs_group": form.needs_group(),
+        "groups": groups,
+        # Removing from a group usually means the group the list shows.
+        "selected_group": group_id
+        or (shown_group if action == ContactActionForm.REMOVE_FROM_GROUP else None),
+        "selected_ids": [contact.id for contact in contacts] if not across else [],
+        "error": error,
+        "filters": filters,
+        "filters_param": FILTERS_PARAM,
+        "list_url": list_url,
+        "query": query,
+    }
+    return render(request, "contacts_ui/contact_action_confirm.html", context)
+
+
+def _start(request, form: ContactActionForm, query: dict, contacts, list_url: str):
+    action = form.cleaned_data["action"]
+    params = {}
+    if form.needs_group():
+        group_id = form.cleaned_data["group_id"]
+        params = {"group_id": group_id, "group_name": form.group_names[group_id]}
+        if action == ContactActionForm.MOVE_TO_GROUP and query["g"] not in ("", "none"):
+            params["from_group_id"] = int(query["g"])
+    items = []
+    if form.cleaned_data["select_across"]:
+        params["query"] = {"q": query["q"], "g": query["g"], "o": query["o"]}
+    else:
+        items = [(jobs.contact_label(contact), {"id": contact.id}) for contact in contacts]
+    title = dict(ContactActionForm.ACTIONS)[action]
+    if form.needs_group():
+        title = f"{title}: {params['group_name']}"
+    job = jobs.start(
+        request,
+        kind=KINDS[action],
+        title=title,
+        items=items,
+        params=params,
+        back_url=list_url,
+    )
+    return redirect("contacts_ui:job_detail", job.pk)

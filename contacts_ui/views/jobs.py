@@ -1,0 +1,99 @@
+"""Background work as the person sees it: live progress, cancel, the result, retry."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from .. import jobs
+from ..models import HistoryEntry, Job, JobItem
+from .shared import api_client_required, render_partial_or_page
+
+JOBS_PER_PAGE = 50
+# Failed items listed on one page of a job's result.
+ITEMS_PER_PAGE = 100
+
+
+def _own_job(request: HttpRequest, job_id) -> Job:
+    return get_object_or_404(Job, pk=job_id, user=request.user)
+
+
+@login_required
+def job_list(request: HttpRequest) -> HttpResponse:
+    """The user's background work, newest first: to come back to what is running."""
+    page = Paginator(Job.objects.filter(user=request.user), JOBS_PER_PAGE).get_page(
+        request.GET.get("p")
+    )
+    rows = [{"job": job, "progress": jobs.progress(job)} for job in page.object_list]
+    context = {"title": _("Background work"), "page": page, "rows": rows}
+    return render(request, "contacts_ui/job_list.html", context)
+
+
+def _context(request: HttpRequest, job: Job) -> dict:
+    shown = [JobItem.Status.FAILED, JobItem.Status.UNKNOWN]
+    if request.GET.get("items") == "all":
+        shown = JobItem.Status.values
+    problems = Paginator(job.items.filter(status__in=shown), ITEMS_PER_PAGE).get_page(
+        request.GET.get("p")
+    )
+    progress = jobs.progress(job)
+    recorded = HistoryEntry.objects.filter(batch=job.batch, user=request.user)
+    return {
+        "title": job.title,
+        "job": job,
+        "progress": progress,
+        "items": problems,
+        "all_items": request.GET.get("items") == "all",
+        "recorded": recorded.exists(),
+        "undoable": recorded.filter(outcome__in=["done", "unknown"], undo_of=None).exists(),
+        "is_import": job.kind == Job.Kind.CONTACT_IMPORT,
+    }
+
+
+@login_required
+@vary_on_headers("HX-Request")
+def job_detail(request: HttpRequest, job_id) -> HttpResponse:
+    """Progress while the work runs (htmx polls the partial), the result once it is done."""
+    job = _own_job(request, job_id)
+    context = _context(request, job)
+    if render_partial_or_page(request):
+        return render(request, "contacts_ui/_job_progress.html", context)
+    return render(request, "contacts_ui/job_detail.html", context)
+
+
+@login_required
+@require_POST
+def job_cancel(request: HttpRequest, job_id) -> HttpResponse:
+    job = _own_job(request, job_id)
+    if job.finished:
+        messages.info(request, _("This work had already finished."))
+    else:
+        jobs.request_cancel(job)
+        messages.info(
+            request,
+            _(
+                "Cancelling: the items under way finish, no new ones start. "
+                "What was done stays done; the list below says what was not."
+            ),
+        )
+    return redirect("contacts_ui:job_detail", job.pk)
+
+
+@login_required
+@api_client_required
+@require_POST
+def job_retry(request: HttpRequest, client, job_id) -> HttpResponse:
+    """A new job of just the items that failed."""
+    job = _own_job(request, job_id)
+    if not job.finished:
+        messages.error(request, _("Wait for this work to finish before retrying."))
+        return redirect("contacts_ui:job_detail", job.pk)
+    if not job.items.filter(status__in=[JobItem.Status.FAILED, JobItem.Status.UNKNOWN]).exists():
+        messages.info(request, _("Nothing failed, so there is nothing to retry."))
+        return redirect("contacts_ui:job_detail", job.pk)
+    retry = jobs.retry_failed(request, job)
+    return redirect("contacts_ui:job_detail", retry.pk)
