@@ -22,6 +22,10 @@ run: $(BIN)/.installed
 	$(BIN)/python manage.py sandbox_account demo --password $(DEMO_API_PASSWORD) --token $(DEMO_API_TOKEN)
 	$(BIN)/python manage.py seed_sandbox --account demo --contacts 500 --groups 12 --if-empty
 	$(BIN)/python manage.py demo_user --token $(DEMO_API_TOKEN)
+	# The task worker (bulk actions, imports, cleanup) runs beside the web server and
+	# stops with it.
+	$(BIN)/python manage.py db_worker --interval 0.5 & worker=$$!; \
+	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 # The whole suite; its environment (a SECRET_KEY of its own, the sandbox on, plain

@@ -51,6 +51,12 @@ def _sidebar_apps() -> list[dict]:
                     "admin_url": reverse("contacts_ui:trash_list"),
                     "add_url": None,
                 },
+                {
+                    "name": _("Background work"),
+                    "object_name": "job",
+                    "admin_url": reverse("contacts_ui:job_list"),
+                    "add_url": None,
+                },
             ],
         },
         {

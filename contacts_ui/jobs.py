@@ -60,6 +60,14 @@ class Skip(Exception):
         self.message = message
 
 
+class ItemFailed(Exception):
+    """The item could not be done, for a reason of this application's (not the API's)."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
 class JobStopped(Exception):
     """The work as a whole cannot go on; the message says why."""
 
@@ -240,6 +248,8 @@ def _run_one(handler, client, payload: dict, params: dict, language: str) -> tup
             return Status.DONE, handler(client, payload, params) or ""
         except Skip as skip:
             return Status.SKIPPED, skip.message
+        except ItemFailed as failure:
+            return Status.FAILED, failure.message
         except (CredentialsRejected, AccessDenied, CredentialsUnusable):
             raise
         except TransportError as exc:
@@ -248,11 +258,22 @@ def _run_one(handler, client, payload: dict, params: dict, language: str) -> tup
             return Status.FAILED, exc.message
 
 
+def _run_here(function, *args) -> concurrent.futures.Future:
+    """Run in this thread, answering as a thread pool's future would."""
+    future = concurrent.futures.Future()
+    try:
+        future.set_result(function(*args))
+    except Exception as exc:
+        future.set_exception(exc)
+    return future
+
+
 def _run_items(job: Job, client: RecordingClient) -> bool:
     """Run every pending item, a few at a time; True when cancelled before the end."""
     handler = HANDLERS[job.kind]
     pending = iter(job.items.filter(status=Status.PENDING).values_list("id", "payload"))
-    concurrency = max(1, settings.BULK_CONCURRENCY)
+    # Undo goes one item at a time, latest first: a later change may rest on an earlier one.
+    concurrency = 1 if job.kind in SEQUENTIAL else max(1, settings.BULK_CONCURRENCY)
     cancelled, last_check = False, time.monotonic()
     stop: BaseException | None = None
     with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
@@ -472,6 +493,20 @@ def scan_account(client, payload, params):
     raise AssertionError("A scan has no items.")
 
 
+def undo_entry(client, payload, params):
+    """Undo one recorded change (in the runner's own thread: undo reads and writes the history)."""
+    from . import undo
+    from .models import HistoryEntry
+
+    entry = HistoryEntry.objects.filter(pk=payload["entry_id"], user=client.user).first()
+    if entry is None or not undo.undoable(entry):
+        raise Skip(_("Undone already, or it cannot be undone."))
+    try:
+        return undo.perform(entry, client)
+    except undo.UndoRefused as refused:
+        raise ItemFailed(refused.message) from None
+
+
 def _finish_group_merge(client: RecordingClient, job: Job) -> None:
     """Delete the source group once it is empty; otherwise leave it and say why."""
     if job.items.filter(status__in=[Status.FAILED, Status.UNKNOWN, Status.CANCELLED]).exists():
@@ -506,7 +541,10 @@ HANDLERS: dict[str, Callable] = {
     Kind.GROUP_DELETE: delete_group,
     Kind.GROUP_MERGE: merge_into_target,
     Kind.ACCOUNT_SCAN: scan_account,
+    Kind.HISTORY_UNDO: undo_entry,
 }
+# Kinds whose items run one at a time in the runner's own thread.
+SEQUENTIAL = {Kind.HISTORY_UNDO}
 # Read in bulk before the items run (and, for a search, find the items).
 PREPARERS: dict[str, Callable] = {
     Kind.CONTACT_DELETE: _prepare_contacts,

@@ -151,6 +151,7 @@ class Job(models.Model):
         GROUP_DELETE = "group_delete", _("Delete groups")
         GROUP_MERGE = "group_merge", _("Merge groups")
         ACCOUNT_SCAN = "account_scan", _("Look for what needs tidying")
+        HISTORY_UNDO = "history_undo", _("Undo a bulk action")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("waiting to start")

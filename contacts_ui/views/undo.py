@@ -14,15 +14,18 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import undo
+from .. import jobs, undo
 from ..history import RecordingClient, field_label
-from ..models import HistoryEntry
+from ..models import HistoryEntry, Job
 from ..serwersms import SerwerSMSError
 from .shared import api_client_required, id_from, render_partial_or_page, safe_next
 
 TRASH_PER_PAGE = 50
 # The most items one bulk restore takes.
 MAX_BULK_RESTORE = 500
+# A bulk action of more changes than this is undone by the task worker (contacts_ui.jobs).
+UNDO_HERE_UP_TO = 20
+LISTED_ON_CONFIRMATION = 100
 
 
 def _own_entry(request: HttpRequest, entry_id: int) -> HistoryEntry:
@@ -180,14 +183,30 @@ def batch_undo(request: HttpRequest, client: RecordingClient, batch) -> HttpResp
     if not entries.exists():
         raise Http404
     history_url = f"{reverse('contacts_ui:history_list')}?{urlencode({'batch': batch})}"
+    undoable = [entry for entry in entries if undo.undoable(entry)]
+    in_background = len(undoable) > UNDO_HERE_UP_TO
+    if request.method == "POST" and in_background:
+        job = jobs.start(
+            request,
+            kind=Job.Kind.HISTORY_UNDO,
+            title=_("Undo of a bulk action (%(count)s changes)") % {"count": len(undoable)},
+            items=[
+                (entry.target_name or entry.phone, {"entry_id": entry.id}) for entry in undoable
+            ],
+            back_url=history_url,
+        )
+        return redirect("contacts_ui:job_detail", job.pk)
     if request.method == "POST":
         action_url = reverse("contacts_ui:batch_undo", args=[batch])
         return _undo_many(request, client, entries, action_url, history_url)
-    items = [(entry, undo.describe(entry)) for entry in entries if undo.undoable(entry)]
+    items = [(entry, undo.describe(entry)) for entry in undoable[:LISTED_ON_CONFIRMATION]]
     context = {
         "title": _("Undo a bulk action"),
         "items": items,
-        "done_count": entries.count() - len(items),
+        "count": len(undoable),
+        "more": max(0, len(undoable) - len(items)),
+        "in_background": in_background,
+        "done_count": entries.count() - len(undoable),
         "batch": batch,
         "history_url": history_url,
     }
