@@ -17,7 +17,8 @@ def make_user(username: str, token: str | None = None) -> User:
 
 
 class _TableReader(HTMLParser):
-    """The text of each cell of each body row of the table with the given id."""
+    """The text of each cell of each body row of the table with the given id (the admin's
+    action checkbox cells, which hold no text, left out)."""
 
     def __init__(self, table_id: str):
         super().__init__()
@@ -33,7 +34,7 @@ class _TableReader(HTMLParser):
             self._in_body = True
         elif self._in_body and tag == "tr":
             self.rows.append([])
-        elif self._in_body and tag in ("td", "th"):
+        elif self._in_body and tag in ("td", "th") and ("class", "action-checkbox") not in attrs:
             self._cell = []
 
     def handle_endtag(self, tag):
