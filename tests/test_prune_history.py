@@ -1,9 +1,12 @@
 """manage.py prune_history: entries older than the retention age go, younger ones stay."""
 
+from datetime import timedelta
+
 import pytest
 from django.core.management import CommandError, call_command
+from django.utils import timezone
 
-from contacts_ui.models import HistoryEntry
+from contacts_ui.models import HistoryEntry, ImportUpload, Job
 from tests.helpers import make_user
 from tests.history_entries import aged, contact_edit, group_edit
 
@@ -75,3 +78,30 @@ def test_it_refuses_a_retention_under_one_day(alice, capsys):
     with pytest.raises(CommandError, match="at least one day"):
         call_command("prune_history", "--days", "0")
     assert HistoryEntry.objects.count() == 1
+
+
+def test_it_removes_old_finished_jobs_and_day_old_uploads_only(alice, capsys):
+
+    long_ago = timezone.now() - timedelta(days=91)
+
+    def job(state, created_at):
+        return Job.objects.create(
+            user=alice,
+            kind=Job.Kind.CONTACT_DELETE,
+            title="t",
+            state=state,
+            api_url="http://x/",
+            created_at=created_at,
+        )
+
+    old_done = job(Job.State.DONE, long_ago)
+    old_running = job(Job.State.RUNNING, long_ago)
+    recent = job(Job.State.DONE, timezone.now())
+    upload = dict(user=alice, filename="a.csv", text="x", encoding="utf-8", delimiter=";")
+    stale = ImportUpload.objects.create(**upload, created_at=timezone.now() - timedelta(days=2))
+    fresh = ImportUpload.objects.create(**upload)
+    call_command("prune_history")
+    assert set(Job.objects.values_list("pk", flat=True)) == {old_running.pk, recent.pk}
+    assert not Job.objects.filter(pk=old_done.pk).exists()
+    assert list(ImportUpload.objects.values_list("pk", flat=True)) == [fresh.pk]
+    assert not ImportUpload.objects.filter(pk=stale.pk).exists()

@@ -4,12 +4,16 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from contacts_ui.models import HistoryEntry
+from contacts_ui.models import HistoryEntry, ImportUpload, Job
+
+# An uploaded CSV (people's names and phones) is kept only while it is being imported.
+UPLOADS_KEPT = timedelta(days=1)
 
 
 class Command(BaseCommand):
     help = (
-        "Remove history entries older than HISTORY_RETENTION_DAYS days (or --days). "
+        "Remove history entries and finished background jobs older than "
+        "HISTORY_RETENTION_DAYS days (or --days), and uploaded CSV files older than a day. "
         "Run it daily, from cron or a scheduler."
     )
 
@@ -46,4 +50,12 @@ class Command(BaseCommand):
         self.stdout.write(
             f"Removed {count} history entries older than {days} days "
             f"(before {cutoff:%Y-%m-%d %H:%M} UTC)."
+        )
+        finished = [Job.State.DONE, Job.State.CANCELLED, Job.State.STOPPED]
+        jobs, _ = Job.objects.filter(created_at__lt=cutoff, state__in=finished).delete()
+        uploads, _ = ImportUpload.objects.filter(
+            created_at__lt=timezone.now() - UPLOADS_KEPT
+        ).delete()
+        self.stdout.write(
+            f"Removed {jobs} rows of finished background jobs and {uploads} uploaded files."
         )
