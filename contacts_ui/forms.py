@@ -176,7 +176,7 @@ def normalise_phone(raw: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def _nip_digits(value: str) -> str | None:
+def nip_digits(value: str) -> str | None:
     """The ten digits of something that looks like a Polish NIP, else None."""
     compact = re.sub(r"[\s-]", "", value).upper().removeprefix("PL")
     return compact if re.fullmatch(r"\d{10}", compact) else None
@@ -237,7 +237,7 @@ class ContactForm(forms.Form):
 
     def clean_tax_id(self):
         value = self.cleaned_data["tax_id"]
-        digits = _nip_digits(value)
+        digits = nip_digits(value)
         if digits is not None and not nip_is_valid(digits):
             raise forms.ValidationError(
                 _("This NIP’s check digit is wrong; check it for a typo."), code="nip"

@@ -1,0 +1,383 @@
+"""Importing contacts from a CSV file: upload, map the columns, preview, start the job.
+
+The file is decoded once, on upload, and kept (ImportUpload) while its owner maps and
+previews it. The mapping travels in the query string, so the preview is a GET that can
+be reloaded; nothing is written until "Import" is posted, which starts a background job
+with one item per valid row. Each step checks the rows afresh, with the target groups'
+members read again, so what is imported is what the last preview showed.
+"""
+
+import uuid
+from dataclasses import asdict, dataclass
+from pathlib import PurePath
+from urllib.parse import urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.defaultfilters import filesizeformat
+from django.urls import reverse
+from django.utils.formats import number_format
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_headers
+
+from .. import csv_import, jobs
+from ..history import contact_name
+from ..import_forms import ImportMappingForm, ImportUploadForm
+from ..models import ImportUpload, Job, JobItem
+from ..serwersms import PAGE_LIMIT, Group, SerwerSMSClient, SerwerSMSError
+from .shared import api_client_required, id_from, render_partial_or_page
+
+PREVIEW_PAGE_SIZE = 100
+# The first records shown under the column pickers.
+SAMPLE_RECORDS = 6
+
+
+def _upload_of(request: HttpRequest, upload_id: int) -> ImportUpload:
+    """The user's own upload, or 404: no one else's file is ever shown."""
+    return get_object_or_404(ImportUpload, pk=upload_id, user=request.user)
+
+
+def _groups(client: SerwerSMSClient, chosen: list[str]) -> tuple[list[Group], str | None]:
+    """The groups to choose from; when they cannot be listed, the ones already chosen
+    (named by number) and the reason, so that the person's choice is kept."""
+    try:
+        return client.groups_index(sort="name", order="asc", limit=PAGE_LIMIT).items, None
+    except SerwerSMSError as exc:
+        ids = [group_id for group_id in map(id_from, chosen) if group_id is not None]
+        unnamed = [
+            Group(id=i, name=_("Group %(id)s (its name could not be loaded)") % {"id": i}, count=0)
+            for i in ids[:PAGE_LIMIT]
+        ]
+        return unnamed, exc.message
+
+
+def _phones_in_groups(
+    client: SerwerSMSClient, group_ids: list[int], names: dict[int, str]
+) -> dict[str, list[str]]:
+    """Each phone (E.164) already in one of the groups, with the names of those groups."""
+    phones: dict[str, list[str]] = {}
+    for group_id in group_ids:
+        page_number = 1
+        while True:
+            page = client.contacts_index(group_id=group_id, page=page_number, limit=PAGE_LIMIT)
+            for contact in page.items:
+                phone = csv_import.phone_or_none(contact.phone) or contact.phone
+                in_groups = phones.setdefault(phone, [])
+                if names[group_id] not in in_groups:
+                    in_groups.append(names[group_id])
+            if not page.has_next:
+                break
+            page_number = page.page + 1
+    return phones
+
+
+@dataclass
+class _Checked:
+    """An upload read with a mapping: the rows as they would be sent, or why not."""
+
+    upload: ImportUpload
+    table: csv_import.Table
+    form: ImportMappingForm
+    groups: list[Group]
+    rows: list[csv_import.Row] | None = None
+    # An API call failed: the rows were not checked against the target groups.
+    error: str | None = None
+
+    @property
+    def valid_rows(self) -> list[csv_import.Row]:
+        return [row for row in self.rows or [] if row.ok]
+
+    @property
+    def invalid_rows(self) -> list[csv_import.Row]:
+        return [row for row in self.rows or [] if not row.ok]
+
+    @property
+    def query(self) -> str:
+        return urlencode(self.form.query_pairs())
+
+    @property
+    def has_header(self) -> bool:
+        return bool(self.form.cleaned_data["header"])
+
+    def header(self) -> list[str]:
+        return csv_import.column_names(self.table, self.has_header)
+
+
+def _mapping_form(data, table, groups) -> ImportMappingForm:
+    # The columns are named by the header row only when the box was ticked.
+    columns = csv_import.column_names(table, bool(data.get("header")))
+    return ImportMappingForm(data, columns=columns, groups=groups)
+
+
+def _check(client: SerwerSMSClient, upload: ImportUpload, data) -> _Checked:
+    """Read the upload with the mapping sent in `data`, and check every row."""
+    table = csv_import.read_table(upload.text, upload.delimiter)
+    groups, error = _groups(client, data.getlist("g"))
+    checked = _Checked(upload, table, _mapping_form(data, table, groups), groups)
+    if not checked.form.is_valid():
+        checked.error = error
+        return checked
+    group_ids = checked.form.cleaned_data["g"]
+    existing: dict[str, list[str]] = {}
+    if error is None and group_ids:
+        names = {group.id: group.name for group in groups}
+        try:
+            existing = _phones_in_groups(client, group_ids, names)
+        except SerwerSMSError as exc:
+            error = exc.message
+    if error is not None and group_ids:
+        checked.error = _(
+            "%(reason)s So the rows could not be checked against your groups and "
+            "nothing can be imported now; reload the page to try again."
+        ) % {"reason": error}
+    checked.rows = csv_import.validate_rows(
+        table, checked.has_header, checked.form.mapping(), existing
+    )
+    return checked
+
+
+def _render_map(request: HttpRequest, checked: _Checked, error: str | None = None):
+    upload, table, form = checked.upload, checked.table, checked.form
+    width = table.width
+    sample = [
+        (line, cells[:width] + [""] * (width - len(cells)))
+        for line, cells in table.records[:SAMPLE_RECORDS]
+    ]
+    context = {
+        "title": _("Import contacts"),
+        "upload": upload,
+        "form": form,
+        "error": error,
+        "sample": sample,
+        "row_count": len(table.records),
+        "encoding": csv_import.ENCODING_NAMES.get(upload.encoding, upload.encoding),
+        "delimiter": csv_import.DELIMITER_NAMES.get(upload.delimiter, upload.delimiter),
+        "media": form.media,
+    }
+    return render(request, "contacts_ui/import_map.html", context)
+
+
+# --- The steps --------------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def import_upload(request: HttpRequest) -> HttpResponse:
+    if request.method == "POST":
+        form = ImportUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            loaded = form.loaded
+            upload = ImportUpload.objects.create(
+                user=request.user,
+                filename=PurePath(form.cleaned_data["file"].name).name[:255],
+                text=loaded.text,
+                encoding=loaded.encoding,
+                delimiter=loaded.delimiter,
+            )
+            return redirect("contacts_ui:import_map", upload.pk)
+    else:
+        form = ImportUploadForm()
+    context = {
+        "title": _("Import contacts"),
+        "form": form,
+        "max_rows": number_format(settings.IMPORT_MAX_ROWS, force_grouping=True),
+        "max_size": filesizeformat(settings.IMPORT_MAX_BYTES),
+    }
+    return render(request, "contacts_ui/import_upload.html", context)
+
+
+@login_required
+@api_client_required
+@require_GET
+def import_map(request: HttpRequest, client: SerwerSMSClient, upload_id: int) -> HttpResponse:
+    """Which column holds what, and the target groups: guessed, or as sent back from the
+    preview to be changed."""
+    upload = _upload_of(request, upload_id)
+    table = csv_import.read_table(upload.text, upload.delimiter)
+    groups, error = _groups(client, request.GET.getlist("g"))
+    if request.GET:
+        form = _mapping_form(request.GET, table, groups)
+    else:
+        has_header = csv_import.guess_has_header(table)
+        initial = ImportMappingForm.initial_for(
+            csv_import.guess_mapping(table, has_header), has_header
+        )
+        form = ImportMappingForm(
+            initial=initial,
+            columns=csv_import.column_names(table, has_header),
+            groups=groups,
+        )
+    return _render_map(request, _Checked(upload, table, form, groups), error)
+
+
+@login_required
+@api_client_required
+@require_GET
+@vary_on_headers("HX-Request")
+def import_preview(request: HttpRequest, client: SerwerSMSClient, upload_id: int) -> HttpResponse:
+    """The dry run: every row as it will be sent, with what is wrong with it. Writes nothing."""
+    checked = _check(client, _upload_of(request, upload_id), request.GET)
+    if checked.rows is None:
+        return _render_map(request, checked, checked.error)
+    only_errors = request.GET.get("errors") == "1"
+    shown = checked.invalid_rows if only_errors else checked.rows
+    page = Paginator(shown, PREVIEW_PAGE_SIZE).get_page(request.GET.get("p"))
+    # The fields in the order of the file's columns, so that the rows read as the file does.
+    fields = [name for name in checked.form.mapping() if name]
+    query = checked.query
+
+    def url(errors: bool = only_errors, page_number: int = 1) -> str:
+        pairs = [("errors", "1")] if errors else []
+        pairs += [("p", str(page_number))] if page_number > 1 else []
+        extra = urlencode(pairs)
+        return "?" + "&".join(part for part in (query, extra) if part)
+
+    chosen = set(checked.form.cleaned_data["g"])
+    context = {
+        "title": _("Import preview"),
+        "upload": checked.upload,
+        "error": checked.error,
+        "query": query,
+        "hidden": checked.form.query_pairs(),
+        "columns": [(name, csv_import.field_label(name)) for name in fields],
+        "page": page,
+        "rows": [(row, [getattr(row.data, name) for name in fields]) for row in page],
+        "valid_count": len(checked.valid_rows),
+        "invalid_count": len(checked.invalid_rows),
+        "total_count": len(checked.rows),
+        "only_errors": only_errors,
+        "groups": [group for group in checked.groups if group.id in chosen],
+        "all_url": url(errors=False),
+        "errors_url": url(errors=True),
+        "previous_url": url(page_number=page.number - 1) if page.has_previous() else None,
+        "next_url": url(page_number=page.number + 1) if page.has_next() else None,
+        "first_url": url(page_number=1) if page.number > 2 else None,
+        "last_url": (
+            url(page_number=page.paginator.num_pages)
+            if page.number < page.paginator.num_pages - 1
+            else None
+        ),
+        "retry_url": "?" + request.GET.urlencode(),
+    }
+    if render_partial_or_page(request):
+        return render(request, "contacts_ui/_import_rows.html", context)
+    return render(request, "contacts_ui/import_preview.html", context)
+
+
+def _csv_response(content: bytes, filename: str) -> HttpResponse:
+    return HttpResponse(
+        content,
+        content_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": content_disposition_header(True, filename)},
+    )
+
+
+def _stem(filename: str) -> str:
+    return PurePath(filename).stem or "import"
+
+
+@login_required
+@api_client_required
+@require_GET
+def import_errors_csv(
+    request: HttpRequest, client: SerwerSMSClient, upload_id: int
+) -> HttpResponse:
+    """The preview's rows with errors, as a CSV with an error column: to fix and upload again."""
+    checked = _check(client, _upload_of(request, upload_id), request.GET)
+    if checked.rows is None:
+        return _render_map(request, checked, checked.error)
+    if checked.error is not None:
+        messages.error(request, checked.error)
+        return redirect(_preview_url(checked))
+    rows = [(row.cells, " ".join(row.errors)) for row in checked.invalid_rows]
+    content = csv_import.rows_csv(checked.header(), rows)
+    return _csv_response(
+        content, _("%(name)s-errors.csv") % {"name": _stem(checked.upload.filename)}
+    )
+
+
+def _preview_url(checked: _Checked) -> str:
+    url = reverse("contacts_ui:import_preview", args=[checked.upload.pk])
+    return f"{url}?{checked.query}"
+
+
+def _item_label(data) -> str:
+    name = contact_name(asdict(data))
+    label = name if name == data.phone else f"{name} ({data.phone})"
+    return label[:255]
+
+
+@login_required
+@api_client_required
+@require_POST
+def import_start(request: HttpRequest, client: SerwerSMSClient, upload_id: int) -> HttpResponse:
+    """Start the import of the rows without errors, as a background job."""
+    checked = _check(client, _upload_of(request, upload_id), request.POST)
+    if checked.rows is None:
+        return _render_map(request, checked, checked.error)
+    if checked.error is not None:
+        messages.error(request, checked.error)
+        return redirect(_preview_url(checked))
+    valid = checked.valid_rows
+    if not valid:
+        messages.error(request, _("No row can be imported: every row has an error."))
+        return redirect(_preview_url(checked))
+    group_ids = checked.form.cleaned_data["g"]
+    items = [
+        (
+            _item_label(row.data),
+            {
+                "row": row.line,
+                "data": asdict(row.data),
+                "group_ids": group_ids,
+                "source": row.cells,
+            },
+        )
+        for row in valid
+    ]
+    title = _("Import of %(file)s") % {"file": checked.upload.filename}
+    job = jobs.start(
+        request,
+        kind=Job.Kind.CONTACT_IMPORT,
+        title=title[:255],
+        items=items,
+        params={"header": checked.header(), "upload_id": checked.upload.pk},
+        back_url=reverse("contacts_ui:contact_list"),
+    )
+    return redirect("contacts_ui:job_detail", job.pk)
+
+
+@login_required
+@require_GET
+def import_failed_rows(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    """An import job's rows that failed (or whose outcome is unknown), as the file had them,
+    with an error column: to fix and upload again."""
+    job = get_object_or_404(Job, pk=job_id, user=request.user, kind=Job.Kind.CONTACT_IMPORT)
+    items = job.items.filter(status__in=[JobItem.Status.FAILED, JobItem.Status.UNKNOWN])
+    rows = [(item.payload.get("source") or [], _item_error(item)) for item in items]
+    header = job.params.get("header")
+    if not header:
+        width = max((len(cells) for cells, _error in rows), default=1)
+        header = [_("Column %(number)d") % {"number": n} for n in range(1, width + 1)]
+    upload = ImportUpload.objects.filter(pk=job.params.get("upload_id"), user=request.user).first()
+    stem = _stem(upload.filename) if upload else "import"
+    return _csv_response(
+        csv_import.rows_csv(header, rows), _("%(name)s-failed.csv") % {"name": stem}
+    )
+
+
+def _item_error(item: JobItem) -> str:
+    if item.message:
+        return item.message
+    if item.status == JobItem.Status.UNKNOWN:
+        return _(
+            "No answer came: the contact may or may not have been added. "
+            "Check before you import it again."
+        )
+    return str(item.get_status_display())
