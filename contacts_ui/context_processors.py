@@ -32,6 +32,18 @@ def _sidebar_apps() -> list[dict]:
                     "admin_url": reverse("contacts_ui:find_by_phone"),
                     "add_url": None,
                 },
+                {
+                    "name": _("Import contacts"),
+                    "object_name": "import",
+                    "admin_url": reverse("contacts_ui:import_upload"),
+                    "add_url": None,
+                },
+                {
+                    "name": _("Cleanup"),
+                    "object_name": "cleanup",
+                    "admin_url": reverse("contacts_ui:cleanup"),
+                    "add_url": None,
+                },
             ],
         },
         {

@@ -515,7 +515,14 @@ def _finish_group_merge(client: RecordingClient, job: Job) -> None:
             % {"group": job.params["source_name"]}
         }
         return
-    source = client.groups_view(job.params["source_id"])
+    try:
+        source = client.groups_view(job.params["source_id"])
+    except NotFound:
+        job.result = {
+            "note": _("%(group)s was deleted meanwhile, elsewhere.")
+            % {"group": job.params["source_name"]}
+        }
+        return
     if source.count:
         job.result = {
             "note": _("%(group)s was not deleted: it still holds %(count)s contacts.")

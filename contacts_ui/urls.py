@@ -1,7 +1,18 @@
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
-from .views import contacts, credentials, groups, history, undo
+from .views import (
+    bulk,
+    cleanup,
+    contacts,
+    credentials,
+    export,
+    groups,
+    history,
+    imports,
+    jobs,
+    undo,
+)
 
 app_name = "contacts_ui"
 
@@ -9,6 +20,8 @@ urlpatterns = [
     path("", groups.home, name="home"),
     path("contacts/", contacts.contact_list, name="contact_list"),
     path("contacts/add/", contacts.contact_add, name="contact_add"),
+    path("contacts/export.csv", export.contact_export, name="contact_export"),
+    path("contacts/action/", bulk.contact_action, name="contact_action"),
     path("contacts/columns/", contacts.contact_columns, name="contact_columns"),
     path("contacts/page-size/", contacts.contact_page_size, name="contact_page_size"),
     path("contacts/<int:contact_id>/change/", contacts.contact_change, name="contact_change"),
@@ -19,6 +32,16 @@ urlpatterns = [
         name="contact_delete_row",
     ),
     path("find/", contacts.find_by_phone, name="find_by_phone"),
+    path("cleanup/", cleanup.cleanup_page, name="cleanup"),
+    path("cleanup/scan/", cleanup.cleanup_scan, name="cleanup_scan"),
+    path(
+        "cleanup/empty-groups/delete/",
+        cleanup.cleanup_delete_groups,
+        name="cleanup_delete_groups",
+    ),
+    path("cleanup/no-group/add/", cleanup.cleanup_add_to_group, name="cleanup_add_to_group"),
+    path("cleanup/contacts/merge/", cleanup.cleanup_merge_contacts, name="cleanup_merge_contacts"),
+    path("cleanup/groups/merge/", cleanup.cleanup_merge_groups, name="cleanup_merge_groups"),
     path("groups/", groups.group_list, name="group_list"),
     path("groups/add/", groups.group_add, name="group_add"),
     path("groups/<int:group_id>/change/", groups.group_change, name="group_change"),
@@ -27,6 +50,16 @@ urlpatterns = [
     path("trash/", undo.trash_list, name="trash_list"),
     path("trash/restore/", undo.trash_restore, name="trash_restore"),
     path("history/batch/<uuid:batch>/undo/", undo.batch_undo, name="batch_undo"),
+    path("jobs/", jobs.job_list, name="job_list"),
+    path("jobs/<uuid:job_id>/", jobs.job_detail, name="job_detail"),
+    path("jobs/<uuid:job_id>/cancel/", jobs.job_cancel, name="job_cancel"),
+    path("jobs/<uuid:job_id>/retry/", jobs.job_retry, name="job_retry"),
+    path("import/", imports.import_upload, name="import_upload"),
+    path("import/<int:upload_id>/", imports.import_map, name="import_map"),
+    path("import/<int:upload_id>/preview/", imports.import_preview, name="import_preview"),
+    path("import/<int:upload_id>/errors.csv", imports.import_errors_csv, name="import_errors_csv"),
+    path("import/<int:upload_id>/start/", imports.import_start, name="import_start"),
+    path("jobs/<uuid:job_id>/failed.csv", imports.import_failed_rows, name="import_failed_rows"),
     path("settings/credentials/", credentials.credentials_edit, name="credentials"),
     path("history/", history.history_list, name="history_list"),
     path("history/<int:entry_id>/", history.history_detail, name="history_detail"),

@@ -1,0 +1,385 @@
+"""What needs tidying in an account, and how two records become one.
+
+The detectors are pure functions over the service module's records (Group,
+Contact): no calls, no database, so that they are tested on their own. `scan()`
+reads the account page by page (a background job runs it: a large account is
+many calls) and returns the findings as plain JSON for Job.result: ids, names,
+phones, what the cleanup page shows; the review pages read the records afresh.
+"""
+
+import hashlib
+import json
+import unicodedata
+import uuid
+from collections import defaultdict
+from dataclasses import asdict, dataclass, field
+
+from django import forms
+
+from . import serwersms
+from .forms import normalise_phone
+from .serwersms import CONTACT_FIELDS, Contact, ContactData, Group, NotFound, SerwerSMSError
+
+# Items asked for per call; read on each call, so that tests can make it small.
+PAGE_LIMIT = serwersms.PAGE_LIMIT
+# Contacts in no group kept in the findings and listed on the page: the rest are on
+# the contacts list filtered by "In no group".
+UNGROUPED_LISTED = 500
+# Bumped when the shape of the findings changes; the page asks for a new scan then.
+FINDINGS_VERSION = 1
+
+
+# --- Keys: when two values count as the same ---------------------------------------
+
+# Letters that Unicode does not decompose into a base letter and a mark.
+_UNDECOMPOSED = str.maketrans({"ł": "l", "Ł": "L", "đ": "d", "Đ": "D", "ø": "o", "Ø": "O"})
+
+
+def group_key(name: str) -> str:
+    """A group's name as compared: no case, no diacritics (ł too), spaces collapsed."""
+    text = unicodedata.normalize("NFKD", name.translate(_UNDECOMPOSED))
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    return " ".join(text.casefold().split())
+
+
+def phone_key(phone: str) -> str:
+    """A phone as compared: E.164 (the project's one normaliser), else its digits and +."""
+    try:
+        return normalise_phone(phone)
+    except forms.ValidationError:
+        # Not a number the normaliser accepts: compared as written, minus spacing.
+        return "".join(char for char in phone if char.isdigit() or char == "+")
+
+
+def email_key(email: str) -> str:
+    return email.strip().casefold()
+
+
+# --- Detectors ----------------------------------------------------------------------
+
+
+def empty_groups(groups: list[Group]) -> list[Group]:
+    """Groups with no contact."""
+    return sorted((g for g in groups if g.count == 0), key=lambda g: (group_key(g.name), g.id))
+
+
+def similar_groups(groups: list[Group]) -> list[list[Group]]:
+    """Sets of groups whose names differ only by case, spacing or diacritics."""
+    by_key: dict[str, list[Group]] = defaultdict(list)
+    for group in groups:
+        by_key[group_key(group.name)].append(group)
+    return [
+        sorted(found, key=lambda g: g.id) for key, found in sorted(by_key.items()) if len(found) > 1
+    ]
+
+
+@dataclass
+class PhoneDuplicate:
+    """One phone held by several contacts within one group (or several groups alike)."""
+
+    phone: str
+    contacts: list[Contact]
+    groups: list[Group] = field(default_factory=list)
+
+
+def phone_duplicates_in_groups(
+    groups: list[Group], members: dict[int, list[Contact]]
+) -> list[PhoneDuplicate]:
+    """The same phone (as E.164) more than once in the same group. The same contacts
+    doubled in several groups are one finding, naming every group."""
+    found: dict[tuple[str, tuple[int, ...]], PhoneDuplicate] = {}
+    for group in sorted(groups, key=lambda g: g.id):
+        by_phone: dict[str, dict[int, Contact]] = defaultdict(dict)
+        for contact in members.get(group.id, []):
+            by_phone[phone_key(contact.phone)][contact.id] = contact
+        for phone, contacts in by_phone.items():
+            if len(contacts) < 2:
+                continue
+            ids = tuple(sorted(contacts))
+            duplicate = found.setdefault(
+                (phone, ids), PhoneDuplicate(phone, [contacts[i] for i in ids])
+            )
+            duplicate.groups.append(group)
+    return sorted(found.values(), key=lambda d: (d.phone, [c.id for c in d.contacts]))
+
+
+@dataclass
+class PersonDuplicate:
+    """Contacts that look like one person: they share a phone or an e-mail address."""
+
+    contacts: list[Contact]
+    # Which of "phone" and "email" they share.
+    shared: list[str]
+
+
+def person_duplicates(contacts: list[Contact], skip: list[set[int]] = ()) -> list[PersonDuplicate]:
+    """Contacts (distinct records) linked by the same phone as E.164 or the same e-mail
+    address, case aside; a chain (A shares the phone with B, B the e-mail with C) is one
+    set. A set equal to one in `skip` (found within a group already) is left out."""
+    unique = {contact.id: contact for contact in contacts}
+    parent = {contact_id: contact_id for contact_id in unique}
+
+    def root(contact_id: int) -> int:
+        while parent[contact_id] != contact_id:
+            parent[contact_id] = parent[parent[contact_id]]
+            contact_id = parent[contact_id]
+        return contact_id
+
+    holders: dict[tuple[str, str], list[int]] = defaultdict(list)
+    for contact in unique.values():
+        holders[("phone", phone_key(contact.phone))].append(contact.id)
+        if email_key(contact.email):
+            holders[("email", email_key(contact.email))].append(contact.id)
+    for (_kind, key), ids in holders.items():
+        if not key:
+            continue
+        for other in ids[1:]:
+            parent[root(other)] = root(ids[0])
+
+    sets: dict[int, list[int]] = defaultdict(list)
+    for contact_id in sorted(unique):
+        sets[root(contact_id)].append(contact_id)
+    skipped = [set(ids) for ids in skip]
+    found = []
+    for ids in sets.values():
+        if len(ids) < 2 or set(ids) in skipped:
+            continue
+        shared = [
+            kind
+            for kind, key_of in (("phone", phone_key), ("email", email_key))
+            if _some_share(
+                [key_of(unique[i].phone if kind == "phone" else unique[i].email) for i in ids]
+            )
+        ]
+        found.append(PersonDuplicate([unique[i] for i in ids], shared))
+    return sorted(found, key=lambda d: (phone_key(d.contacts[0].phone), d.contacts[0].id))
+
+
+def _some_share(keys: list[str]) -> bool:
+    present = [key for key in keys if key]
+    return len(set(present)) < len(present)
+
+
+# --- Merging two contacts into one ---------------------------------------------------
+
+
+def merged_data(keep: Contact, others: list[Contact]) -> ContactData:
+    """The kept contact's fields, each empty one filled from the first other that has it."""
+    values = {}
+    for name in CONTACT_FIELDS:
+        value = getattr(keep, name)
+        if not value.strip():
+            value = next((getattr(o, name) for o in others if getattr(o, name).strip()), value)
+        values[name] = value
+    return ContactData(**values)
+
+
+def dropped_values(merged: ContactData, others: list[Contact]) -> list[tuple[Contact, str, str]]:
+    """What the others hold that the merged contact will not: (contact, field, value)."""
+    dropped = []
+    for other in others:
+        for name in CONTACT_FIELDS:
+            value = getattr(other, name)
+            if value.strip() and not _same(name, value, getattr(merged, name)):
+                dropped.append((other, name, value))
+    return dropped
+
+
+def _same(name: str, a: str, b: str) -> bool:
+    if name == "phone":
+        return phone_key(a) == phone_key(b)
+    if name == "email":
+        return email_key(a) == email_key(b)
+    return a.strip() == b.strip()
+
+
+# --- Reading records afresh, and merging them -------------------------------------
+
+
+@dataclass(frozen=True)
+class FreshContact:
+    """A contact as read just now: its fields (contacts/view) and groups (groups/check)."""
+
+    contact: Contact
+    # Group id to name.
+    groups: dict[int, str]
+
+    @property
+    def id(self) -> int:
+        return self.contact.id
+
+
+def read_contacts(client, ids: list[int]) -> tuple[list[FreshContact], list[int]]:
+    """The contacts with these ids, each with its groups, and the ids no longer there.
+    Any other failure is raised: a merge must not guess a contact's groups."""
+    found, missing, checked = [], [], {}
+    for contact_id in ids:
+        try:
+            contact = client.contacts_view(contact_id)
+        except NotFound:
+            missing.append(contact_id)
+            continue
+        if contact.phone not in checked:
+            checked[contact.phone] = client.groups_check(contact.phone)
+        groups = {
+            m.group_id: m.group_name for m in checked[contact.phone] if m.contact_id == contact.id
+        }
+        found.append(FreshContact(contact, groups))
+    return found, missing
+
+
+def read_groups(client) -> dict[int, Group]:
+    """Every group of the account as it is now, by id."""
+    return {g.id: g for g in _pages(lambda p: client.groups_index(page=p, limit=PAGE_LIMIT))}
+
+
+@dataclass
+class MergePlan:
+    """What merging some contacts into one will do."""
+
+    keep: FreshContact
+    others: list[FreshContact]
+    data: ContactData
+    # The union of their groups: id to name.
+    groups: dict[int, str]
+    dropped: list[tuple[Contact, str, str]]
+
+    def digest(self) -> str:
+        """A fingerprint of the plan: the page that showed it posts it back, and a plan
+        that has changed since (someone edited a contact) is shown again, not carried out."""
+        plan = {
+            "keep": self.keep.id,
+            "contacts": [
+                {**asdict(fresh.contact), "groups": sorted(fresh.groups)}
+                for fresh in [self.keep, *self.others]
+            ],
+        }
+        return hashlib.sha256(json.dumps(plan, sort_keys=True).encode()).hexdigest()[:32]
+
+
+def merge_plan(found: list[FreshContact], keep_id: int) -> MergePlan:
+    keep = next(fresh for fresh in found if fresh.id == keep_id)
+    others = [fresh for fresh in found if fresh.id != keep_id]
+    data = merged_data(keep.contact, [other.contact for other in others])
+    groups = {}
+    for fresh in [keep, *others]:
+        groups.update(fresh.groups)
+    return MergePlan(
+        keep=keep,
+        others=others,
+        data=data,
+        groups=dict(sorted(groups.items(), key=lambda item: group_key(item[1]))),
+        dropped=dropped_values(data, [other.contact for other in others]),
+    )
+
+
+@dataclass
+class MergeResult:
+    # Why updating the kept contact failed (then nothing else was tried), or None.
+    edit_error: SerwerSMSError | None = None
+    deleted: list[Contact] = field(default_factory=list)
+    not_deleted: list[tuple[Contact, SerwerSMSError]] = field(default_factory=list)
+
+
+def merge_contacts(client, plan: MergePlan) -> MergeResult:
+    """Write the merged record to the kept contact and, only if that worked, delete the
+    others. Every write is in the history under one batch, to be undone as one."""
+    client.batch = uuid.uuid4()
+    result = MergeResult()
+    try:
+        client.contacts_edit(plan.keep.id, plan.data, list(plan.groups))
+    except SerwerSMSError as exc:
+        result.edit_error = exc
+        return result
+    for other in plan.others:
+        try:
+            client.contacts_delete(other.id)
+        except SerwerSMSError as exc:
+            result.not_deleted.append((other.contact, exc))
+        else:
+            result.deleted.append(other.contact)
+    return result
+
+
+# --- The scan -------------------------------------------------------------------------
+
+
+def _pages(read) -> list:
+    """Every item of a paged read: read(page) -> Page."""
+    items, page_number = [], 1
+    while True:
+        page = read(page_number)
+        items.extend(page.items)
+        if not page.has_next:
+            return items
+        page_number += 1
+
+
+def scan(client) -> dict:
+    """Read the account (every group, every group's members, the contacts in no group)
+    and return what needs tidying, as JSON."""
+    groups = _pages(lambda p: client.groups_index(page=p, limit=PAGE_LIMIT))
+    members: dict[int, list[Contact]] = {}
+    for group in groups:
+        if group.count:
+            members[group.id] = _pages(
+                lambda p, g=group.id: client.contacts_index(group_id=g, page=p, limit=PAGE_LIMIT)
+            )
+    ungrouped = _pages(lambda p: client.contacts_index(group_id="none", page=p, limit=PAGE_LIMIT))
+    return findings(groups, members, ungrouped)
+
+
+def findings(groups: list[Group], members: dict[int, list[Contact]], ungrouped: list[Contact]):
+    """The detectors' answers over what was read, as JSON for Job.result."""
+    names = {group.id: group.name for group in groups}
+    contacts: dict[int, Contact] = {}
+    groups_of: dict[int, set[int]] = defaultdict(set)
+    for group_id, group_members in members.items():
+        for contact in group_members:
+            contacts.setdefault(contact.id, contact)
+            groups_of[contact.id].add(group_id)
+    for contact in ungrouped:
+        contacts.setdefault(contact.id, contact)
+
+    def person(contact: Contact) -> dict:
+        return {
+            "id": contact.id,
+            "name": _name(contact),
+            "phone": contact.phone,
+            "email": contact.email,
+            "groups": sorted(names.get(g, str(g)) for g in groups_of[contact.id]),
+        }
+
+    def group(g: Group) -> dict:
+        return {"id": g.id, "name": g.name, "count": g.count}
+
+    in_groups = phone_duplicates_in_groups(groups, members)
+    people = person_duplicates(
+        list(contacts.values()), skip=[{c.id for c in d.contacts} for d in in_groups]
+    )
+    return {
+        "version": FINDINGS_VERSION,
+        "counts": {"groups": len(groups), "contacts": len(contacts)},
+        "groups": sorted((group(g) for g in groups), key=lambda g: (group_key(g["name"]), g["id"])),
+        "empty_groups": [group(g) for g in empty_groups(groups)],
+        "ungrouped": [
+            {"id": c.id, "name": _name(c), "phone": c.phone} for c in ungrouped[:UNGROUPED_LISTED]
+        ],
+        "ungrouped_count": len(ungrouped),
+        "phone_duplicates": [
+            {
+                "phone": d.phone,
+                "groups": [group(g) for g in d.groups],
+                "contacts": [person(c) for c in d.contacts],
+            }
+            for d in in_groups
+        ],
+        "person_duplicates": [
+            {"shared": d.shared, "contacts": [person(c) for c in d.contacts]} for d in people
+        ],
+        "similar_groups": [[group(g) for g in found] for found in similar_groups(groups)],
+    }
+
+
+def _name(contact: Contact) -> str:
+    return " ".join(filter(None, [contact.first_name, contact.last_name]))

@@ -1,0 +1,587 @@
+"""The cleanup page: what the latest scan of the account found, and the fix for each.
+
+Reading a whole account is many calls, so the scan is a background job
+(contacts_ui.jobs), as are the fixes that touch many records (deleting groups,
+adding contacts to a group, merging groups). Merging a few duplicate contacts is a
+handful of calls and happens within the request.
+
+Every fix says what it will do before it does it. Fixes chosen by ticking boxes
+follow the admin's actions: the ticked boxes are posted, the confirmation page
+answers, and posting that page (with `post=yes`) does it. Merges are reviewed and
+confirmed on GET pages whose URLs name the records, then carried out on POST.
+"""
+
+from dataclasses import asdict
+from urllib.parse import urlencode
+
+from django import forms
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html, format_html_join
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from .. import cleanup, jobs
+from ..history import contact_name, field_label
+from ..models import HistoryEntry, Job
+from ..serwersms import CONTACT_FIELDS, NotFound, SerwerSMSClient, SerwerSMSError
+from .shared import api_client_required, contact_page_look_up, id_from, write_failed
+
+SCAN = Job.Kind.ACCOUNT_SCAN
+# The most records one review compares (a set found by the scan is rarely more than a few).
+MOST_IN_A_SET = 20
+
+
+# --- Forms ----------------------------------------------------------------------------
+
+
+class EmptyGroupsForm(forms.Form):
+    """Empty groups ticked for deletion: ones the scan found."""
+
+    id = forms.TypedMultipleChoiceField(
+        coerce=int,
+        choices=[],
+        error_messages={"required": gettext_lazy("Tick the groups to delete.")},
+    )
+
+    def __init__(self, *args, groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["id"].choices = [(g["id"], g["name"]) for g in groups]
+
+
+class UngroupedForm(forms.Form):
+    """Contacts in no group ticked, and the group to add them to."""
+
+    id = forms.TypedMultipleChoiceField(
+        coerce=int,
+        choices=[],
+        error_messages={"required": gettext_lazy("Tick the contacts to add to a group.")},
+    )
+    group_id = forms.TypedChoiceField(
+        label=gettext_lazy("Group"),
+        coerce=int,
+        choices=[],
+        error_messages={"required": gettext_lazy("Choose the group to add them to.")},
+    )
+
+    def __init__(self, *args, contacts=(), groups=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["id"].choices = [(c["id"], c["phone"]) for c in contacts]
+        self.fields["group_id"].choices = [("", "---------")] + [
+            (g["id"], g["name"]) for g in groups
+        ]
+
+
+class KeepForm(forms.Form):
+    """Which of the contacts under review to keep."""
+
+    keep = forms.TypedChoiceField(
+        coerce=int,
+        choices=[],
+        error_messages={"required": gettext_lazy("Choose the contact to keep.")},
+    )
+
+    def __init__(self, *args, ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["keep"].choices = [(i, i) for i in ids]
+
+
+class GroupMergeForm(forms.Form):
+    """Which group to keep, and which to merge into it (the other one, of two)."""
+
+    keep = forms.TypedChoiceField(
+        coerce=int,
+        choices=[],
+        error_messages={"required": gettext_lazy("Choose the group to keep.")},
+    )
+    merge = forms.TypedChoiceField(coerce=int, choices=[], required=False, empty_value=None)
+
+    def __init__(self, *args, ids=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.ids = list(ids)
+        for name in ("keep", "merge"):
+            self.fields[name].choices = [(i, i) for i in self.ids]
+
+    def clean(self):
+        cleaned = super().clean()
+        keep, merge = cleaned.get("keep"), cleaned.get("merge")
+        if keep is None:
+            return cleaned
+        if merge is None and len(self.ids) == 2:
+            cleaned["merge"] = merge = next(i for i in self.ids if i != keep)
+        if merge is None:
+            self.add_error("merge", _("Choose the group to merge into the one kept."))
+        elif merge == keep:
+            self.add_error("merge", _("Choose a group other than the one kept."))
+        return cleaned
+
+
+# --- Helpers --------------------------------------------------------------------------
+
+
+def _latest_findings(user) -> tuple[Job | None, dict | None]:
+    """The user's latest finished scan and what it found (None when there is none, or
+    when it was stored in an older shape)."""
+    job = Job.objects.filter(user=user, kind=SCAN, state=Job.State.DONE).first()
+    found = job.result if job else None
+    if not isinstance(found, dict) or found.get("version") != cleanup.FINDINGS_VERSION:
+        return job, None
+    return job, found
+
+
+def _ids(data) -> list[int]:
+    """The record ids a request names (`id`, repeated), each once, in order."""
+    ids = (id_from(value) for value in data.getlist("id"))
+    return list(dict.fromkeys(i for i in ids if i is not None))[:MOST_IN_A_SET]
+
+
+def _ids_url(url_name: str, ids, **extra) -> str:
+    return f"{reverse(url_name)}?{urlencode([('id', i) for i in ids] + list(extra.items()))}"
+
+
+def _label(contact) -> str:
+    """A contact as messages name it: its name, or its phone (as the history does)."""
+    return contact_name(asdict(contact))
+
+
+def _quoted(names) -> str:
+    return ", ".join(f"“{name}”" for name in names)
+
+
+def _with_review_urls(found: dict) -> dict:
+    """The findings, each set with the address of its review page."""
+    found = dict(found)
+    for key, url_name in (
+        ("phone_duplicates", "contacts_ui:cleanup_merge_contacts"),
+        ("person_duplicates", "contacts_ui:cleanup_merge_contacts"),
+    ):
+        found[key] = [
+            {**item, "review_url": _ids_url(url_name, [c["id"] for c in item["contacts"]])}
+            for item in found.get(key, [])
+        ]
+    found["similar_groups"] = [
+        {
+            "groups": groups,
+            "review_url": _ids_url("contacts_ui:cleanup_merge_groups", [g["id"] for g in groups]),
+        }
+        for groups in found.get("similar_groups", [])
+    ]
+    return found
+
+
+def _render_cleanup(
+    request: HttpRequest, *, group_form=None, ungrouped_form=None, error=None
+) -> HttpResponse:
+    """The cleanup page; a fix that could not go on comes back to it with its ticks kept."""
+    job, found = _latest_findings(request.user)
+    newest = Job.objects.filter(user=request.user, kind=SCAN).first()
+    context = {
+        "title": _("Tidy up"),
+        "job": job,
+        "found": _with_review_urls(found) if found else None,
+        "outdated": job is not None and found is None,
+        "running": newest if newest and not newest.finished else None,
+        "stopped": newest if newest and newest.state == Job.State.STOPPED else None,
+        "error": error,
+        "group_form": group_form,
+        "ungrouped_form": ungrouped_form,
+        # Every empty group is ticked at first: they are what the finding is about.
+        "ticked_groups": _ticked(group_form, "id")
+        if group_form
+        else {str(g["id"]) for g in (found or {}).get("empty_groups", [])},
+        "ticked_contacts": _ticked(ungrouped_form, "id"),
+        "chosen_group": _ticked(ungrouped_form, "group_id"),
+        "contacts_in_no_group_url": reverse("contacts_ui:contact_list") + "?g=none",
+    }
+    return render(request, "contacts_ui/cleanup.html", context)
+
+
+def _ticked(form, name) -> set[str]:
+    """The values a posted form carried for a field, to tick them again."""
+    return set(form.data.getlist(name)) if form is not None else set()
+
+
+def _checked(form, name: str, suggested) -> str:
+    """The radio button to show chosen: the one posted, else the one suggested."""
+    if form.is_bound:
+        return form.data.get(name, "")
+    return "" if suggested is None else str(suggested)
+
+
+def _no_findings(request: HttpRequest) -> HttpResponse:
+    messages.info(request, _("Look for what needs tidying first."))
+    return redirect("contacts_ui:cleanup")
+
+
+def _to_job(job: Job) -> HttpResponse:
+    return redirect("contacts_ui:job_detail", job.pk)
+
+
+# --- The page and the scan --------------------------------------------------------------
+
+
+@login_required
+@api_client_required
+def cleanup_page(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
+    # The page shows a stored scan and calls nothing; api_client_required sends a user
+    # without credentials to enter them before they look for anything.
+    return _render_cleanup(request)
+
+
+@login_required
+@api_client_required
+@require_POST
+def cleanup_scan(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
+    running = (
+        Job.objects.filter(user=request.user, kind=SCAN)
+        .exclude(state__in=[Job.State.DONE, Job.State.CANCELLED, Job.State.STOPPED])
+        .first()
+    )
+    if running is not None:
+        messages.info(request, _("A scan is under way already; here it is."))
+        return _to_job(running)
+    job = jobs.start(
+        request,
+        kind=SCAN,
+        title=_("Look for what needs tidying"),
+        back_url=reverse("contacts_ui:cleanup"),
+    )
+    return _to_job(job)
+
+
+# --- Empty groups ------------------------------------------------------------------------
+
+
+@login_required
+@api_client_required
+@require_POST
+def cleanup_delete_groups(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
+    """Delete the ticked empty groups: a confirmation first, then a job."""
+    _job, found = _latest_findings(request.user)
+    if found is None:
+        return _no_findings(request)
+    form = EmptyGroupsForm(request.POST, groups=found["empty_groups"])
+    if not form.is_valid():
+        return _render_cleanup(request, group_form=form)
+    ticked = form.cleaned_data["id"]
+    try:
+        now = cleanup.read_groups(client)
+    except SerwerSMSError as exc:
+        return _render_cleanup(request, group_form=form, error=exc.message)
+    names = {g["id"]: g["name"] for g in found["empty_groups"]}
+    deletable = [now[i] for i in ticked if i in now and now[i].count == 0]
+    confirmed = request.POST.get("post") == "yes"
+    if confirmed and deletable and [g.id for g in deletable] == ticked:
+        job = jobs.start(
+            request,
+            kind=Job.Kind.GROUP_DELETE,
+            title=ngettext(
+                "Delete %(count)s empty group", "Delete %(count)s empty groups", len(deletable)
+            )
+            % {"count": len(deletable)},
+            items=[(group.name, {"id": group.id}) for group in deletable],
+            back_url=reverse("contacts_ui:cleanup"),
+        )
+        return _to_job(job)
+    context = {
+        "title": _("Delete empty groups"),
+        "groups": deletable,
+        "not_empty": [now[i] for i in ticked if i in now and now[i].count],
+        "gone": [names[i] for i in ticked if i not in now],
+        # Confirmed, but the groups are not as the confirmation showed them.
+        "changed": confirmed,
+    }
+    return render(request, "contacts_ui/cleanup_confirm_delete_groups.html", context)
+
+
+# --- Contacts in no group ----------------------------------------------------------------
+
+
+@login_required
+@api_client_required
+@require_POST
+def cleanup_add_to_group(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
+    """Add the ticked contacts (in no group) to a group: a confirmation first, then a job."""
+    _job, found = _latest_findings(request.user)
+    if found is None:
+        return _no_findings(request)
+    form = UngroupedForm(request.POST, contacts=found["ungrouped"], groups=found["groups"])
+    if not form.is_valid():
+        return _render_cleanup(request, ungrouped_form=form)
+    try:
+        group = cleanup.read_groups(client).get(form.cleaned_data["group_id"])
+    except SerwerSMSError as exc:
+        return _render_cleanup(request, ungrouped_form=form, error=exc.message)
+    if group is None:
+        form.add_error("group_id", _("That group no longer exists; choose another."))
+        return _render_cleanup(request, ungrouped_form=form)
+    ticked = set(form.cleaned_data["id"])
+    chosen = [c for c in found["ungrouped"] if c["id"] in ticked]
+    if request.POST.get("post") == "yes":
+        job = jobs.start(
+            request,
+            kind=Job.Kind.CONTACT_ADD_TO_GROUP,
+            title=ngettext(
+                "Add %(count)s contact to “%(group)s”",
+                "Add %(count)s contacts to “%(group)s”",
+                len(chosen),
+            )
+            % {"count": len(chosen), "group": group.name},
+            items=[(_found_label(c), {"id": c["id"]}) for c in chosen],
+            params={"group_id": group.id, "group_name": group.name},
+            back_url=reverse("contacts_ui:cleanup"),
+        )
+        return _to_job(job)
+    context = {"title": _("Add contacts to a group"), "contacts": chosen, "group": group}
+    return render(request, "contacts_ui/cleanup_confirm_add_to_group.html", context)
+
+
+def _found_label(found: dict) -> str:
+    """A contact of the findings as a job's item names it (as jobs.contact_label does)."""
+    return f"{found['name']} ({found['phone']})" if found["name"] else found["phone"]
+
+
+# --- Duplicate contacts ----------------------------------------------------------------
+
+
+def _columns(found: list[cleanup.FreshContact]) -> list[dict]:
+    """The contacts side by side: one column each."""
+    return [
+        {
+            "id": fresh.id,
+            "label": _label(fresh.contact),
+            "groups": list(fresh.groups.values()),
+            "blacklist": fresh.contact.blacklist,
+        }
+        for fresh in found
+    ]
+
+
+def _comparison(found: list[cleanup.FreshContact]) -> list[dict]:
+    """The rows of the side-by-side table: each field, with each contact's value."""
+    return [
+        {
+            "label": field_label(HistoryEntry.CONTACT, name),
+            "values": [getattr(f.contact, name) for f in found],
+        }
+        for name in CONTACT_FIELDS
+    ]
+
+
+def _fullest(found: list[cleanup.FreshContact]) -> int:
+    """The contact suggested for keeping: the one with the most fields filled in."""
+    return max(
+        found,
+        key=lambda f: (sum(bool(getattr(f.contact, n).strip()) for n in CONTACT_FIELDS), -f.id),
+    ).id
+
+
+def _merged_rows(plan: cleanup.MergePlan) -> list[dict]:
+    """The merged contact, field by field, naming where a value comes from when not kept."""
+    rows = []
+    for name in CONTACT_FIELDS:
+        value = getattr(plan.data, name)
+        source = None
+        if value != getattr(plan.keep.contact, name):
+            source = next(
+                (_label(o.contact) for o in plan.others if getattr(o.contact, name) == value),
+                None,
+            )
+        rows.append(
+            {"label": field_label(HistoryEntry.CONTACT, name), "value": value, "from": source}
+        )
+    return rows
+
+
+def _merge_message(plan: cleanup.MergePlan, result: cleanup.MergeResult) -> str:
+    kept = _label(plan.data)  # named as it is now
+    text = _("Kept “%(name)s” and updated it.") % {"name": kept}
+    if result.deleted:
+        text = _("Kept “%(name)s” and updated it; deleted %(deleted)s.") % {
+            "name": kept,
+            "deleted": _quoted(_label(c) for c in result.deleted),
+        }
+    if not result.not_deleted:
+        return text
+    failures = format_html_join(
+        " ",
+        "{}",
+        (
+            (
+                format_html(
+                    _("Deleting “{name}” failed: {reason}"),
+                    name=_label(contact),
+                    reason=write_failed(exc, contact_page_look_up(contact.id)),
+                ),
+            )
+            for contact, exc in result.not_deleted
+        ),
+    )
+    return format_html("{} {} {}", text, failures, _("Nothing else was changed."))
+
+
+@login_required
+@api_client_required
+@require_http_methods(["GET", "POST"])
+def cleanup_merge_contacts(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
+    """Duplicate contacts: side by side (GET), the merged result (GET with `keep`), then
+    the merge (POST): the kept contact updated, and only then the others deleted."""
+    data = request.POST if request.method == "POST" else request.GET
+    ids = _ids(data)
+    if len(ids) < 2:
+        messages.error(request, _("Choose at least two contacts to compare."))
+        return redirect("contacts_ui:cleanup")
+    try:
+        found, missing = cleanup.read_contacts(client, ids)
+    except SerwerSMSError as exc:
+        if request.method == "POST":
+            messages.error(
+                request,
+                _("%(reason)s The contacts could not be read, so nothing was changed.")
+                % {"reason": exc.message},
+            )
+            return redirect(
+                _ids_url("contacts_ui:cleanup_merge_contacts", ids, keep=data.get("keep", ""))
+            )
+        messages.error(request, exc.message)
+        return redirect("contacts_ui:cleanup")
+    if len(found) < 2:
+        messages.info(
+            request,
+            _("Of these contacts only one is left (the others were deleted): nothing to merge."),
+        )
+        return redirect("contacts_ui:cleanup")
+    found_ids = [fresh.id for fresh in found]
+    form = KeepForm(data if "keep" in data else None, ids=found_ids)
+    context = {
+        "title": _("Merge duplicate contacts"),
+        "found": found,
+        "ids": found_ids,
+        "missing": missing,
+        "form": form,
+        "columns": _columns(found),
+        "rows": _comparison(found),
+        "checked": _checked(form, "keep", _fullest(found)),
+        "review_url": _ids_url("contacts_ui:cleanup_merge_contacts", found_ids),
+    }
+    if not form.is_valid():
+        return render(request, "contacts_ui/cleanup_contacts_review.html", context)
+
+    plan = cleanup.merge_plan(found, form.cleaned_data["keep"])
+    context.update(
+        {
+            "plan": plan,
+            "merged_rows": _merged_rows(plan),
+            "dropped": [
+                (_label(contact), field_label(HistoryEntry.CONTACT, name), value)
+                for contact, name, value in plan.dropped
+            ],
+            "blacklisted_others": [
+                _label(o.contact)
+                for o in plan.others
+                if o.contact.blacklist and not plan.keep.contact.blacklist
+            ],
+            "digest": plan.digest(),
+            "kept": _label(plan.keep.contact),
+            "deleting": [
+                {"label": _label(o.contact), "phone": o.contact.phone} for o in plan.others
+            ],
+        }
+    )
+    if request.method == "POST":
+        if request.POST.get("plan") != context["digest"]:
+            context["error"] = _(
+                "The contacts changed since this page was shown. Check the merged "
+                "contact again; nothing was changed."
+            )
+        else:
+            result = cleanup.merge_contacts(client, plan)
+            if result.edit_error is None:
+                level = messages.WARNING if result.not_deleted else messages.SUCCESS
+                messages.add_message(request, level, _merge_message(plan, result))
+                return redirect("contacts_ui:cleanup")
+            context["error"] = format_html(
+                "{} {}",
+                write_failed(result.edit_error, contact_page_look_up(plan.keep.id)),
+                _("The other contacts were not deleted; nothing else was changed."),
+            )
+    return render(request, "contacts_ui/cleanup_contacts_confirm_merge.html", context)
+
+
+# --- Groups with nearly the same name ---------------------------------------------------
+
+
+@login_required
+@api_client_required
+@require_http_methods(["GET", "POST"])
+def cleanup_merge_groups(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
+    """Groups whose names differ only by case, spacing or diacritics: choose which to keep
+    (GET), see what merging will do (GET with `keep`), then merge (POST, a job)."""
+    data = request.POST if request.method == "POST" else request.GET
+    ids = _ids(data)
+    if len(ids) < 2:
+        messages.error(request, _("Choose at least two groups to merge."))
+        return redirect("contacts_ui:cleanup")
+    groups, missing = [], []
+    try:
+        for group_id in ids:
+            try:
+                groups.append(client.groups_view(group_id))
+            except NotFound:
+                missing.append(group_id)
+    except SerwerSMSError as exc:
+        messages.error(request, exc.message)
+        if request.method == "POST":
+            return redirect(
+                _ids_url(
+                    "contacts_ui:cleanup_merge_groups",
+                    ids,
+                    keep=data.get("keep", ""),
+                    merge=data.get("merge", ""),
+                )
+            )
+        return redirect("contacts_ui:cleanup")
+    if len(groups) < 2:
+        messages.info(
+            request,
+            _("Of these groups only one is left (the others were deleted): nothing to merge."),
+        )
+        return redirect("contacts_ui:cleanup")
+    group_ids = [g.id for g in groups]
+    form = GroupMergeForm(data if "keep" in data else None, ids=group_ids)
+    context = {
+        "title": _("Merge groups"),
+        "groups": groups,
+        "ids": group_ids,
+        "missing": missing,
+        "form": form,
+        # Suggested: keep the group with the most contacts.
+        "checked": _checked(form, "keep", max(groups, key=lambda g: (g.count, -g.id)).id),
+        "checked_merge": _checked(form, "merge", None),
+        "review_url": _ids_url("contacts_ui:cleanup_merge_groups", group_ids),
+    }
+    if not form.is_valid():
+        return render(request, "contacts_ui/cleanup_groups_review.html", context)
+    by_id = {g.id: g for g in groups}
+    target, source = by_id[form.cleaned_data["keep"]], by_id[form.cleaned_data["merge"]]
+    if request.method == "POST":
+        job = jobs.start(
+            request,
+            kind=Job.Kind.GROUP_MERGE,
+            title=_("Merge “%(source)s” into “%(target)s”")
+            % {"source": source.name, "target": target.name},
+            params={
+                "source_id": source.id,
+                "source_name": source.name,
+                "target_id": target.id,
+                "target_name": target.name,
+            },
+            back_url=reverse("contacts_ui:cleanup"),
+        )
+        return _to_job(job)
+    context.update({"target": target, "source": source})
+    return render(request, "contacts_ui/cleanup_groups_confirm_merge.html", context)
