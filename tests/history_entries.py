@@ -119,3 +119,40 @@ def aged(entry: HistoryEntry, *, days: float = 0, at: datetime | None = None) ->
     entry.at = at or timezone.now() - timedelta(days=days)
     entry.save(update_fields=["at"])
     return entry
+
+
+def jobs_and_uploads(user) -> dict:
+    """A running background job of the user's, with one item done and one failed (that a
+    cancel or a retry would act on), and a CSV upload of theirs (that an import would
+    import): the ids the URLs that act on them take."""
+    from contacts_ui.models import ImportUpload, Job, JobItem
+
+    job = Job.objects.create(
+        user=user,
+        kind=Job.Kind.CONTACT_IMPORT,
+        title="Import of people.csv",
+        state=Job.State.RUNNING,
+        api_url="http://127.0.0.1:1/sandbox/api/",
+        params={"header": ["Telefon", "Imię"]},
+    )
+    for position, status in enumerate([JobItem.Status.DONE, JobItem.Status.FAILED]):
+        JobItem.objects.create(
+            job=job,
+            position=position,
+            label=f"+4850060080{position}",
+            payload={
+                "row": position + 2,
+                "data": {"phone": f"+4850060080{position}", "first_name": "Ghost"},
+                "group_ids": [],
+                "source": [f"50060080{position}", "Ghost"],
+            },
+            status=status,
+        )
+    upload = ImportUpload.objects.create(
+        user=user,
+        filename="people.csv",
+        text="Telefon;Imię\n500600701;Ghost\n",
+        encoding="utf-8",
+        delimiter=";",
+    )
+    return {"job": job.pk, "upload": upload.pk}

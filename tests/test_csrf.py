@@ -14,7 +14,7 @@ from contacts_ui.sandbox.models import Contact, Group
 from contacts_ui.serwersms import ContactData
 from tests.db_snapshot import every_row
 from tests.helpers import form_values, make_contact, make_user
-from tests.history_entries import contact_delete
+from tests.history_entries import contact_delete, jobs_and_uploads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -25,6 +25,8 @@ SIGNED_IN_POSTS = [
     ("/", {}),
     ("/contacts/", {"n": "100"}),
     ("/contacts/add/", {"phone": "+48500600701", "first_name": "Ghost"}),
+    ("/contacts/export.csv", {}),
+    ("/contacts/action/", {"action": "delete", "_selected_action": "{contact}", "post": "yes"}),
     ("/contacts/columns/", {"columns": "tax_id"}),
     ("/contacts/page-size/", {"n": "100"}),
     (
@@ -34,6 +36,12 @@ SIGNED_IN_POSTS = [
     ("/contacts/{contact}/delete/", {}),
     ("/contacts/{contact}/delete/row/", {}),
     ("/find/", {"phone": "500600700"}),
+    ("/cleanup/", {}),
+    ("/cleanup/scan/", {}),
+    ("/cleanup/empty-groups/delete/", {"id": "{group}", "post": "yes"}),
+    ("/cleanup/no-group/add/", {"id": "{contact}", "group_id": "{group}", "post": "yes"}),
+    ("/cleanup/contacts/merge/", {"keep": "{contact}", "post": "yes"}),
+    ("/cleanup/groups/merge/", {"keep": "{group}", "post": "yes"}),
     ("/groups/", {}),
     ("/groups/add/", {"name": "Ghost"}),
     ("/groups/{group}/change/", {"name": "Renamed"}),
@@ -45,6 +53,16 @@ SIGNED_IN_POSTS = [
     ("/trash/", {}),
     ("/trash/restore/", {"entry": "{entry}"}),
     ("/history/batch/{batch}/undo/", {"entry": "{entry}"}),
+    ("/jobs/", {}),
+    ("/jobs/{job}/", {}),
+    ("/jobs/{job}/cancel/", {}),
+    ("/jobs/{job}/retry/", {}),
+    ("/jobs/{job}/failed.csv", {}),
+    ("/import/", {}),
+    ("/import/{upload}/", {"c1": "phone", "header": "on"}),
+    ("/import/{upload}/preview/", {"c1": "phone", "header": "on"}),
+    ("/import/{upload}/errors.csv", {"c1": "phone", "header": "on"}),
+    ("/import/{upload}/start/", {"c1": "phone", "header": "on"}),
     ("/jsi18n/", {}),
     ("/accounts/logout/", {}),
     (
@@ -83,7 +101,14 @@ def data(alice_account, bob_account):
         batch=uuid.uuid4(),
     )
     deleted.delete()
-    return {"group": group.id, "contact": contact.id, "entry": entry.id, "batch": entry.batch}
+    alice = User.objects.get(username="alice")
+    return {
+        "group": group.id,
+        "contact": contact.id,
+        "entry": entry.id,
+        "batch": entry.batch,
+        **jobs_and_uploads(alice),
+    }
 
 
 @pytest.fixture
@@ -148,6 +173,8 @@ def test_every_url_of_the_app_is_in_these_tests():
             ("group_id", "group"),
             ("entry_id", "entry"),
             ("uuid:batch", "batch"),
+            ("uuid:job_id", "job"),
+            ("upload_id", "upload"),
         ]:
             placeholder = placeholder if ":" in placeholder else f"int:{placeholder}"
             route = route.replace(f"<{placeholder}>", "{" + name + "}")

@@ -9,7 +9,7 @@ from contacts_ui.sandbox.models import Group
 from contacts_ui.serwersms import ContactData
 from tests.db_snapshot import every_row
 from tests.helpers import make_contact
-from tests.history_entries import contact_delete
+from tests.history_entries import contact_delete, jobs_and_uploads
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -34,7 +34,13 @@ def data(alice, alice_account):
         batch=uuid.uuid4(),
     )
     deleted.delete()
-    return {"group": group.id, "contact": contact.id, "entry": entry.id, "batch": entry.batch}
+    return {
+        "group": group.id,
+        "contact": contact.id,
+        "entry": entry.id,
+        "batch": entry.batch,
+        **jobs_and_uploads(alice),
+    }
 
 
 # Every URL, with query parameters that a POST to it would act on, and some that nothing reads.
@@ -50,6 +56,24 @@ URLS = [
     "/contacts/{contact}/delete/?post=yes&confirm=1",
     "/contacts/{contact}/delete/row/",
     "/find/?phone=500600700",
+    "/contacts/export.csv?q=Jan&g={group}&o=-phone",
+    "/contacts/action/?action=delete&_selected_action={contact}&post=yes&select_across=1",
+    "/cleanup/",
+    "/cleanup/scan/",
+    "/cleanup/empty-groups/delete/?id={group}&post=yes",
+    "/cleanup/no-group/add/?id={contact}&group_id={group}&post=yes",
+    "/cleanup/contacts/merge/?id={contact}&keep={contact}&post=yes",
+    "/cleanup/groups/merge/?id={group}&keep={group}&post=yes",
+    "/jobs/",
+    "/jobs/{job}/?items=all",
+    "/jobs/{job}/cancel/",
+    "/jobs/{job}/retry/",
+    "/jobs/{job}/failed.csv",
+    "/import/",
+    "/import/{upload}/?c1=phone&header=on",
+    "/import/{upload}/preview/?c1=phone&header=on&errors=1",
+    "/import/{upload}/errors.csv?c1=phone&header=on",
+    "/import/{upload}/start/?c1=phone&header=on",
     "/groups/?q=Kl&o=-name&p=1",
     "/groups/add/?name=Ghost&_save=1",
     "/groups/{group}/change/?name=Renamed&_continue=1",
