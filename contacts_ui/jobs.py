@@ -13,6 +13,7 @@ for a cancel request between items and stops taking new ones when it sees one.
 """
 
 import concurrent.futures
+import contextlib
 import logging
 import math
 import time
@@ -110,7 +111,10 @@ def start(
         batch_size=1000,
     )
     if kind not in FINISHERS and "query" not in job.params and 0 < len(items) <= INLINE_ITEMS:
-        run(job.pk)
+        # A failure of this application's own is logged, and the job marked stopped
+        # with a sentence for the person, by run(); the request goes on to show it.
+        with contextlib.suppress(Exception):
+            run(job.pk)
         job.refresh_from_db()
     else:
         from .tasks import run_job
@@ -119,10 +123,19 @@ def start(
     return job
 
 
+def to_retry(job: Job):
+    """The items a retry takes: those that failed or whose outcome is unknown, and, when
+    the work stopped as a whole (say, the secret could not be read), those not done."""
+    statuses = [Status.FAILED, Status.UNKNOWN]
+    if job.state == Job.State.STOPPED:
+        statuses.append(Status.CANCELLED)
+    return job.items.filter(status__in=statuses)
+
+
 def retry_failed(request, job: Job) -> Job:
-    """A new job of the items that failed (or whose outcome is unknown), under the same
-    batch, so that undoing the action undoes both."""
-    failed = job.items.filter(status__in=[Status.FAILED, Status.UNKNOWN])
+    """A new job of the items to retry, under the same batch, so that undoing the action
+    undoes both."""
+    failed = to_retry(job)
     return start(
         request,
         kind=job.kind,
@@ -429,7 +442,11 @@ def _set_groups(client: RecordingClient, record: dict, group_ids: set[int], unch
 
 def delete_contact(client, payload, params):
     _record(client, payload["id"])
-    client.contacts_delete(payload["id"])
+    try:
+        client.contacts_delete(payload["id"])
+    except NotFound:
+        # Deleted elsewhere since the records were read.
+        raise Skip(_("It was no longer there.")) from None
 
 
 def add_to_group(client, payload, params):
@@ -438,7 +455,7 @@ def add_to_group(client, payload, params):
         client,
         record,
         {*record["group_ids"], params["group_id"]},
-        _("Already in %(group)s.") % {"group": params["group_name"]},
+        _("Already in “%(group)s”.") % {"group": params["group_name"]},
     )
 
 
@@ -448,7 +465,7 @@ def remove_from_group(client, payload, params):
         client,
         record,
         set(record["group_ids"]) - {params["group_id"]},
-        _("Not in %(group)s.") % {"group": params["group_name"]},
+        _("Not in “%(group)s”.") % {"group": params["group_name"]},
     )
 
 
@@ -462,7 +479,7 @@ def move_to_group(client, payload, params):
         client,
         record,
         kept | {params["group_id"]},
-        _("Already in %(group)s only.") % {"group": params["group_name"]},
+        _("Already in “%(group)s” only.") % {"group": params["group_name"]},
     )
 
 
@@ -511,7 +528,7 @@ def _finish_group_merge(client: RecordingClient, job: Job) -> None:
     """Delete the source group once it is empty; otherwise leave it and say why."""
     if job.items.filter(status__in=[Status.FAILED, Status.UNKNOWN, Status.CANCELLED]).exists():
         job.result = {
-            "note": _("%(group)s was not deleted, since not every contact was moved.")
+            "note": _("“%(group)s” was not deleted, since not every contact was moved.")
             % {"group": job.params["source_name"]}
         }
         return
@@ -519,18 +536,18 @@ def _finish_group_merge(client: RecordingClient, job: Job) -> None:
         source = client.groups_view(job.params["source_id"])
     except NotFound:
         job.result = {
-            "note": _("%(group)s was deleted meanwhile, elsewhere.")
+            "note": _("“%(group)s” was deleted meanwhile, elsewhere.")
             % {"group": job.params["source_name"]}
         }
         return
     if source.count:
         job.result = {
-            "note": _("%(group)s was not deleted: it still holds %(count)s contacts.")
+            "note": _("“%(group)s” was not deleted: it still holds %(count)s contacts.")
             % {"group": source.name, "count": source.count}
         }
         return
     client.groups_delete(source.id, delete_contacts=False)
-    job.result = {"note": _("%(group)s was deleted.") % {"group": source.name}}
+    job.result = {"note": _("“%(group)s” was deleted.") % {"group": source.name}}
 
 
 def _finish_scan(client: RecordingClient, job: Job) -> None:

@@ -11,7 +11,7 @@ from django.views.decorators.http import require_POST
 
 from .. import jobs
 from ..forms import ContactActionForm, ContactListQuery
-from ..models import Job
+from ..models import Job, ListPreferences
 from ..serwersms import PAGE_LIMIT, NotFound, SerwerSMSError
 from .contacts import _all_groups
 from .shared import FILTERS_PARAM, api_client_required, back_to_list, list_filters
@@ -49,10 +49,10 @@ def _matching(client, query: dict) -> tuple[list, int]:
     return first.items[:SHOWN_ON_CONFIRMATION], total
 
 
-def _ticked(client, query: dict, ids: list[int]) -> list:
+def _ticked(client, user, query: dict, ids: list[int]) -> list:
     """The ticked contacts, read as the list showed them (one call), any not on that
     page read one by one; contacts deleted meanwhile are left out."""
-    page_size = query["n"] or 500
+    page_size = query["n"] or ListPreferences.for_user(user).page_size
     found = {c.id: c for c in _search(query, query["p"], page_size, client).items if c.id in ids}
     for contact_id in ids:
         if contact_id not in found:
@@ -110,7 +110,7 @@ def contact_action(request: HttpRequest, client) -> HttpResponse:
         if across:
             contacts, count = _matching(client, query)
         else:
-            contacts = _ticked(client, query, form.selected_ids())
+            contacts = _ticked(client, request.user, query, form.selected_ids())
             count = len(contacts)
     except SerwerSMSError as exc:
         contacts, count, error = [], 0, exc.message

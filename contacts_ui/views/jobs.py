@@ -51,6 +51,8 @@ def _context(request: HttpRequest, job: Job) -> dict:
         "recorded": recorded.exists(),
         "undoable": recorded.filter(outcome__in=["done", "unknown"], undo_of=None).exists(),
         "is_import": job.kind == Job.Kind.CONTACT_IMPORT,
+        "to_retry": jobs.to_retry(job).count() if job.finished else 0,
+        "retry": job.retries.first(),
     }
 
 
@@ -92,7 +94,10 @@ def job_retry(request: HttpRequest, client, job_id) -> HttpResponse:
     if not job.finished:
         messages.error(request, _("Wait for this work to finish before retrying."))
         return redirect("contacts_ui:job_detail", job.pk)
-    if not job.items.filter(status__in=[JobItem.Status.FAILED, JobItem.Status.UNKNOWN]).exists():
+    if job.retries.exists():
+        messages.info(request, _("This work was retried already."))
+        return redirect("contacts_ui:job_detail", job.retries.first().pk)
+    if not jobs.to_retry(job).exists():
         messages.info(request, _("Nothing failed, so there is nothing to retry."))
         return redirect("contacts_ui:job_detail", job.pk)
     retry = jobs.retry_failed(request, job)
