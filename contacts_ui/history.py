@@ -74,6 +74,7 @@ class RecordingClient:
         self._contacts: dict[int, Contact] = {}
         self._memberships: dict[str, list[GroupMembership]] = {}
         self._groups: dict[int, Group] = {}
+        self._names: dict[int, str] | None = None
         # Set when every group's members were read: a phone missing from
         # _memberships then belongs to contacts in no group.
         self._memberships_complete = False
@@ -89,10 +90,11 @@ class RecordingClient:
     def undoing(self, entry: HistoryEntry) -> "RecordingClient":
         """The same client (and what it has read), recording its writes as the undo of `entry`."""
         client = RecordingClient(self._client, self.user, undo_of=entry)
-        client._contacts, client._memberships, client._groups = (
+        client._contacts, client._memberships, client._groups, client._memberships_complete = (
             self._contacts,
             self._memberships,
             self._groups,
+            self._memberships_complete,
         )
         return client
 
@@ -104,22 +106,26 @@ class RecordingClient:
         if memberships is not None:
             self._memberships.update(memberships)
             self._memberships_complete = True
+            self._names = None
 
     # --- Reads: passed through, remembered -------------------------------------------
 
     def groups_index(self, *args, **kwargs):
         page = self._client.groups_index(*args, **kwargs)
         self._groups.update({group.id: group for group in page.items})
+        self._name_groups((group.id, group.name) for group in page.items)
         return page
 
     def groups_view(self, id: int) -> Group:
         group = self._client.groups_view(id)
         self._groups[group.id] = group
+        self._name_groups([(group.id, group.name)])
         return group
 
     def groups_check(self, phone: str) -> list[GroupMembership]:
         memberships = self._client.groups_check(phone)
         self._memberships[phone] = memberships
+        self._name_groups((m.group_id, m.group_name) for m in memberships)
         return memberships
 
     def contacts_index(self, *args, **kwargs):
@@ -132,11 +138,19 @@ class RecordingClient:
 
     # --- The records before a change ---------------------------------------------------
 
+    def _name_groups(self, names) -> None:
+        if self._names is not None:
+            self._names.update(names)
+
     def _group_names(self) -> dict[int, str]:
-        names = {group.id: group.name for group in self._groups.values()}
-        for memberships in self._memberships.values():
-            names.update({m.group_id: m.group_name for m in memberships})
-        return names
+        # Built once for what has been read (a job remembers thousands of memberships,
+        # and every record before a write asks for the names).
+        if self._names is None:
+            names = {group.id: group.name for group in self._groups.values()}
+            for memberships in self._memberships.values():
+                names.update({m.group_id: m.group_name for m in memberships})
+            self._names = names
+        return self._names
 
     def contact_now(self, contact_id: int) -> dict:
         """The contact as the history records it: fields, groups, id (read once a request)."""

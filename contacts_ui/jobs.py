@@ -288,21 +288,25 @@ def _run_items(job: Job, client: RecordingClient) -> bool:
     # Undo goes one item at a time, latest first: a later change may rest on an earlier one.
     concurrency = 1 if job.kind in SEQUENTIAL else max(1, settings.BULK_CONCURRENCY)
     cancelled, last_check = False, time.monotonic()
-    stop: BaseException | None = None
+    stop: SerwerSMSError | None = None
+    running: dict[concurrent.futures.Future, int] = {}
+
+    def start_more(pool) -> None:
+        while not cancelled and stop is None and len(running) < concurrency:
+            item = next(pending, None)
+            if item is None:
+                return
+            args = (_run_one, handler, client, item[1], job.params, job.language)
+            future = _run_here(*args) if job.kind in SEQUENTIAL else pool.submit(*args)
+            running[future] = item[0]
+
     with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
-        running: dict[concurrent.futures.Future, int] = {}
-        while True:
-            while not cancelled and stop is None and len(running) < concurrency:
-                item = next(pending, None)
-                if item is None:
-                    break
-                future = pool.submit(_run_one, handler, client, item[1], job.params, job.language)
-                running[future] = item[0]
-            if not running:
-                break
+        start_more(pool)
+        while running:
             finished, _pending = concurrent.futures.wait(
                 running, return_when=concurrent.futures.FIRST_COMPLETED
             )
+            outcomes = []
             for future in finished:
                 item_id = running.pop(future)
                 try:
@@ -311,11 +315,15 @@ def _run_items(job: Job, client: RecordingClient) -> bool:
                     # The credentials stopped working: every other item would fail too.
                     stop = stop or exc
                     status, message = Status.FAILED, exc.message
-                JobItem.objects.filter(pk=item_id).update(status=status, message=message)
-            _save_entries(client)
+                outcomes.append(JobItem(pk=item_id, status=status, message=message))
             if time.monotonic() - last_check > CANCEL_CHECK_EVERY:
                 last_check = time.monotonic()
                 cancelled = Job.objects.filter(pk=job.pk, cancel_requested=True).exists()
+            # The next calls go out before these are written, so no slot waits on the database.
+            start_more(pool)
+            with transaction.atomic():
+                JobItem.objects.bulk_update(outcomes, ["status", "message"])
+                _save_entries(client)
     if stop is not None:
         raise JobStopped(stop.message)
     return cancelled

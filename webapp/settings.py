@@ -246,7 +246,7 @@ HISTORY_RETENTION_DAYS = env.int("HISTORY_RETENTION_DAYS", default=90)
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # How many API calls one job makes at a time: a few, to be quick without
 # pressing the provider's unpublished rate limit.
-BULK_CONCURRENCY = env.int("BULK_CONCURRENCY", default=4)
+BULK_CONCURRENCY = env.int("BULK_CONCURRENCY", default=5)
 # Uploads larger than this are refused before they are read.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 # The most rows one import takes.
