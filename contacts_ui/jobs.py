@@ -25,6 +25,7 @@ from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from .crypto import SecretUnreadable
 from .history import RecordingClient, contact_name
@@ -487,7 +488,15 @@ def move_to_group(client, payload, params):
         client,
         record,
         kept | {params["group_id"]},
-        _("Already in “%(group)s” only.") % {"group": params["group_name"]},
+        (
+            _(
+                "Nothing to move: it is in “%(group)s” already, "
+                "and not in the group it was to leave."
+            )
+            if source
+            else _("Nothing to move: “%(group)s” is its only group already.")
+        )
+        % {"group": params["group_name"]},
     )
 
 
@@ -550,7 +559,11 @@ def _finish_group_merge(client: RecordingClient, job: Job) -> None:
         return
     if source.count:
         job.result = {
-            "note": _("“%(group)s” was not deleted: it still holds %(count)s contacts.")
+            "note": ngettext(
+                "“%(group)s” was not deleted: it still holds %(count)s contact.",
+                "“%(group)s” was not deleted: it still holds %(count)s contacts.",
+                source.count,
+            )
             % {"group": source.name, "count": source.count}
         }
         return

@@ -130,18 +130,20 @@ def test_the_list_form_carries_the_search_and_filter_to_the_action(client, alice
         ),
         (
             "add_to_group",
-            "2 contacts will be added to the chosen group; their other groups stay as they are.",
+            "2 contacts will be added to the group chosen below; their other groups stay as they "
+            "are.",
             True,
         ),
         (
             "remove_from_group",
-            "2 contacts will be taken out of the chosen group; the contacts themselves and "
-            "their other groups stay.",
+            "2 contacts will be taken out of the group chosen below; the contacts themselves "
+            "and their other groups stay.",
             True,
         ),
         (
             "move_to_group",
-            "2 contacts will be taken out of every group they are in and put in the chosen group.",
+            "2 contacts will be taken out of every group they are in and put in the group "
+            "chosen below.",
             True,
         ),
     ],
@@ -195,8 +197,8 @@ def test_moving_from_a_filtered_list_says_the_other_groups_stay(client, alice, p
     )
 
     assert (
-        "2 contacts will be moved from Klienci to the chosen group; their other groups stay "
-        "as they are." in response.content.decode()
+        "2 contacts will be moved from “Klienci” to the group chosen below; their other "
+        "groups stay as they are." in response.content.decode()
     )
 
 
@@ -257,7 +259,7 @@ def test_select_across_with_a_search_and_a_filter_changes_exactly_what_it_finds(
     confirmation = choose(
         client, "add_to_group", list_url=f"/contacts/?q=Nowak&g={klienci.id}", across=True
     )
-    assert "7 contacts will be added to the chosen group" in confirmation.content.decode()
+    assert "7 contacts will be added to the group chosen below" in confirmation.content.decode()
     confirm(client, confirmation, group=vip)
     run_worker()
 

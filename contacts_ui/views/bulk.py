@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext, ngettext_lazy
 from django.views.decorators.http import require_POST
 
 from .. import jobs
@@ -63,29 +64,88 @@ def _ticked(client, user, query: dict, ids: list[int]) -> list:
     return [found[i] for i in ids if i in found]
 
 
-def _description(action: str, group_name: str, from_group: str | None, count: int) -> str:
+# What each action will do, said on its confirmation page: (a group named, no group
+# chosen yet). Lazy, with the number taken from the "count" it is formatted with.
+DESCRIPTIONS = {
+    ContactActionForm.ADD_TO_GROUP: (
+        ngettext_lazy(
+            "%(count)s contact will be added to “%(group)s”; its other groups stay as they are.",
+            "%(count)s contacts will be added to “%(group)s”; their other groups stay as they are.",
+            "count",
+        ),
+        ngettext_lazy(
+            "%(count)s contact will be added to the group chosen below; its other groups stay as "
+            "they are.",
+            "%(count)s contacts will be added to the group chosen below; their other groups stay "
+            "as they are.",
+            "count",
+        ),
+    ),
+    ContactActionForm.REMOVE_FROM_GROUP: (
+        ngettext_lazy(
+            "%(count)s contact will be taken out of “%(group)s”; the contact itself and its other "
+            "groups stay.",
+            "%(count)s contacts will be taken out of “%(group)s”; the contacts themselves and "
+            "their other groups stay.",
+            "count",
+        ),
+        ngettext_lazy(
+            "%(count)s contact will be taken out of the group chosen below; the contact itself "
+            "and its other groups stay.",
+            "%(count)s contacts will be taken out of the group chosen below; the contacts "
+            "themselves and their other groups stay.",
+            "count",
+        ),
+    ),
+    ContactActionForm.MOVE_TO_GROUP: (
+        ngettext_lazy(
+            "%(count)s contact will be taken out of every group it is in and put in “%(group)s”.",
+            "%(count)s contacts will be taken out of every group they are in and put in "
+            "“%(group)s”.",
+            "count",
+        ),
+        ngettext_lazy(
+            "%(count)s contact will be taken out of every group it is in and put in the group "
+            "chosen below.",
+            "%(count)s contacts will be taken out of every group they are in and put in the group "
+            "chosen below.",
+            "count",
+        ),
+    ),
+    "move_from": (
+        ngettext_lazy(
+            "%(count)s contact will be moved from “%(source)s” to “%(group)s”; its other groups "
+            "stay as they are.",
+            "%(count)s contacts will be moved from “%(source)s” to “%(group)s”; their other "
+            "groups stay as they are.",
+            "count",
+        ),
+        ngettext_lazy(
+            "%(count)s contact will be moved from “%(source)s” to the group chosen below; its "
+            "other groups stay as they are.",
+            "%(count)s contacts will be moved from “%(source)s” to the group chosen below; their "
+            "other groups stay as they are.",
+            "count",
+        ),
+    ),
+}
+
+
+def _description(action: str, group_name: str | None, from_group: str | None, count: int) -> str:
     if action == ContactActionForm.DELETE:
-        return _(
-            "%(count)s contacts will be deleted at SerwerSMS. Each is kept in the history "
-            "and the trash, and the whole action can be undone from there."
+        return ngettext(
+            "%(count)s contact will be deleted at SerwerSMS. It is kept in the history and the "
+            "trash, and the action can be undone from there.",
+            "%(count)s contacts will be deleted at SerwerSMS. Each is kept in the history and "
+            "the trash, and the whole action can be undone from there.",
+            count,
         ) % {"count": count}
-    if action == ContactActionForm.ADD_TO_GROUP:
-        return _(
-            "%(count)s contacts will be added to %(group)s; their other groups stay as they are."
-        ) % {"count": count, "group": group_name}
-    if action == ContactActionForm.REMOVE_FROM_GROUP:
-        return _(
-            "%(count)s contacts will be taken out of %(group)s; the contacts themselves "
-            "and their other groups stay."
-        ) % {"count": count, "group": group_name}
-    if from_group:
-        return _(
-            "%(count)s contacts will be moved from %(source)s to %(group)s; "
-            "their other groups stay as they are."
-        ) % {"count": count, "source": from_group, "group": group_name}
-    return _(
-        "%(count)s contacts will be taken out of every group they are in and put in %(group)s."
-    ) % {"count": count, "group": group_name}
+    named, unnamed = DESCRIPTIONS["move_from" if from_group else action]
+    return (named if group_name else unnamed) % {
+        "count": count,
+        "group": group_name,
+        "source": from_group,
+    }
 
 
 @login_required
@@ -117,7 +177,7 @@ def contact_action(request: HttpRequest, client) -> HttpResponse:
     shown_group = int(query["g"]) if query["g"] not in ("", "none") else None
     from_group = None
     if action == ContactActionForm.MOVE_TO_GROUP and shown_group:
-        from_group = form.group_names.get(shown_group, _("the group shown"))
+        from_group = form.group_names.get(shown_group, str(shown_group))
     group_id = form.cleaned_data.get("group_id")
     if from_group and group_id == shown_group:
         form.add_error("group_id", _("Choose a group other than the one shown."))
@@ -126,7 +186,7 @@ def contact_action(request: HttpRequest, client) -> HttpResponse:
         return _start(request, form, query, contacts, list_url)
     if confirmed and not count and error is None:
         error = _("None of the selected contacts exists any more; nothing was changed.")
-    group_name = form.group_names.get(group_id, _("the chosen group"))
+    group_name = form.group_names.get(group_id)
     context = {
         "title": _("Are you sure?"),
         "form": form,

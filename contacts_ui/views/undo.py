@@ -12,6 +12,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import jobs, undo
@@ -189,7 +190,12 @@ def batch_undo(request: HttpRequest, client: RecordingClient, batch) -> HttpResp
         job = jobs.start(
             request,
             kind=Job.Kind.HISTORY_UNDO,
-            title=_("Undo of a bulk action (%(count)s changes)") % {"count": len(undoable)},
+            title=ngettext(
+                "Undo of a bulk action (%(count)s change)",
+                "Undo of a bulk action (%(count)s changes)",
+                len(undoable),
+            )
+            % {"count": len(undoable)},
             items=[
                 (entry.target_name or entry.phone, {"entry_id": entry.id}) for entry in undoable
             ],
