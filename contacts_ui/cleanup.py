@@ -18,7 +18,15 @@ from django import forms
 
 from . import serwersms
 from .forms import normalise_phone
-from .serwersms import CONTACT_FIELDS, Contact, ContactData, Group, NotFound, SerwerSMSError
+from .serwersms import (
+    CONTACT_FIELDS,
+    Contact,
+    ContactData,
+    Group,
+    NotFound,
+    SerwerSMSError,
+    every_item,
+)
 
 # Items asked for per call; read on each call, so that tests can make it small.
 PAGE_LIMIT = serwersms.PAGE_LIMIT
@@ -230,7 +238,7 @@ def read_contacts(client, ids: list[int]) -> tuple[list[FreshContact], list[int]
 
 def read_groups(client) -> dict[int, Group]:
     """Every group of the account as it is now, by id."""
-    return {g.id: g for g in _pages(lambda p: client.groups_index(page=p, limit=PAGE_LIMIT))}
+    return {g.id: g for g in every_item(lambda p: client.groups_index(page=p, limit=PAGE_LIMIT))}
 
 
 @dataclass
@@ -304,28 +312,19 @@ def merge_contacts(client, plan: MergePlan) -> MergeResult:
 # --- The scan -------------------------------------------------------------------------
 
 
-def _pages(read) -> list:
-    """Every item of a paged read: read(page) -> Page."""
-    items, page_number = [], 1
-    while True:
-        page = read(page_number)
-        items.extend(page.items)
-        if not page.has_next:
-            return items
-        page_number += 1
-
-
 def scan(client) -> dict:
     """Read the account (every group, every group's members, the contacts in no group)
     and return what needs tidying, as JSON."""
-    groups = _pages(lambda p: client.groups_index(page=p, limit=PAGE_LIMIT))
+    groups = every_item(lambda p: client.groups_index(page=p, limit=PAGE_LIMIT))
     members: dict[int, list[Contact]] = {}
     for group in groups:
         if group.count:
-            members[group.id] = _pages(
+            members[group.id] = every_item(
                 lambda p, g=group.id: client.contacts_index(group_id=g, page=p, limit=PAGE_LIMIT)
             )
-    ungrouped = _pages(lambda p: client.contacts_index(group_id="none", page=p, limit=PAGE_LIMIT))
+    ungrouped = every_item(
+        lambda p: client.contacts_index(group_id="none", page=p, limit=PAGE_LIMIT)
+    )
     return findings(groups, members, ungrouped)
 
 

@@ -24,6 +24,7 @@ from django.utils.translation import gettext_lazy, ngettext
 
 from .forms import ContactForm, nip_digits, nip_is_valid, normalise_phone
 from .serwersms import CONTACT_FIELDS, ContactData
+from .spreadsheet import safe_cell
 
 DELIMITERS = (";", ",", "\t")
 # When no delimiter shows (a file of one column), the one Polish Excel writes.
@@ -595,11 +596,7 @@ def rows_csv(header: Sequence[str], rows: Iterable[tuple[Sequence[str], str]]) -
     writer.writerow([*header, _("Error")])
     for cells, error in rows:
         cells = list(cells)[:width] + [""] * (width - len(cells))
-        writer.writerow([*cells, _spreadsheet_safe(error)])
+        # The row's own cells go back as the file had them, so that it can be uploaded
+        # again; only the error text (ours, which may quote the API) is made safe.
+        writer.writerow([*cells, safe_cell(error)])
     return codecs.BOM_UTF8 + out.getvalue().encode("utf-8")
-
-
-def _spreadsheet_safe(text: str) -> str:
-    """Text of ours (an error may quote the API) that a spreadsheet will not run as a formula.
-    The row's own cells go back as the file had them, so that it can be uploaded again."""
-    return f"'{text}" if text[:1] in ("=", "+", "-", "@") else text

@@ -41,6 +41,7 @@ from .serwersms import (
     SerwerSMSClient,
     SerwerSMSError,
     TransportError,
+    every_item,
 )
 
 logger = logging.getLogger(__name__)
@@ -333,19 +334,10 @@ def _run_items(job: Job, client: RecordingClient) -> bool:
 # --- Reading in bulk what the records need ---------------------------------------------
 
 
-def _pages(read) -> list:
-    """Every item of a paged read: read(page) -> Page."""
-    items, page_number = [], 1
-    while True:
-        page = read(page_number)
-        items.extend(page.items)
-        if not page.has_next:
-            return items
-        page_number += 1
-
-
 def _all_groups(client: RecordingClient) -> list:
-    return _pages(lambda p: client.groups_index(sort="name", order="asc", page=p, limit=PAGE_LIMIT))
+    return every_item(
+        lambda p: client.groups_index(sort="name", order="asc", page=p, limit=PAGE_LIMIT)
+    )
 
 
 def _read_memberships(client: RecordingClient, items: int) -> None:
@@ -357,7 +349,7 @@ def _read_memberships(client: RecordingClient, items: int) -> None:
         return
 
     def members(group):
-        return group, _pages(
+        return group, every_item(
             lambda p: client.contacts_index(group_id=group.id, page=p, limit=PAGE_LIMIT)
         )
 
@@ -378,7 +370,7 @@ def _prepare_contacts(client: RecordingClient, job: Job) -> None:
     records before the writes are read in bulk."""
     query = job.params.get("query")
     if query is not None and not job.items.exists():
-        found = _pages(
+        found = every_item(
             lambda p: client.contacts_index(
                 search=query.get("q") or None,
                 group_id=query.get("g") or None,
@@ -389,18 +381,7 @@ def _prepare_contacts(client: RecordingClient, job: Job) -> None:
             )
         )
         client.remember(found)
-        JobItem.objects.bulk_create(
-            [
-                JobItem(
-                    job=job,
-                    position=position,
-                    label=contact_label(contact)[:255],
-                    payload={"id": contact.id},
-                )
-                for position, contact in enumerate(found)
-            ],
-            batch_size=1000,
-        )
+        _add_contact_items(job, found)
     _read_memberships(client, job.items.filter(status=Status.PENDING).count())
 
 
@@ -409,10 +390,16 @@ def _prepare_group_merge(client: RecordingClient, job: Job) -> None:
     if job.items.exists():
         _read_memberships(client, job.items.filter(status=Status.PENDING).count())
         return
-    members = _pages(
+    members = every_item(
         lambda p: client.contacts_index(group_id=job.params["source_id"], page=p, limit=PAGE_LIMIT)
     )
     client.remember(members)
+    _add_contact_items(job, members)
+    _read_memberships(client, len(members))
+
+
+def _add_contact_items(job: Job, contacts) -> None:
+    """The job's items: one a contact, found by the job itself."""
     JobItem.objects.bulk_create(
         [
             JobItem(
@@ -421,10 +408,10 @@ def _prepare_group_merge(client: RecordingClient, job: Job) -> None:
                 label=contact_label(contact)[:255],
                 payload={"id": contact.id},
             )
-            for position, contact in enumerate(members)
-        ]
+            for position, contact in enumerate(contacts)
+        ],
+        batch_size=1000,
     )
-    _read_memberships(client, len(members))
 
 
 def contact_label(contact) -> str:

@@ -577,6 +577,17 @@ class SerwerSMSClient:
         self._parsed(_check_success, self._call("contacts", "delete", {"id": id}))
 
 
+def every_item(read) -> list:
+    """Every item of a paged read, page after page: read(page_number) -> Page."""
+    items, page_number = [], 1
+    while True:
+        page = read(page_number)
+        items.extend(page.items)
+        if not page.has_next:
+            return items
+        page_number += 1
+
+
 def _check_success(data: dict) -> None:
     if data.get("success") is not True:
         raise KeyError("success")

@@ -8,7 +8,6 @@ a time, so that 100,000 contacts never sit in memory at once.
 
 import csv
 import logging
-import re
 from collections.abc import Iterator
 
 from django.contrib import messages
@@ -24,6 +23,8 @@ from django.views.decorators.http import require_GET
 from .. import serwersms
 from ..forms import ContactListQuery
 from ..serwersms import Contact, SerwerSMSClient, SerwerSMSError
+from ..spreadsheet import safe_cell
+from . import contacts
 from .shared import api_client_required
 
 logger = logging.getLogger(__name__)
@@ -34,44 +35,16 @@ PAGE_LIMIT = serwersms.PAGE_LIMIT
 BOM = "\ufeff"
 DELIMITER = ";"
 
-# The file's columns: (contact attribute, heading).
+# The file's columns: the list's own (contact attribute, heading), in its order, then
+# the group the contact was listed under (the first of its groups) and the blacklist.
 COLUMNS = [
-    ("first_name", gettext_lazy("First name")),
-    ("last_name", gettext_lazy("Last name")),
-    ("phone", gettext_lazy("Phone")),
-    ("email", gettext_lazy("Email")),
-    ("company", gettext_lazy("Company")),
-    ("tax_id", gettext_lazy("Tax ID")),
-    ("address", gettext_lazy("Address")),
-    ("city", gettext_lazy("City")),
-    ("description", gettext_lazy("Description")),
-    # As on the list: the group the contact was listed under (the first of its groups).
+    *contacts.COLUMNS,
     ("group_name", gettext_lazy("Group")),
     ("blacklist", gettext_lazy("Blacklisted")),
 ]
 
 
 # --- Cells ------------------------------------------------------------------------
-
-# A spreadsheet takes a cell starting with one of these for a formula (or, for tab
-# and carriage return, strips them and looks again): "=HYPERLINK(...)" or a DDE
-# call in a contact's name would run when the file is opened (CSV injection).
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-# A phone as the API keeps it (E.164): "+" and digits only. Excel reads it as a
-# number at worst; with no letters, brackets or operators after the "+" it cannot
-# call a function or reach another cell, so it is left as it is rather than
-# spoiled with an apostrophe for every contact (the file would not import back).
-SAFE_PHONE = re.compile(r"\+[0-9]{1,15}")
-
-
-def safe_cell(column: str, value: str) -> str:
-    """The value as a cell that no spreadsheet runs as a formula."""
-    if column == "phone" and SAFE_PHONE.fullmatch(value):
-        return value
-    if value.startswith(FORMULA_STARTS):
-        # The OWASP advice: a leading apostrophe makes the cell text.
-        return "'" + value
-    return value
 
 
 def contact_row(contact: Contact, yes: str, no: str) -> list[str]:
@@ -80,7 +53,7 @@ def contact_row(contact: Contact, yes: str, no: str) -> list[str]:
         value = getattr(contact, column)
         if column == "blacklist":
             value = yes if value else no
-        row.append(safe_cell(column, value))
+        row.append(safe_cell(value, phone=column == "phone"))
     return row
 
 
