@@ -373,7 +373,6 @@ def main() -> int:
     print(f"Database: {DATABASE_URL}")
     set_up()
     sandbox_port, app_port = load.free_port(), load.free_port()
-    api = f"http://127.0.0.1:{sandbox_port}/sandbox/api/"
     host = f"http://127.0.0.1:{app_port}"
 
     # Processes stop (ExitStack) before their logs go (the temporary directory), on any exit.
@@ -382,36 +381,15 @@ def main() -> int:
         out.mkdir(parents=True, exist_ok=True)
         worker = start_worker(load.app_env(sandbox_port), out)
         cleanup.callback(stop_worker, worker)
-        sandbox = load.serve(
-            "sandbox",
+        sandbox, app = load.serve_both(
+            cleanup,
+            out,
             sandbox_port,
-            load.sandbox_env(),
-            # As in the load test, plus an access log: one line a call.
-            ["--workers", "2", "--threads", "32", "--keep-alive", "75"]
-            + ["--access-logfile", "-", "--access-logformat", SANDBOX_ACCESS_FORMAT]
-            + load.NO_CONTROL_SOCKET,
-            out,
-        )
-        cleanup.callback(sandbox.stop)
-        # The Procfile's layout.
-        app = load.serve(
-            "app",
             app_port,
-            load.app_env(sandbox_port),
-            ["--workers", "2", "--threads", "8", "--keep-alive", "75", "--access-logfile", "-"]
-            + load.NO_CONTROL_SOCKET,
-            out,
+            API_TOKEN,
+            # An access log: one line a call, to count them.
+            sandbox_log=["--access-logfile", "-", "--access-logformat", SANDBOX_ACCESS_FORMAT],
         )
-        cleanup.callback(app.stop)
-
-        def sandbox_answers() -> bool:
-            headers = {"Authorization": f"Bearer {API_TOKEN}"}
-            answer = requests.post(f"{api}groups/index.json", json={}, headers=headers, timeout=5)
-            return answer.status_code == 200 and "items" in answer.json()
-
-        sandbox.wait_until_serving(sandbox_answers)
-        app.wait_until_serving(lambda: requests.get(f"{host}/accounts/login/", timeout=5).ok)
-        print(f"Serving: app {host}/, sandbox {api} ({LATENCY_MS} ms a call)")
 
         browser = requests.Session()
         log_in(browser, host)

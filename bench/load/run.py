@@ -300,6 +300,46 @@ def report(runs: list[tuple[str, dict]]) -> None:
             print(f"  {label}: {error['count']} x {error['request']}: {error['error']}")
 
 
+def serve_both(cleanup, out: Path, sandbox_port: int, app_port: int, token: str, sandbox_log=()):
+    """The sandbox (100 ms a call) and the app as the Procfile serves it, on these ports,
+    stopped by `cleanup` (an ExitStack); back once both answer. `token` opens a sandbox
+    account; `sandbox_log` adds options to the sandbox's gunicorn (an access log, say)."""
+    api = f"http://127.0.0.1:{sandbox_port}/sandbox/api/"
+    host = f"http://127.0.0.1:{app_port}"
+    sandbox = serve(
+        "sandbox",
+        sandbox_port,
+        sandbox_env(),
+        # Each call sleeps 100 ms holding a thread. Keep-alive as long as a real API's
+        # front end keeps it, not gunicorn's 2 s, so the app's pooled connections are
+        # not closed under it between calls.
+        ["--workers", "2", "--threads", "32", "--keep-alive", "75", *sandbox_log]
+        + NO_CONTROL_SOCKET,
+        out,
+    )
+    cleanup.callback(sandbox.stop)
+    # The Procfile's layout, with its access log.
+    app = serve(
+        "app",
+        app_port,
+        app_env(sandbox_port),
+        ["--workers", "2", "--threads", "8", "--keep-alive", "75", "--access-logfile", "-"]
+        + NO_CONTROL_SOCKET,
+        out,
+    )
+    cleanup.callback(app.stop)
+
+    def sandbox_answers() -> bool:
+        headers = {"Authorization": f"Bearer {token}"}
+        answer = requests.post(f"{api}groups/index.json", json={}, headers=headers, timeout=5)
+        return answer.status_code == 200 and "items" in answer.json()
+
+    sandbox.wait_until_serving(sandbox_answers)
+    app.wait_until_serving(lambda: requests.get(f"{host}/accounts/login/", timeout=5).ok)
+    print(f"Serving: app {host}/, sandbox {api} ({LATENCY_MS} ms a call)")
+    return sandbox, app
+
+
 def main() -> int:
     # A plain `kill` stops the servers too, as Ctrl-C does.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
@@ -307,7 +347,6 @@ def main() -> int:
     print(f"Database: {DATABASE_URL}")
     set_up(max(USERS, WARMUP_USERS))
     sandbox_port, app_port = free_port(), free_port()
-    api = f"http://127.0.0.1:{sandbox_port}/sandbox/api/"
     host = f"http://127.0.0.1:{app_port}"
 
     # Servers stop (ExitStack) before their logs go (the temporary directory), on any exit.
@@ -315,36 +354,7 @@ def main() -> int:
         # LOAD_OUTPUT keeps the servers' logs, locust's CSVs and the summaries.
         out = Path(os.environ.get("LOAD_OUTPUT") or tmp)
         out.mkdir(parents=True, exist_ok=True)
-        sandbox = serve(
-            "sandbox",
-            sandbox_port,
-            sandbox_env(),
-            # Each call sleeps 100 ms holding a thread. Keep-alive as long as a real API's
-            # front end keeps it, not gunicorn's 2 s, so the app's pooled connections are
-            # not closed under it between calls.
-            ["--workers", "2", "--threads", "32", "--keep-alive", "75", *NO_CONTROL_SOCKET],
-            out,
-        )
-        cleanup.callback(sandbox.stop)
-        # The Procfile's layout, with its access log.
-        app = serve(
-            "app",
-            app_port,
-            app_env(sandbox_port),
-            ["--workers", "2", "--threads", "8", "--keep-alive", "75", "--access-logfile", "-"]
-            + NO_CONTROL_SOCKET,
-            out,
-        )
-        cleanup.callback(app.stop)
-
-        def sandbox_answers() -> bool:
-            headers = {"Authorization": f"Bearer {API_TOKEN}"}
-            answer = requests.post(f"{api}groups/index.json", json={}, headers=headers, timeout=5)
-            return answer.status_code == 200 and "items" in answer.json()
-
-        sandbox.wait_until_serving(sandbox_answers)
-        app.wait_until_serving(lambda: requests.get(f"{host}/accounts/login/", timeout=5).ok)
-        print(f"Serving: app {host}/, sandbox {api} ({LATENCY_MS} ms a call)")
+        sandbox, app = serve_both(cleanup, out, sandbox_port, app_port, API_TOKEN)
 
         if WARMUP_SECONDS > 0:
             print(f"Warm-up (not counted): {WARMUP_USERS} users, {WARMUP_SECONDS} s")
