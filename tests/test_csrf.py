@@ -27,6 +27,7 @@ SIGNED_IN_POSTS = [
     ("/contacts/add/", {"phone": "+48500600701", "first_name": "Ghost"}),
     ("/contacts/export.csv", {}),
     ("/contacts/action/", {"action": "delete", "_selected_action": "{contact}", "post": "yes"}),
+    ("/contacts/count/", {}),
     ("/contacts/columns/", {"columns": "tax_id"}),
     ("/contacts/page-size/", {"n": "100"}),
     (

@@ -58,6 +58,7 @@ URLS = [
     "/find/?phone=500600700",
     "/contacts/export.csv?q=Jan&g={group}&o=-phone",
     "/contacts/action/?action=delete&_selected_action={contact}&post=yes&select_across=1",
+    "/contacts/count/?q=Jan&g={group}",
     "/cleanup/",
     "/cleanup/scan/",
     "/cleanup/empty-groups/delete/?id={group}&post=yes",

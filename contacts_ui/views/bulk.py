@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, QueryDict
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, ngettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from .. import jobs
 from ..forms import ContactActionForm, ContactListQuery
@@ -237,3 +237,19 @@ def _start(request, form: ContactActionForm, query: dict, contacts, list_url: st
         back_url=list_url,
     )
     return redirect("contacts_ui:job_detail", job.pk)
+
+
+@login_required
+@api_client_required
+@require_GET
+def contact_count(request: HttpRequest, client) -> HttpResponse:
+    """How many contacts the list's search finds, asked for (by htmx) only once every row
+    of the page is ticked, as the admin then offers to select them all: two calls at most,
+    which a plain list view does not make."""
+    query = ContactListQuery.read(request.GET)
+    try:
+        _first, count = _matching(client, query)
+    except SerwerSMSError:
+        count = None
+    context = {"count": count, "filters": request.GET.urlencode()}
+    return render(request, "contacts_ui/_contact_select_across.html", context)

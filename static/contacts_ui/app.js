@@ -125,11 +125,16 @@
   document.addEventListener("change", function (event) {
     if (event.target.matches("[data-action-toggle]")) {
       boxes().forEach((box) => { box.checked = event.target.checked; });
-      updateCounter();
     } else if (event.target.matches("[data-action-select]")) {
       const toggle = document.querySelector("[data-action-toggle]");
       if (toggle) toggle.checked = boxes().every((box) => box.checked);
-      updateCounter();
+    } else {
+      return;
+    }
+    updateCounter();
+    // Every row ticked: offer every contact the search finds, with their number.
+    if (boxes().length && boxes().every((box) => box.checked) && window.htmx) {
+      window.htmx.trigger(document.body, "all-ticked");
     }
   });
   document.addEventListener("htmx:afterSettle", updateCounter);

@@ -38,6 +38,10 @@ def test_ticked_contacts_are_added_to_a_group_with_live_progress(
     page = logged_in_page
     page.goto("/contacts/")
     page.get_by_label("Select every contact on this page").check()
+    # Every row ticked: the admin's offer to take every contact the search finds, counted.
+    expect(
+        page.get_by_role("button", name="Apply to all 8 contacts this search finds")
+    ).to_be_visible()
     page.get_by_label("Select Osoba03").uncheck()
     expect(page.get_by_text("7 of 8 selected")).to_be_visible()
     page.get_by_label("Action:").select_option(label="Add selected contacts to a group")
