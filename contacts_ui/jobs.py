@@ -126,9 +126,14 @@ def start(
 
 
 def to_retry(job: Job):
-    """The items a retry takes: those that failed or whose outcome is unknown, and, when
-    the work stopped as a whole (say, the secret could not be read), those not done."""
-    statuses = [Status.FAILED, Status.UNKNOWN]
+    """The items a retry takes: those that failed or (unless they add records) whose
+    outcome is unknown, and, when the work stopped as a whole (say, the secret could not
+    be read), those not done."""
+    statuses = [Status.FAILED]
+    # An add whose outcome is unknown may have been made: done again, it would make a
+    # second contact. The others set a state, and are safe to repeat.
+    if job.kind not in ADDS:
+        statuses.append(Status.UNKNOWN)
     if job.state == Job.State.STOPPED:
         statuses.append(Status.CANCELLED)
     return job.items.filter(status__in=statuses)
@@ -575,6 +580,8 @@ HANDLERS: dict[str, Callable] = {
     Kind.ACCOUNT_SCAN: scan_account,
     Kind.HISTORY_UNDO: undo_entry,
 }
+# Kinds whose items create records (not safe to repeat when the outcome is unknown).
+ADDS = {Kind.CONTACT_IMPORT}
 # Kinds whose items run one at a time in the runner's own thread.
 SEQUENTIAL = {Kind.HISTORY_UNDO}
 # Read in bulk before the items run (and, for a search, find the items).

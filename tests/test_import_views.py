@@ -520,3 +520,18 @@ def test_an_import_is_undone_as_a_whole_in_the_background(client, alice, alice_a
     assert undo_job.state == Job.State.DONE
     assert set(Contact.objects.filter(account=alice_account)) == before
     assert HistoryEntry.objects.filter(undo_of__batch=job.batch, outcome="done").count() == 25
+
+
+def test_a_retry_leaves_out_rows_that_may_have_been_added(client, alice, monkeypatch, settings):
+    # A row with no answer may have been added; importing it again would make a second contact.
+    job = _failed_job(client, monkeypatch, settings)
+    job.items.filter(position=2).update(status=JobItem.Status.UNKNOWN)
+    page = client.get(f"/jobs/{job.pk}/").content.decode()
+    assert "Retry the 2 items that failed" in page
+    assert "Retry leaves them out" in page
+
+    response = client.post(f"/jobs/{job.pk}/retry/")
+
+    retry = Job.objects.get(retry_of=job)
+    assert response.url == f"/jobs/{retry.pk}/"
+    assert sorted(item.payload["row"] for item in retry.items.all()) == [5, 6]
