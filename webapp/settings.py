@@ -98,10 +98,15 @@ DATABASES = {
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=60))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # The web server and the task worker write to one file: a writer waits its turn
-    # (BEGIN IMMEDIATE, up to 20 s) instead of failing at once with "database is locked".
+    # The web server and the task worker share one file: a writer waits its turn
+    # (BEGIN IMMEDIATE, up to 20 s) instead of failing at once with "database is locked",
+    # and with a write-ahead log, readers never wait for a writer.
     DATABASES["default"].setdefault("OPTIONS", {}).update(
-        {"transaction_mode": "IMMEDIATE", "timeout": 20}
+        {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
+        }
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -12,6 +12,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from contacts_ui.sandbox.models import Group
+from tests.browser.conftest import _note_console_error
 from tests.helpers import make_contact, make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -42,10 +43,8 @@ def alice_page(browser, live_server, api_url, alice_account, console_errors) -> 
     context.add_init_script(RECORD_VIOLATIONS)
     page = context.new_page()
     page.on("pageerror", lambda error: console_errors.append(str(error)))
-    page.on(
-        "console",
-        lambda message: console_errors.append(message.text) if message.type == "error" else None,
-    )
+    # Errors as the shared fixture notes them (Chromium's own /favicon.ico request left out).
+    page.on("console", lambda message: _note_console_error(message, console_errors))
     page.goto("/groups/")
     page.get_by_label("Username").fill("alice")
     page.get_by_label("Password").fill("pass-for-tests")
