@@ -19,6 +19,7 @@ import math
 import time
 import uuid
 from collections.abc import Callable
+from datetime import timedelta
 
 from django.conf import settings
 from django.db import transaction
@@ -53,6 +54,10 @@ Status = JobItem.Status
 INLINE_ITEMS = 3
 # How often (seconds) the runner looks for a cancel request.
 CANCEL_CHECK_EVERY = 0.5
+# How often (seconds) a running job says it is still at it, and how long it may say
+# nothing before it counts as abandoned (its worker stopped mid-way).
+HEARTBEAT_EVERY = 5
+ABANDONED_AFTER = timedelta(minutes=10)
 
 
 class Skip(Exception):
@@ -155,11 +160,30 @@ def retry_failed(request, job: Job) -> Job:
     )
 
 
+def abandoned(job: Job) -> bool:
+    """Running, and silent for longer than a worker at it ever is: its worker was stopped."""
+    last_word = job.heartbeat_at or job.started_at
+    return (
+        job.state == Job.State.RUNNING
+        and last_word is not None
+        and timezone.now() - last_word > ABANDONED_AFTER
+    )
+
+
 def request_cancel(job: Job) -> None:
     Job.objects.filter(pk=job.pk).update(cancel_requested=True)
     # A job still waiting for the worker is cancelled here and now.
     if job.state == Job.State.QUEUED:
         _cancel_waiting(job)
+    # One whose worker was stopped is closed here: what it did not do can be retried.
+    elif abandoned(job):
+        updated = Job.objects.filter(pk=job.pk, state=Job.State.RUNNING).update(
+            state=Job.State.STOPPED,
+            finished_at=timezone.now(),
+            error=_("The worker running this stopped before the end (a restart, say)."),
+        )
+        if updated:
+            job.items.filter(status=Status.PENDING).update(status=Status.CANCELLED)
 
 
 def _cancel_waiting(job: Job) -> None:
@@ -212,8 +236,9 @@ def run(job_id) -> None:
         _cancel_waiting(job)
         return
     with translation.override(job.language):
-        job.state, job.started_at = Job.State.RUNNING, timezone.now()
-        job.save(update_fields=["state", "started_at"])
+        job.state = Job.State.RUNNING
+        job.started_at = job.heartbeat_at = timezone.now()
+        job.save(update_fields=["state", "started_at", "heartbeat_at"])
         client = None
         try:
             client = _client_for(job)
@@ -295,6 +320,7 @@ def _run_items(job: Job, client: RecordingClient) -> bool:
     # Undo goes one item at a time, latest first: a later change may rest on an earlier one.
     concurrency = 1 if job.kind in SEQUENTIAL else max(1, settings.BULK_CONCURRENCY)
     cancelled, last_check = False, time.monotonic()
+    last_heartbeat = time.monotonic()
     stop: SerwerSMSError | None = None
     running: dict[concurrent.futures.Future, int] = {}
 
@@ -331,6 +357,9 @@ def _run_items(job: Job, client: RecordingClient) -> bool:
             with transaction.atomic():
                 JobItem.objects.bulk_update(outcomes, ["status", "message"])
                 _save_entries(client)
+                if time.monotonic() - last_heartbeat > HEARTBEAT_EVERY:
+                    last_heartbeat = time.monotonic()
+                    Job.objects.filter(pk=job.pk).update(heartbeat_at=timezone.now())
     if stop is not None:
         raise JobStopped(stop.message)
     return cancelled

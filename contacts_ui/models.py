@@ -190,6 +190,9 @@ class Job(models.Model):
     back_url = models.CharField(max_length=2000, blank=True)
     created_at = models.DateTimeField(_("started"), default=timezone.now, db_index=True)
     started_at = models.DateTimeField(null=True, blank=True)
+    # When the worker last said it was still at it: a running job whose worker was
+    # stopped (a deploy, a crash) stops saying so.
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

@@ -8,10 +8,12 @@ wait for the worker; three or fewer are done within the request.
 import itertools
 import re
 import uuid
+from datetime import timedelta
 
 import pytest
 from cryptography.fernet import Fernet
 from django.test import Client
+from django.utils import timezone
 
 from contacts_ui import jobs
 from contacts_ui.models import ApiCredentials, HistoryEntry, Job, JobItem
@@ -687,3 +689,54 @@ def test_a_bulk_deletion_reads_each_group_once_not_each_contact_twice(
     assert sorted(reads) == ["contacts/index", "contacts/index", "groups/index"]
     entries = HistoryEntry.objects.filter(batch=job.batch)
     assert {entry.target_id: entry.before["group_ids"] for entry in entries} == was_in
+
+
+# --- A worker that stopped, or none at all ------------------------------------------------
+
+
+def test_a_job_no_worker_takes_says_so_after_a_while(client, alice, people):
+    job = start(client, "delete", people[:4])
+    assert "seems not to be running" not in progress_page(client, job)
+
+    Job.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=1))
+
+    assert "the task worker that runs background work seems not to be running" in progress_page(
+        client, job
+    )
+
+
+def test_a_job_whose_worker_stopped_mid_way_can_be_closed_and_the_rest_retried(
+    client, alice, alice_account, people
+):
+    job = start(client, "delete", people[:4])
+    # As a worker leaves it when it is killed after the first item.
+    job.items.filter(position=0).update(status=JobItem.Status.DONE)
+    long_ago = timezone.now() - timedelta(minutes=11)
+    Job.objects.filter(pk=job.pk).update(
+        state=Job.State.RUNNING, started_at=long_ago, heartbeat_at=long_ago
+    )
+    assert "has not moved for over ten minutes" in progress_page(client, job)
+
+    client.post(f"/jobs/{job.pk}/cancel/")
+
+    job.refresh_from_db()
+    assert job.state == Job.State.STOPPED
+    assert "The worker running this stopped before the end" in job.error
+    page = progress_page(client, job)
+    assert "Retry the 3 items that failed or were not done" in page
+    retry = Job.objects.get(pk=client.post(f"/jobs/{job.pk}/retry/").url.split("/")[2])
+    run_worker()
+    retry.refresh_from_db()
+    assert retry.state == Job.State.DONE
+    assert not Contact.objects.filter(id__in=[c.id for c in people[1:4]]).exists()
+
+
+def test_a_running_job_that_is_alive_is_not_closed_by_cancel(client, alice, people):
+    job = start(client, "delete", people[:4])
+    Job.objects.filter(pk=job.pk).update(
+        state=Job.State.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+    )
+    client.post(f"/jobs/{job.pk}/cancel/")
+    job.refresh_from_db()
+    # The worker, alive, sees the request between items and stops there itself.
+    assert job.state == Job.State.RUNNING and job.cancel_requested

@@ -47,6 +47,7 @@ class Migration(migrations.Migration):
                 ('back_url', models.CharField(blank=True, max_length=2000)),
                 ('created_at', models.DateTimeField(db_index=True, default=django.utils.timezone.now, verbose_name='started')),
                 ('started_at', models.DateTimeField(blank=True, null=True)),
+                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
                 ('finished_at', models.DateTimeField(blank=True, null=True)),
                 ('retry_of', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='retries', to='contacts_ui.job')),
                 ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='jobs', to=settings.AUTH_USER_MODEL)),

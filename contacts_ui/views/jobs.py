@@ -1,10 +1,13 @@
 """Background work as the person sees it: live progress, cancel, the result, retry."""
 
+from datetime import timedelta
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
@@ -14,6 +17,7 @@ from ..models import HistoryEntry, Job, JobItem
 from .shared import api_client_required, render_partial_or_page
 
 JOBS_PER_PAGE = 50
+WAITING_LONG = timedelta(seconds=30)
 # Failed items listed on one page of a job's result.
 ITEMS_PER_PAGE = 100
 
@@ -52,6 +56,10 @@ def _context(request: HttpRequest, job: Job) -> dict:
         "undoable": recorded.filter(outcome__in=["done", "unknown"], undo_of=None).exists(),
         "is_import": job.kind == Job.Kind.CONTACT_IMPORT,
         "to_retry": jobs.to_retry(job).count() if job.finished else 0,
+        "abandoned": jobs.abandoned(job),
+        # Waiting long: no worker is taking work (it is not running, or is busy).
+        "waiting_long": job.state == Job.State.QUEUED
+        and timezone.now() - job.created_at > WAITING_LONG,
         "retry": job.retries.first(),
     }
 
