@@ -78,9 +78,12 @@
   });
 
   // After a list part is swapped in by a link, move focus to it so that a
-  // keyboard or screen-reader user is not left on a removed element.
+  // keyboard or screen-reader user is not left on a removed element. A part that
+  // refreshes itself (a job's progress) is left alone: nobody asked for it.
   document.addEventListener("htmx:afterSwap", function (event) {
     const target = event.detail.target;
+    const asker = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (asker && target && asker.id && asker.id === target.id) return;
     if (document.activeElement === document.body && target && target.id) {
       const fresh = document.getElementById(target.id);
       if (fresh) {
@@ -104,39 +107,50 @@
   });
 })();
 
-// The contacts list's action bar, as the admin's actions.js: a header box that ticks
-// every row on the page, and a count of the rows ticked. Without it, rows are ticked one by one.
+// Tick boxes as the admin's actions.js has them: a header box that ticks every row of
+// its form, and a count of the rows ticked. Without this file, rows are ticked one by one.
 (function () {
   "use strict";
 
-  function boxes() {
-    return Array.from(document.querySelectorAll("[data-action-select]"));
+  function boxes(form) {
+    return Array.from(form.querySelectorAll("[data-action-select]"));
   }
 
-  function updateCounter() {
-    const counter = document.querySelector("[data-action-counter]");
+  function updateCounter(form) {
+    const counter = form.querySelector("[data-action-counter]");
     if (!counter) return;
-    const ticked = boxes().filter((box) => box.checked).length;
+    const ticked = boxes(form).filter((box) => box.checked).length;
     counter.textContent = counter.dataset.template
       .replace("%(sel)s", ticked)
       .replace("%(cnt)s", counter.dataset.count);
   }
 
   document.addEventListener("change", function (event) {
+    const form = event.target.closest("form");
+    if (!form) return;
     if (event.target.matches("[data-action-toggle]")) {
-      boxes().forEach((box) => { box.checked = event.target.checked; });
+      boxes(form).forEach((box) => { box.checked = event.target.checked; });
     } else if (event.target.matches("[data-action-select]")) {
-      const toggle = document.querySelector("[data-action-toggle]");
-      if (toggle) toggle.checked = boxes().every((box) => box.checked);
+      const toggle = form.querySelector("[data-action-toggle]");
+      if (toggle) toggle.checked = boxes(form).every((box) => box.checked);
     } else {
       return;
     }
-    updateCounter();
+    updateCounter(form);
     // Every row ticked: offer every contact the search finds, with their number.
-    if (boxes().length && boxes().every((box) => box.checked) && window.htmx) {
-      window.htmx.trigger(document.body, "all-ticked");
+    if (boxes(form).every((box) => box.checked) && window.htmx) {
+      window.htmx.trigger(form, "all-ticked");
     }
   });
-  document.addEventListener("htmx:afterSettle", updateCounter);
-  document.addEventListener("DOMContentLoaded", updateCounter);
+
+  function updateAll() {
+    document.querySelectorAll("form").forEach(function (form) {
+      const toggle = form.querySelector("[data-action-toggle]");
+      const all = boxes(form);
+      if (toggle) toggle.checked = all.length > 0 && all.every((box) => box.checked);
+      updateCounter(form);
+    });
+  }
+  document.addEventListener("htmx:afterSettle", updateAll);
+  document.addEventListener("DOMContentLoaded", updateAll);
 })();
