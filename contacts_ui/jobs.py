@@ -22,6 +22,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.db.models import Count
 from django.utils import timezone, translation
@@ -57,6 +58,8 @@ CANCEL_CHECK_EVERY = 0.5
 # How often (seconds) a running job says it is still at it, and how long it may say
 # nothing before it counts as abandoned (its worker stopped mid-way).
 HEARTBEAT_EVERY = 5
+# How often (seconds) a job waiting for its user's other job to end asks again.
+OWN_TURN_EVERY = 2
 ABANDONED_AFTER = timedelta(minutes=10)
 
 
@@ -235,10 +238,15 @@ def run(job_id) -> None:
     if job.cancel_requested:
         _cancel_waiting(job)
         return
+    if not _claim(job):
+        # Another of this person's jobs is running: this one waits its turn.
+        from .tasks import run_job
+
+        later = timezone.now() + timedelta(seconds=OWN_TURN_EVERY)
+        run_job.using(run_after=later).enqueue(str(job.pk))
+        return
+    job.refresh_from_db()
     with translation.override(job.language):
-        job.state = Job.State.RUNNING
-        job.started_at = job.heartbeat_at = timezone.now()
-        job.save(update_fields=["state", "started_at", "heartbeat_at"])
         client = None
         try:
             client = _client_for(job)
@@ -264,6 +272,24 @@ def run(job_id) -> None:
                 job.items.filter(status=Status.PENDING).update(status=Status.CANCELLED)
             job.finished_at = timezone.now()
             job.save(update_fields=["state", "error", "result", "finished_at"])
+
+
+def _claim(job: Job) -> bool:
+    """Mark the job running, unless another of its user's jobs runs: each person's work
+    goes one job (BULK_CONCURRENCY calls) at a time, however many workers there are, and
+    other people's work goes on beside it."""
+    with transaction.atomic():
+        # One claim a user at a time: a row lock on PostgreSQL (SQLite has one writer).
+        get_user_model().objects.select_for_update().filter(pk=job.user_id).first()
+        others = Job.objects.filter(user_id=job.user_id, state=Job.State.RUNNING).exclude(pk=job.pk)
+        if any(not abandoned(other) for other in others):
+            return False
+        now = timezone.now()
+        return bool(
+            Job.objects.filter(pk=job.pk, state=Job.State.QUEUED).update(
+                state=Job.State.RUNNING, started_at=now, heartbeat_at=now
+            )
+        )
 
 
 def _client_for(job: Job) -> RecordingClient:

@@ -740,3 +740,45 @@ def test_a_running_job_that_is_alive_is_not_closed_by_cancel(client, alice, peop
     job.refresh_from_db()
     # The worker, alive, sees the request between items and stops there itself.
     assert job.state == Job.State.RUNNING and job.cancel_requested
+
+
+# --- One person's work goes one job at a time --------------------------------------------
+
+
+def test_a_persons_second_job_waits_for_the_first_and_then_runs(client, alice, people):
+    from django_tasks_db.models import DBTaskResult
+
+    first = start(client, "delete", people[:4])
+    Job.objects.filter(pk=first.pk).update(
+        state=Job.State.RUNNING, started_at=timezone.now(), heartbeat_at=timezone.now()
+    )
+    second = start(client, "delete", people[4:])  # one item: at once, were it not waiting
+    second.refresh_from_db()
+    assert second.state == Job.State.QUEUED
+    # Asked again shortly, not straight away (the worker would spin on it).
+    waiting = DBTaskResult.objects.filter(args_kwargs__args=[str(second.pk)]).latest("enqueued_at")
+    assert waiting.run_after is not None and waiting.run_after > timezone.now()
+    assert Contact.objects.filter(id=people[4].id).exists()
+
+    Job.objects.filter(pk=first.pk).update(state=Job.State.DONE)
+    jobs.run(second.pk)
+
+    second.refresh_from_db()
+    assert second.state == Job.State.DONE
+    assert not Contact.objects.filter(id=people[4].id).exists()
+
+
+def test_another_persons_running_job_does_not_hold_up_mine(client, alice, people, bob_account):
+    bob = make_user("bob", token="bob-token")
+    Job.objects.create(
+        user=bob,
+        kind=Job.Kind.CONTACT_DELETE,
+        title="Bob's",
+        state=Job.State.RUNNING,
+        api_url="http://127.0.0.1:1/",
+        started_at=timezone.now(),
+        heartbeat_at=timezone.now(),
+    )
+    job = start(client, "delete", people[:1])
+    job.refresh_from_db()
+    assert job.state == Job.State.DONE
