@@ -63,20 +63,20 @@ OWN_TURN_EVERY = 2
 ABANDONED_AFTER = timedelta(minutes=10)
 
 
-class Skip(Exception):
+class _ItemOutcome(Exception):
+    """How an item ended, other than done, with a sentence for the person."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class Skip(_ItemOutcome):
     """The item needed nothing (say, the contact is in the group already)."""
 
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
-
-class ItemFailed(Exception):
+class ItemFailed(_ItemOutcome):
     """The item could not be done, for a reason of this application's (not the API's)."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class JobStopped(Exception):
