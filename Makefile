@@ -7,7 +7,7 @@ PORT ?= 8000
 DEMO_API_TOKEN := demo-sandbox-token
 DEMO_API_PASSWORD := demo-sandbox-password
 
-.PHONY: run test lint format bench-sandbox bench-bulk migrate demo screenshot load
+.PHONY: run test lint format bench-sandbox bench-bulk bench migrate demo screenshot load
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -49,6 +49,11 @@ bench-sandbox: $(BIN)/.installed
 # (BENCH_DATABASE_URL; see bench/bulk_delete.py): 30 s at most. Not part of the test suite.
 bench-bulk: $(BIN)/.installed
 	$(BIN)/python bench/bulk_delete.py
+
+# The pages against the raw API call each needs, at 1,000, 10,000 and 100,000 contacts, the
+# sandbox at 100 ms a call, on PostgreSQL (BENCH_PAGES_DATABASE_URL; see bench/pages.py).
+bench: $(BIN)/.installed
+	$(BIN)/python bench/pages.py
 
 # docs/contacts-list.png: the contacts list of a freshly seeded demo, taken in Chromium.
 screenshot: $(BIN)/.installed
