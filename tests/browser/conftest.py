@@ -100,7 +100,10 @@ def log_in():
         page.goto(then)
         page.get_by_label("Username").fill(username)
         page.get_by_label("Password").fill("pass-for-tests")  # tests.helpers.make_user's
-        page.get_by_role("button", name="Log in").click()
+        # Until the page after it has loaded, its scripts (htmx) may not be listening yet:
+        # typing straight away would go unheard.
+        with page.expect_navigation():
+            page.get_by_role("button", name="Log in").click()
         return page
 
     return log_in_as

@@ -48,7 +48,9 @@ def alice_page(browser, live_server, api_url, alice_account, console_errors) -> 
     page.goto("/groups/")
     page.get_by_label("Username").fill("alice")
     page.get_by_label("Password").fill("pass-for-tests")
-    page.get_by_role("button", name="Log in").click()
+    # Until the groups page has loaded, htmx may not be listening to the search box yet.
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("heading", name="Groups", level=1)).to_be_visible()
     yield page
     context.close()
