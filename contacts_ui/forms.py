@@ -162,6 +162,16 @@ class ContactListQuery(ListQuery):
     defaults = {**ListQuery.defaults, "o": "last_name", "g": "", "n": None}
     url_keys = ("q", "g", "o", "n", "p")
 
+    @staticmethod
+    def search_params(query: dict) -> dict:
+        """What contacts/index takes for the list's search, group filter and sort."""
+        return {
+            "search": query["q"] or None,
+            "group_id": query["g"] or None,
+            "sort": query["o"].lstrip("-"),
+            "order": "desc" if query["o"].startswith("-") else "asc",
+        }
+
 
 def normalise_phone(raw: str) -> str:
     """E.164 for a number typed in any common format; Polish unless it says otherwise."""

@@ -30,6 +30,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from .crypto import SecretUnreadable
+from .forms import ContactListQuery
 from .history import RecordingClient, contact_name
 from .models import ApiCredentials, Job, JobItem
 from .serwersms import (
@@ -432,12 +433,7 @@ def _prepare_contacts(client: RecordingClient, job: Job) -> None:
     if query is not None and not job.items.exists():
         found = every_item(
             lambda p: client.contacts_index(
-                search=query.get("q") or None,
-                group_id=query.get("g") or None,
-                sort=(query.get("o") or "").lstrip("-") or None,
-                order="desc" if (query.get("o") or "").startswith("-") else "asc",
-                page=p,
-                limit=PAGE_LIMIT,
+                **ContactListQuery.search_params(query), page=p, limit=PAGE_LIMIT
             )
         )
         client.remember(found)

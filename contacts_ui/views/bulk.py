@@ -29,14 +29,7 @@ KINDS = {
 
 
 def _search(query: dict, page: int, limit: int, client):
-    return client.contacts_index(
-        search=query["q"] or None,
-        group_id=query["g"] or None,
-        sort=query["o"].lstrip("-"),
-        order="desc" if query["o"].startswith("-") else "asc",
-        page=page,
-        limit=limit,
-    )
+    return client.contacts_index(**ContactListQuery.search_params(query), page=page, limit=limit)
 
 
 def _matching(client, query: dict) -> tuple[list, int]:

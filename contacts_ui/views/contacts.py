@@ -147,12 +147,7 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
 
     def fetch_page():
         return client.contacts_index(
-            search=query["q"],
-            group_id=query["g"] or None,
-            sort=query["o"].lstrip("-"),
-            order="desc" if query["o"].startswith("-") else "asc",
-            page=query["p"],
-            limit=page_size,
+            **ContactListQuery.search_params(query), page=query["p"], limit=page_size
         )
 
     page, error = None, None

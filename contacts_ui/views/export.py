@@ -69,12 +69,7 @@ class _Echo:
 
 def _fetch(client: SerwerSMSClient, query: dict, page: int):
     return client.contacts_index(
-        search=query["q"],
-        group_id=query["g"] or None,
-        sort=query["o"].lstrip("-"),
-        order="desc" if query["o"].startswith("-") else "asc",
-        page=page,
-        limit=PAGE_LIMIT,
+        **ContactListQuery.search_params(query), page=page, limit=PAGE_LIMIT
     )
 
 

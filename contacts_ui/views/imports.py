@@ -27,7 +27,6 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from django.views.decorators.vary import vary_on_headers
 
 from .. import csv_import, jobs
-from ..history import contact_name
 from ..import_forms import ImportMappingForm, ImportUploadForm
 from ..models import ImportUpload, Job, JobItem
 from ..serwersms import PAGE_LIMIT, Group, SerwerSMSClient, SerwerSMSError
@@ -307,12 +306,6 @@ def _preview_url(checked: _Checked) -> str:
     return f"{url}?{checked.query}"
 
 
-def _item_label(data) -> str:
-    name = contact_name(asdict(data))
-    label = name if name == data.phone else f"{name} ({data.phone})"
-    return label[:255]
-
-
 @login_required
 @api_client_required
 @require_POST
@@ -331,7 +324,7 @@ def import_start(request: HttpRequest, client: SerwerSMSClient, upload_id: int) 
     group_ids = checked.form.cleaned_data["g"]
     items = [
         (
-            _item_label(row.data),
+            jobs.contact_label(row.data),
             {
                 "row": row.line,
                 "data": asdict(row.data),
