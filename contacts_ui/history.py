@@ -13,6 +13,7 @@ from dataclasses import asdict
 
 from django.utils.translation import gettext as _
 
+from . import group_list
 from .models import HistoryEntry
 from .serwersms import (
     CONTACT_FIELDS,
@@ -63,9 +64,12 @@ class RecordingClient:
         undo_of: HistoryEntry | None = None,
         batch=None,
         defer_saves: bool = False,
+        cached_groups: group_list.CachedGroupList | None = None,
     ):
         self._client = client
         self.user = user
+        # The user's cached group list (views have one; a job reads afresh).
+        self.cached_groups = cached_groups
         self.undo_of = undo_of
         # A bulk action records each of its items as an entry, all under one batch.
         self.batch = batch
@@ -75,6 +79,8 @@ class RecordingClient:
         self._memberships: dict[str, list[GroupMembership]] = {}
         self._groups: dict[int, Group] = {}
         self._names: dict[int, str] | None = None
+        # Group names from the cached group list: names only, never a group's state.
+        self._listed_names: dict[int, str] = {}
         # Set when every group's members were read: a phone missing from
         # _memberships then belongs to contacts in no group.
         self._memberships_complete = False
@@ -89,13 +95,16 @@ class RecordingClient:
 
     def undoing(self, entry: HistoryEntry) -> "RecordingClient":
         """The same client (and what it has read), recording its writes as the undo of `entry`."""
-        client = RecordingClient(self._client, self.user, undo_of=entry)
+        client = RecordingClient(
+            self._client, self.user, undo_of=entry, cached_groups=self.cached_groups
+        )
         client._contacts, client._memberships, client._groups, client._memberships_complete = (
             self._contacts,
             self._memberships,
             self._groups,
             self._memberships_complete,
         )
+        client._listed_names = self._listed_names
         return client
 
     def remember(self, contacts=(), memberships=None) -> None:
@@ -115,6 +124,27 @@ class RecordingClient:
         self._groups.update({group.id: group for group in page.items})
         self._name_groups((group.id, group.name) for group in page.items)
         return page
+
+    def listed_groups(self) -> list[Group] | None:
+        """The cached group list (see group_list), or None when it must be read."""
+        groups = self.cached_groups.get() if self.cached_groups is not None else None
+        if groups is not None:
+            # Names for the history; not taken as a group's state before a change,
+            # which is read afresh (group_now).
+            self._listed_names.update((group.id, group.name) for group in groups)
+            self._name_groups((group.id, group.name) for group in groups)
+        return groups
+
+    def all_groups(self) -> list[Group]:
+        """Every group (up to PAGE_LIMIT) by name, for the filter sidebar and the group
+        pickers: the cached list when there is one, else read and cached."""
+        groups = self.listed_groups()
+        if groups is not None:
+            return groups
+        groups = self.groups_index(sort="name", order="asc", limit=PAGE_LIMIT).items
+        if self.cached_groups is not None:
+            self.cached_groups.put(groups)
+        return groups
 
     def groups_view(self, id: int) -> Group:
         group = self._client.groups_view(id)
@@ -146,7 +176,8 @@ class RecordingClient:
         # Built once for what has been read (a job remembers thousands of memberships,
         # and every record before a write asks for the names).
         if self._names is None:
-            names = {group.id: group.name for group in self._groups.values()}
+            names = dict(self._listed_names)
+            names.update({group.id: group.name for group in self._groups.values()})
             for memberships in self._memberships.values():
                 names.update({m.group_id: m.group_name for m in memberships})
             self._names = names
@@ -212,7 +243,14 @@ class RecordingClient:
     def _save(self, entry: HistoryEntry) -> None:
         if self.unsaved is None:
             entry.save()
+            # The write may have changed groups or their counts (even one that failed
+            # may have gone through): the group list is read afresh.
+            if self.cached_groups is not None:
+                self.cached_groups.changed()
+            else:
+                group_list.changed(self.user)
         else:
+            # The job runner saves these, and moves the group list on (jobs._save_entries).
             self.unsaved.append(entry)
 
     def contacts_add(self, contact: ContactData, group_ids: list[int]) -> int:

@@ -29,6 +29,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from . import group_list
 from .crypto import SecretUnreadable
 from .forms import ContactListQuery
 from .history import RecordingClient, contact_name
@@ -309,8 +310,12 @@ def _client_for(job: Job) -> RecordingClient:
 
 
 def _save_entries(client: RecordingClient) -> None:
+    if not client.unsaved:
+        return
     while client.unsaved:
         client.unsaved.popleft().save()
+    # Groups or their counts may have changed: the user's pages read the group list afresh.
+    group_list.changed(client.user)
 
 
 def _run_one(handler, client, payload: dict, params: dict, language: str) -> tuple[str, str]:

@@ -1,5 +1,6 @@
 """Middleware of our own: one job each."""
 
+import time
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -30,4 +31,28 @@ class HtmxLoginRedirectMiddleware:
             return HttpResponseClientRedirect(
                 f"{settings.LOGIN_URL}?{urlencode({'next': back_to})}"
             )
+        return response
+
+
+class SessionRenewalMiddleware:
+    """Move a session's expiry on, at most once every SESSION_RENEW_SECONDS.
+
+    A session ends after SESSION_COOKIE_AGE without a request. Saving it on every
+    request (SESSION_SAVE_EVERY_REQUEST) would cost a database write on every page;
+    marking it changed once a minute keeps the idle limit to within that minute.
+    Sits just inside SessionMiddleware, which saves it and sends the cookie again.
+    """
+
+    RENEWED_AT = "_renewed_at"
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        session = request.session
+        if not session.is_empty():
+            now = int(time.time())
+            if now - session.get(self.RENEWED_AT, 0) >= settings.SESSION_RENEW_SECONDS:
+                session[self.RENEWED_AT] = now
         return response

@@ -7,7 +7,7 @@ from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from . import crypto, serwersms
+from . import crypto, group_list, serwersms
 
 
 class ApiCredentials(models.Model):
@@ -28,6 +28,11 @@ class ApiCredentials(models.Model):
     # A Fernet token (crypto.encrypt); never the secret in clear.
     encrypted_secret = models.TextField(editable=False)
     updated_at = models.DateTimeField(_("last changed"), auto_now=True)
+    # The same for users with the same credentials, telling nothing of the secret
+    # (group_list.account_key); blank for rows saved before it existed.
+    account_key = models.CharField(max_length=64, blank=True, db_index=True, editable=False)
+    # Moved on by every write through the app: the cached group list is read afresh.
+    groups_version = models.PositiveBigIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("API credentials")
@@ -37,7 +42,9 @@ class ApiCredentials(models.Model):
         return f"{self.user} ({self.get_auth_style_display()})"
 
     def set_secret(self, secret: str) -> None:
+        """Store the secret, encrypted; set auth_style and username first."""
         self.encrypted_secret = crypto.encrypt(secret)
+        self.account_key = group_list.account_key(self.auth_style, self.username, secret)
 
     def get_secret(self) -> str:
         return crypto.decrypt(self.encrypted_secret)

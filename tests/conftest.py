@@ -4,6 +4,7 @@ import os
 import pathlib
 
 import pytest
+from django.core.cache import cache
 from django.utils import translation
 
 from contacts_ui import serwersms
@@ -18,6 +19,14 @@ def _plain_static_files(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    # The cached group lists are keyed by user id, which a rolled-back test gives again.
+    cache.clear()
+    yield
+    cache.clear()
 
 
 @pytest.fixture(autouse=True)

@@ -144,8 +144,8 @@ def form_values(html: str, form_id: str) -> dict[str, list[str]]:
 def sandbox_fails_after(monkeypatch, answered: int, mode: str) -> None:
     """The sandbox answers the next `answered` calls, then fails each later one in this mode.
 
-    For a failure part-way through a view (the record is read, then saving it fails),
-    which the sandbox's random fault knobs cannot aim at.
+    For a failure part-way through a run of calls (a job's), which the sandbox's random
+    fault knobs cannot aim at. To fail one kind of call, see sandbox_fails_on.
     """
     import itertools
 
@@ -153,7 +153,19 @@ def sandbox_fails_after(monkeypatch, answered: int, mode: str) -> None:
 
     calls = itertools.count()
     monkeypatch.setattr(
-        sandbox_views, "_pick_fault", lambda: None if next(calls) < answered else mode
+        sandbox_views, "_pick_fault", lambda *call: None if next(calls) < answered else mode
+    )
+
+
+def sandbox_fails_on(monkeypatch, mode: str, *calls: str) -> None:
+    """Every call of these kinds ("contacts/edit", "groups/index", ...) fails in this mode;
+    the others answer, however many there are and in whatever order they come."""
+    from contacts_ui.sandbox import views as sandbox_views
+
+    monkeypatch.setattr(
+        sandbox_views,
+        "_pick_fault",
+        lambda resource, action: mode if f"{resource}/{action}" in calls else None,
     )
 
 
@@ -167,14 +179,20 @@ def closed_port_url() -> str:
     return f"http://127.0.0.1:{port}/sandbox/api/"
 
 
-def writes_fail(monkeypatch, mode: str, reads: int) -> None:
-    """The first `reads` calls answer, then the write fails in this sandbox fault mode; or,
-    for "refused", the writes alone go to a closed port (the sandbox cannot refuse one)."""
-    if mode != "refused":
-        sandbox_fails_after(monkeypatch, answered=reads, mode=mode)
-        return
+def writes_fail(monkeypatch, mode: str) -> None:
+    """The reads answer and every write fails in this sandbox fault mode; or, for
+    "refused", the writes alone go to a closed port (the sandbox cannot refuse one)."""
     from contacts_ui.serwersms import READ_ACTIONS, SerwerSMSClient
 
+    if mode != "refused":
+        from contacts_ui.sandbox import views as sandbox_views
+
+        monkeypatch.setattr(
+            sandbox_views,
+            "_pick_fault",
+            lambda resource, action: None if action in READ_ACTIONS else mode,
+        )
+        return
     closed = closed_port_url()
     send = SerwerSMSClient._send
 

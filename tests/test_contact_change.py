@@ -5,7 +5,7 @@ import pytest
 from contacts_ui.sandbox.models import Contact, Group
 from tests.conftest import make_sandbox_account
 from tests.helpers import ANNA as FIELDS
-from tests.helpers import form_values, make_contact, make_user, sandbox_fails_after
+from tests.helpers import form_values, make_contact, make_user, sandbox_fails_on
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -171,8 +171,8 @@ def test_a_failure_to_save_keeps_the_input_and_changes_nothing(
     client, alice, anna, klienci, monkeypatch
 ):
     values = _form(client, anna) | {"city": ["Kraków"], "group_id": []}
-    # contacts/view, groups/check and groups/index answer; contacts/edit fails.
-    sandbox_fails_after(monkeypatch, answered=3, mode="http500")
+    # The reads answer; contacts/edit fails.
+    sandbox_fails_on(monkeypatch, "http500", "contacts/edit")
     response = client.post(f"/contacts/{anna.id}/change/", values)
     assert response.status_code == 200
     page = response.content.decode()
@@ -192,7 +192,7 @@ def test_saving_after_the_groups_failed_to_load_keeps_the_groups(
     client, alice, anna, klienci, monkeypatch
 ):
     # contacts/view and groups/check answer; groups/index, for the picker, fails.
-    sandbox_fails_after(monkeypatch, answered=2, mode="http500")
+    sandbox_fails_on(monkeypatch, "http500", "groups/index")
     page = client.get(f"/contacts/{anna.id}/change/").content.decode()
     assert "The groups could not be shown, so the contact cannot be saved now." in page
     values = form_values(page, "contact-form") | {"city": ["Kraków"]}

@@ -281,7 +281,7 @@ def test_retry_makes_a_job_of_just_the_failed_items_under_the_same_batch(
     job = start(client, "delete", across=True)
     sandbox_fails_after(monkeypatch, answered=READS_BEFORE_WRITES + 1, mode="api_error")
     run_worker()
-    monkeypatch.setattr(sandbox_views, "_pick_fault", lambda: None)  # the API works again
+    monkeypatch.setattr(sandbox_views, "_pick_fault", lambda *call: None)  # the API works again
 
     response = client.post(f"/jobs/{job.pk}/retry/")
 
@@ -357,7 +357,7 @@ def test_retrying_items_of_unknown_outcome_does_not_make_the_change_twice(
     job = start(client, "delete", across=True)
     sandbox_fails_after(monkeypatch, answered=READS_BEFORE_WRITES + 3, mode="disconnect")
     run_worker()
-    monkeypatch.setattr(sandbox_views, "_pick_fault", lambda: None)
+    monkeypatch.setattr(sandbox_views, "_pick_fault", lambda *call: None)
 
     client.post(f"/jobs/{job.pk}/retry/")
     run_worker()
@@ -629,7 +629,7 @@ def test_undoing_a_retried_bulk_action_undoes_both_jobs_changes(
     sandbox_fails_after(monkeypatch, answered=3 + 2, mode="api_error")
     run_worker()
     assert vip.contacts.count() == 2
-    monkeypatch.setattr(sandbox_views, "_pick_fault", lambda: None)
+    monkeypatch.setattr(sandbox_views, "_pick_fault", lambda *call: None)
     client.post(f"/jobs/{job.pk}/retry/")
     run_worker()
     assert vip.contacts.count() == 5

@@ -269,7 +269,7 @@ def sandbox_answers(monkeypatch):
     def script(*modes):
         remaining = list(modes)
 
-        def pick():
+        def pick(*call):
             calls.append(remaining[0] if remaining else None)
             return remaining.pop(0) if remaining else None
 

@@ -1,19 +1,24 @@
-"""Sessions end after a configurable idle time, are renewed by activity, and end on logout."""
+"""Sessions end after a configurable idle time, are renewed by activity (at most once a
+minute, not written on every request), and end on logout."""
 
 from datetime import timedelta
 
 import pytest
+from django.contrib.sessions.backends.db import SessionStore
 from django.contrib.sessions.models import Session
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from contacts_ui.middleware import SessionRenewalMiddleware
 from tests.test_deploy_settings import production_env, run_python
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 PRINT_SESSION_SETTINGS = (
     "import django; django.setup(); from django.conf import settings as s;"
-    "print(s.SESSION_COOKIE_AGE, s.SESSION_SAVE_EVERY_REQUEST, s.SESSION_EXPIRE_AT_BROWSER_CLOSE)"
+    "print(s.SESSION_COOKIE_AGE, s.SESSION_RENEW_SECONDS, s.SESSION_EXPIRE_AT_BROWSER_CLOSE)"
 )
 
 
@@ -27,9 +32,13 @@ def _session(client) -> Session:
 
 
 def _idle_for(client, idle: timedelta, settings) -> None:
-    """As if the last request had come `idle` ago."""
+    """As if the last request had come `idle` ago (and renewed the session then)."""
     last_request = timezone.now() - idle
-    Session.objects.filter(session_key=client.cookies["sessionid"].value).update(
+    key = client.cookies["sessionid"].value
+    stored = SessionStore(session_key=key)
+    stored[SessionRenewalMiddleware.RENEWED_AT] = int(last_request.timestamp())
+    stored.save()
+    Session.objects.filter(session_key=key).update(
         expire_date=last_request + timedelta(seconds=settings.SESSION_COOKIE_AGE)
     )
 
@@ -38,7 +47,7 @@ def _idle_for(client, idle: timedelta, settings) -> None:
 def test_the_idle_time_follows_session_idle_minutes(minutes, seconds):
     result = run_python(production_env(SESSION_IDLE_MINUTES=minutes), "-c", PRINT_SESSION_SETTINGS)
     assert result.returncode == 0, result.stderr
-    assert result.stdout.split() == [str(seconds), "True", "False"]
+    assert result.stdout.split() == [str(seconds), "60", "False"]
 
 
 def test_the_session_cookie_lasts_the_idle_time(client, alice, settings):
@@ -62,6 +71,28 @@ def test_an_htmx_request_renews_the_session_too(client, alice, settings):
     _idle_for(client, timedelta(minutes=10), settings)
     before = timezone.now()
     client.get("/groups/", headers={"HX-Request": "true"})
+    expected = before + timedelta(seconds=settings.SESSION_COOKIE_AGE)
+    assert abs(_session(client).expire_date - expected) < timedelta(seconds=5)
+
+
+def test_a_request_soon_after_the_last_renewal_writes_no_session(client, alice, settings):
+    client.get("/groups/")
+    _idle_for(client, timedelta(seconds=settings.SESSION_RENEW_SECONDS - 10), settings)
+    expiry = _session(client).expire_date
+    with CaptureQueriesContext(connection) as queries:
+        response = client.get("/groups/")
+    assert response.status_code == 200
+    assert "sessionid" not in response.cookies
+    assert not [q for q in queries if "django_session" in q["sql"] and "UPDATE" in q["sql"]]
+    assert _session(client).expire_date == expiry
+
+
+def test_a_request_a_minute_after_the_last_renewal_renews_it(client, alice, settings):
+    client.get("/groups/")
+    _idle_for(client, timedelta(seconds=settings.SESSION_RENEW_SECONDS + 1), settings)
+    before = timezone.now()
+    response = client.get("/groups/")
+    assert response.cookies["sessionid"]["max-age"] == settings.SESSION_COOKIE_AGE
     expected = before + timedelta(seconds=settings.SESSION_COOKIE_AGE)
     assert abs(_session(client).expire_date - expected) < timedelta(seconds=5)
 

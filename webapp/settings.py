@@ -56,6 +56,7 @@ MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    "contacts_ui.middleware.SessionRenewalMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -111,6 +112,11 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+# django-environ passes `?key_prefix=` on in lower case, which Django's Redis backend ignores.
+if "key_prefix" in CACHES["default"]:
+    CACHES["default"]["KEY_PREFIX"] = CACHES["default"].pop("key_prefix")
+# The cache is shared by every process only when it lives outside them (Redis).
+CACHE_SHARED = CACHES["default"]["BACKEND"] != "django.core.cache.backends.locmem.LocMemCache"
 
 # --- Auth and sessions --------------------------------------------------------
 
@@ -131,9 +137,19 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 
-# A session ends after this long without a request (every request renews it).
+# A session ends after this long without a request. A request renews it when it was last
+# renewed over SESSION_RENEW_SECONDS ago (contacts_ui.middleware.SessionRenewalMiddleware),
+# not on every request: one database write a minute at most, not one a page.
 SESSION_COOKIE_AGE = env.int("SESSION_IDLE_MINUTES", default=60) * 60
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_RENEW_SECONDS = 60
+# Sessions are read from the cache when it is shared (Redis), and always written through to
+# the database; with a cache private to each process, from the database alone (a logout in
+# one process must end the session in every other).
+SESSION_ENGINE = (
+    "django.contrib.sessions.backends.cached_db"
+    if CACHE_SHARED
+    else "django.contrib.sessions.backends.db"
+)
 SESSION_COOKIE_HTTPONLY = True
 # htmx reads the CSRF token from the page (base.html), never from the cookie.
 CSRF_COOKIE_HTTPONLY = True
@@ -204,7 +220,8 @@ USE_TZ = True
 # --- Static files -------------------------------------------------------------
 
 STATIC_URL = "static/"
-STATIC_ROOT = BASE_DIR / "staticfiles"
+# Where collectstatic gathers them (a build step; the benchmarks use a folder of their own).
+STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -244,6 +261,11 @@ CREDENTIALS_KEYS_FROM_ENV = bool(env.list("CREDENTIALS_KEYS", default=[]))
 # History entries (and so the trash) older than this many days are removed by
 # `manage.py prune_history` (run it daily, e.g. from cron or a scheduler).
 HISTORY_RETENTION_DAYS = env.int("HISTORY_RETENTION_DAYS", default=90)
+
+# The group list (filter sidebar, group pickers) is cached per user this many seconds
+# (contacts_ui.group_list); every write through the app makes it be read afresh at once.
+# What changes at SerwerSMS by other means shows after this long at most. 0 turns it off.
+GROUP_LIST_CACHE_SECONDS = env.int("GROUP_LIST_CACHE_SECONDS", default=60)
 
 # --- Background work (contacts_ui.jobs) ----------------------------------------
 # Bulk actions, imports, merges and scans run in the task worker (`manage.py

@@ -104,6 +104,8 @@ def base_env() -> dict[str, str]:
         HTTPS_ONLY="false",
         SANDBOX_FAILURE_RATE="0",
         LOG_LEVEL="WARNING",
+        # collectstatic writes here, not into the checkout (where the tests would find it).
+        STATIC_ROOT=str(Path(tempfile.gettempdir()) / "serwersms-bench-static"),
     )
     return env
 
@@ -300,10 +302,19 @@ def report(runs: list[tuple[str, dict]]) -> None:
             print(f"  {label}: {error['count']} x {error['request']}: {error['error']}")
 
 
-def serve_both(cleanup, out: Path, sandbox_port: int, app_port: int, token: str, sandbox_log=()):
+def serve_both(
+    cleanup,
+    out: Path,
+    sandbox_port: int,
+    app_port: int,
+    token: str,
+    sandbox_log=(),
+    app_env_extra=None,
+):
     """The sandbox (100 ms a call) and the app as the Procfile serves it, on these ports,
     stopped by `cleanup` (an ExitStack); back once both answer. `token` opens a sandbox
-    account; `sandbox_log` adds options to the sandbox's gunicorn (an access log, say)."""
+    account; `sandbox_log` adds options to the sandbox's gunicorn (an access log, say);
+    `app_env_extra` adds to the app's environment (CACHE_URL, say)."""
     api = f"http://127.0.0.1:{sandbox_port}/sandbox/api/"
     host = f"http://127.0.0.1:{app_port}"
     sandbox = serve(
@@ -322,7 +333,7 @@ def serve_both(cleanup, out: Path, sandbox_port: int, app_port: int, token: str,
     app = serve(
         "app",
         app_port,
-        app_env(sandbox_port),
+        app_env(sandbox_port) | (app_env_extra or {}),
         ["--workers", "2", "--threads", "8", "--keep-alive", "75", "--access-logfile", "-"]
         + NO_CONTROL_SOCKET,
         out,

@@ -52,7 +52,9 @@ def _decode_params(request: HttpRequest) -> dict:
     return params
 
 
-def _pick_fault() -> str | None:
+def _pick_fault(resource: str, action: str) -> str | None:
+    """The fault this call meets, if any: at random, at SANDBOX_FAILURE_RATE (tests aim
+    theirs at a call by its resource and action)."""
     rate = settings.SANDBOX_FAILURE_RATE
     modes = [m for m in settings.SANDBOX_FAILURE_MODES if m in FAULTS_BEFORE + FAULTS_AFTER]
     if rate <= 0 or not modes or random.random() >= rate:
@@ -91,7 +93,7 @@ def api_call(request: HttpRequest, resource: str, action: str) -> HttpResponse:
     if settings.SANDBOX_LATENCY_MS > 0:
         time.sleep(settings.SANDBOX_LATENCY_MS / 1000)
 
-    fault = _pick_fault()
+    fault = _pick_fault(resource, action)
     if fault == "http500":
         return HttpResponse("<h1>Internal Server Error</h1>", status=500, content_type="text/html")
     if fault == "api_error":

@@ -1,3 +1,4 @@
+import concurrent.futures
 from dataclasses import asdict
 
 from django.contrib import messages
@@ -17,7 +18,7 @@ from ..forms import (
     ContactListQuery,
     FindByPhoneForm,
 )
-from ..history import contact_name
+from ..history import RecordingClient, contact_name
 from ..models import ListPreferences
 from ..serwersms import (
     CONTACT_FIELDS,
@@ -36,6 +37,7 @@ from .shared import (
     contact_look_up,
     contact_page_look_up,
     id_from,
+    in_background,
     list_filters,
     render_partial_or_page,
     respond_redirect,
@@ -81,11 +83,11 @@ def _columns(query: dict, shown_extra: list[str]) -> list[dict]:
     return columns
 
 
-def _all_groups(client: SerwerSMSClient):
-    """Every group (up to PAGE_LIMIT), for the filter sidebar and the group picker;
-    an error message instead when the API fails."""
+def _all_groups(client: RecordingClient):
+    """Every group (up to PAGE_LIMIT), for the filter sidebar and the group picker,
+    cached (group_list); an error message instead when the API fails."""
     try:
-        return client.groups_index(sort="name", order="asc", limit=PAGE_LIMIT).items, None
+        return client.all_groups(), None
     except SerwerSMSError as exc:
         return [], exc.message
 
@@ -111,7 +113,19 @@ def _picker_groups(groups, error: str | None, chosen_ids: list[int]) -> list[Gro
     ]
 
 
-def _group_filter(client: SerwerSMSClient, query: dict) -> tuple[list[dict], str | None]:
+def _all_groups_beside(client: RecordingClient):
+    """The group list, when it must be read: read in the background, beside the
+    request's other call, so that the page waits on one round trip, not two. Call
+    `.result()` on what it returns for `_all_groups`'s answer."""
+    groups = client.listed_groups()
+    if groups is None:
+        return in_background(_all_groups, client)
+    done = concurrent.futures.Future()
+    done.set_result((groups, None))
+    return done
+
+
+def _group_filter(query: dict, groups, error: str | None) -> tuple[list[dict], str | None]:
     """The filter sidebar's choices (All, In no group, each group with its count)."""
     choices = [
         {"label": _("All"), "url": _url(query, g="", p=1), "selected": not query["g"]},
@@ -121,7 +135,6 @@ def _group_filter(client: SerwerSMSClient, query: dict) -> tuple[list[dict], str
             "selected": query["g"] == "none",
         },
     ]
-    groups, error = _all_groups(client)
     if error is not None:
         return choices, error
     for group in groups:
@@ -150,6 +163,7 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
             **ContactListQuery.search_params(query), page=query["p"], limit=page_size
         )
 
+    all_groups = _all_groups_beside(client)
     page, error = None, None
     try:
         page = fetch_page()
@@ -159,7 +173,7 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
             page = fetch_page()
     except SerwerSMSError as exc:
         page, error = None, exc.message
-    filter_choices, filter_error = _group_filter(client, query)
+    filter_choices, filter_error = _group_filter(query, *all_groups.result())
     filters = _url(query)[1:]
     context = {
         "title": _("Contacts"),
@@ -297,14 +311,16 @@ def _name(contact) -> str:
 @require_http_methods(["GET", "POST"])
 def contact_change(request: HttpRequest, client: SerwerSMSClient, contact_id: int) -> HttpResponse:
     list_url = back_to_list(request, "contacts_ui:contact_list")
+    all_groups = _all_groups_beside(client)
     try:
         contact = client.contacts_view(contact_id)
         memberships = client.groups_check(contact.phone)
     except SerwerSMSError as exc:
+        all_groups.result()  # not left running on its own
         if request.method == "POST" and not isinstance(exc, NotFound):
             return _contact_unreadable_on_save(request, client, contact_id, exc)
         return back_to_list_with_error(request, list_url, exc, CONTACT_MISSING)
-    groups, error = _all_groups(client)
+    groups, error = all_groups.result()
     initial = {name: getattr(contact, name) for name in CONTACT_FIELDS}
     initial["group_id"] = [m.group_id for m in memberships if m.contact_id == contact.id]
     data = request.POST.copy() if request.method == "POST" else None

@@ -46,7 +46,7 @@ def _groups(client: SerwerSMSClient, chosen: list[str]) -> tuple[list[Group], st
     """The groups to choose from; when they cannot be listed, the ones already chosen
     (named by number) and the reason, so that the person's choice is kept."""
     try:
-        return client.groups_index(sort="name", order="asc", limit=PAGE_LIMIT).items, None
+        return client.all_groups(), None
     except SerwerSMSError as exc:
         ids = [group_id for group_id in map(id_from, chosen) if group_id is not None]
         unnamed = [

@@ -1,7 +1,9 @@
 """Steps shared by the views: which API to call, and with whose credentials."""
 
+import concurrent.futures
 import functools
 import re
+import threading
 from urllib.parse import urlencode
 
 from django.conf import settings
@@ -9,12 +11,14 @@ from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils import translation
 from django.utils.html import format_html
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
 from ..crypto import SecretUnreadable
+from ..group_list import CachedGroupList
 from ..history import RecordingClient
 from ..models import ApiCredentials
 from ..serwersms import Credentials, NotFound, SerwerSMSClient, SerwerSMSError, TransportError
@@ -76,10 +80,34 @@ def api_client_required(view):
             )
             return _to_credentials_page(request)
         # Every write the view makes through this client is recorded in the history.
-        client = RecordingClient(client_for(request, credentials), request.user)
+        service = client_for(request, credentials)
+        client = RecordingClient(
+            service, request.user, cached_groups=CachedGroupList(stored, service.base_url)
+        )
         return view(request, client, *args, **kwargs)
 
     return wrapper
+
+
+_pool: concurrent.futures.ThreadPoolExecutor | None = None
+_pool_lock = threading.Lock()
+
+
+def in_background(function, *args) -> concurrent.futures.Future:
+    """Start `function` (an API call, no database work) in a thread, in the request's
+    language, so that a page waits on two calls at once instead of one after the other."""
+    global _pool
+    with _pool_lock:
+        if _pool is None:
+            # Made on first use: in each server process, after gunicorn forks.
+            _pool = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="api-call")
+    language = translation.get_language()
+
+    def in_language():
+        with translation.override(language):
+            return function(*args)
+
+    return _pool.submit(in_language)
 
 
 def render_partial_or_page(request: HttpRequest) -> bool:

@@ -1,0 +1,75 @@
+"""The group list of the filter sidebar and the group pickers, cached per user.
+
+Nearly every page shows every group (the contacts list's sidebar, the contact form's
+picker), and the list changes only when groups or their counts do. So it is kept in
+the cache (CACHE_URL: Redis when several instances run) for GROUP_LIST_CACHE_SECONDS,
+under a key made of:
+
+- the user;
+- the account key: a keyed hash of the sign-in method, API username and secret (never
+  the secret itself), so that new credentials never see the old credentials' list;
+- a hash of the API's address;
+- the user's group-list version, a number kept with the credentials in the database.
+
+Every write through the app moves the version on, for the user and for every other
+user with the same credentials (`changed`, called where the history records writes).
+The next page then reads the list afresh, in every process and instance: the version
+comes with the credentials row that each request reads anyway, so this holds whatever
+the cache backend, a cache private to each process included.
+"""
+
+import hashlib
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db.models import F, Q
+from django.utils.crypto import salted_hmac
+
+from .serwersms import Group
+
+
+def account_key(auth_style: str, username: str, secret: str) -> str:
+    """The same for the same credentials, and telling nothing of the secret."""
+    value = "\0".join([auth_style, username, secret])
+    return salted_hmac("contacts_ui.group_list.account_key", value, algorithm="sha256").hexdigest()
+
+
+def changed(user) -> None:
+    """A write through the app may have changed the groups or their counts: every user
+    with these credentials reads the group list afresh on their next page."""
+    from .models import ApiCredentials
+
+    own_key = ApiCredentials.objects.filter(user=user).exclude(account_key="")
+    ApiCredentials.objects.filter(
+        Q(user=user) | Q(account_key__in=own_key.values("account_key"))
+    ).update(groups_version=F("groups_version") + 1)
+
+
+class CachedGroupList:
+    """One user's cached group list, as of their credentials row read for this request."""
+
+    def __init__(self, stored, api_url: str):
+        self.stored = stored
+        self.api_url = api_url
+
+    @property
+    def key(self) -> str:
+        api = hashlib.sha256(self.api_url.encode()).hexdigest()[:16]
+        account = self.stored.account_key or f"row{self.stored.pk}"
+        return (
+            f"contacts_ui:groups:{self.stored.user_id}:{account}:{api}:{self.stored.groups_version}"
+        )
+
+    def get(self) -> list[Group] | None:
+        if settings.GROUP_LIST_CACHE_SECONDS <= 0:
+            return None
+        return cache.get(self.key)
+
+    def put(self, groups: list[Group]) -> None:
+        if settings.GROUP_LIST_CACHE_SECONDS > 0:
+            cache.set(self.key, list(groups), settings.GROUP_LIST_CACHE_SECONDS)
+
+    def changed(self) -> None:
+        changed(self.stored.user_id)
+        # What this request reads after its own write is read afresh too.
+        self.stored.groups_version += 1
