@@ -45,6 +45,9 @@ class ApiCredentials(models.Model):
         """Store the secret, encrypted; set auth_style and username first."""
         self.encrypted_secret = crypto.encrypt(secret)
         self.account_key = group_list.account_key(self.auth_style, self.username, secret)
+        # A list cached under these credentials before may have missed writes made while
+        # the user had others: it is read afresh.
+        self.groups_version += 1
 
     def get_secret(self) -> str:
         return crypto.decrypt(self.encrypted_secret)

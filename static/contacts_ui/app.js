@@ -112,8 +112,12 @@
 (function () {
   "use strict";
 
+  // The contacts list marks its row boxes with the admin's class alone (one attribute fewer in
+  // every row); other tables mark theirs with data-action-select.
+  const ROW_BOX = ".action-select, [data-action-select]";
+
   function boxes(form) {
-    return Array.from(form.querySelectorAll("[data-action-select]"));
+    return Array.from(form.querySelectorAll(ROW_BOX));
   }
 
   function updateCounter(form) {
@@ -130,7 +134,7 @@
     if (!form) return;
     if (event.target.matches("[data-action-toggle]")) {
       boxes(form).forEach((box) => { box.checked = event.target.checked; });
-    } else if (event.target.matches("[data-action-select]")) {
+    } else if (event.target.matches(ROW_BOX)) {
       const toggle = form.querySelector("[data-action-toggle]");
       if (toggle) toggle.checked = boxes(form).every((box) => box.checked);
     } else {

@@ -216,6 +216,48 @@ def test_paging_forward_and_back_with_25_per_page(logged_in_page, alice_account)
     expect(page.get_by_label("Per page")).to_have_value("25")
 
 
+def test_the_lists_links_swap_it_in_place_where_it_is_but_a_contact_opens_its_page(
+    logged_in_page, alice_account
+):
+    vip = Group.objects.create(account=alice_account, name="Klienci VIP")
+    for number in range(50):
+        make_contact(
+            alice_account, f"+4850060{number:04d}", [vip], first_name=f"Person {number:02d}"
+        )
+    page = logged_in_page
+    page.goto("/contacts/?n=25&o=first_name")
+    page.evaluate("window.stillTheSamePage = true")
+
+    # At the foot of the page, the next page comes in where the reader is (as a boosted
+    # link, htmx would scroll to the list's top unless told not to).
+    next_page = page.get_by_role("link", name="Next ›")
+    next_page.scroll_into_view_if_needed()
+    scrolled = page.evaluate("window.scrollY")
+    assert scrolled > 0
+    next_page.click()
+    expect(page.get_by_text("Page 2 of 2")).to_be_visible()
+    expect(rows(page).first).to_have_text("Person 25")
+    assert page.evaluate("window.scrollY") == scrolled
+
+    page.get_by_role("columnheader", name="First name").get_by_role("link").click()
+    expect(page).to_have_url(re.compile(r"[?&]o=-first_name(&|$)"))
+    expect(rows(page).first).to_have_text("Person 49")
+    page.get_by_role("table", name="Contacts").get_by_role("link", name="Klienci VIP").first.click()
+    expect(page).to_have_url(re.compile(rf"/contacts/\?g={vip.id}$"))
+    expect(group_filter(page).get_by_role("link", name="Klienci VIP (50)")).to_have_attribute(
+        "aria-current", "true"
+    )
+    group_filter(page).get_by_role("link", name="In no group").click()
+    expect(page.get_by_text("No contacts here yet.")).to_be_visible()
+    page.go_back()
+    expect(rows(page)).to_have_count(50)
+    assert page.evaluate("window.stillTheSamePage") is True
+
+    rows(page).get_by_role("link", name="Person 00").click()
+    expect(page.get_by_role("heading", name="Change contact", level=1)).to_be_visible()
+    assert page.evaluate("window.stillTheSamePage") is None  # a page of its own
+
+
 def test_editing_a_contact_returns_to_the_list_as_it_was(people, groups, contacts_page):
     page = contacts_page
     vip = groups["Klienci VIP"]
