@@ -202,6 +202,13 @@ def _text(label, **kwargs):
     return forms.CharField(label=label, required=False, max_length=255, strip=True, **kwargs)
 
 
+class GroupPicker(FilteredSelectMultiple):
+    """The admin's two-box picker, for every group of the account: its options are written
+    by one template (templates/contacts_ui/widgets/group_picker.html), not one each."""
+
+    template_name = "contacts_ui/widgets/group_picker.html"
+
+
 class ContactForm(forms.Form):
     """A contact's fields, named as the API names them."""
 
@@ -225,7 +232,7 @@ class ContactForm(forms.Form):
         required=False,
         coerce=int,
         choices=[],
-        widget=FilteredSelectMultiple(_("groups"), is_stacked=False),
+        widget=GroupPicker(_("groups"), is_stacked=False),
     )
 
     def __init__(self, *args, groups=(), **kwargs):

@@ -42,6 +42,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    # Django's own form widget templates, for FORM_RENDERER below.
+    "django.forms",
     "django_htmx",
     "axes",
     "django_tasks",
@@ -92,6 +94,10 @@ TEMPLATES = [
         },
     },
 ]
+
+# Widgets render with the templates above, so that one of ours (a widget's template in
+# templates/) is found beside Django's.
+FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
 
 # --- Data ---------------------------------------------------------------------
 

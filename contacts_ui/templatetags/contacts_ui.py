@@ -90,3 +90,24 @@ def contact_row(context, contact, columns, filters: str):
         delete_label=_("Delete %(label)s") % {"label": label},
         delete=_("Delete"),
     )
+
+
+@register.simple_tag(takes_context=True)
+def group_row(context, group, filters: str):
+    """One group's row of the group list: its name, linking to its change form, and its
+    number of contacts, linking to them on the contacts list."""
+    back = f"?_changelist_filters={quote(filters, safe='/')}" if filters else ""
+    urls = context.render_context.setdefault("group_row_urls", {})
+    if "contacts" not in urls:
+        urls["contacts"] = reverse("contacts_ui:contact_list")
+    return format_html(
+        '<tr data-row><th scope="row" class="field-name"><a href="{}{}" data-row-link>{}</a></th>'
+        '<td class="field-count"><a href="{}?g={}" title="{}">{}</a></td></tr>',
+        _url_for_each_id(context, "contacts_ui:group_change")(group.id),
+        back,
+        group.name,
+        urls["contacts"],
+        group.id,
+        _("Contacts in %(name)s") % {"name": group.name},
+        group.count,
+    )
