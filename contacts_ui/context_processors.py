@@ -95,6 +95,8 @@ def site(request):
         "site_url": None,
         "has_permission": signed_in,
         "is_nav_sidebar_enabled": signed_in,
-        "available_apps": _sidebar_apps() if signed_in else [],
+        # A function, which a template calls only where it shows the sidebar: an htmx
+        # partial never does, and saves the URLs' reversing.
+        "available_apps": _sidebar_apps if signed_in else [],
         "is_popup": False,
     }
