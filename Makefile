@@ -50,8 +50,9 @@ bench-sandbox: $(BIN)/.installed
 bench-bulk: $(BIN)/.installed
 	$(BIN)/python bench/bulk_delete.py
 
-# The pages against the raw API call each needs, at 1,000, 10,000 and 100,000 contacts, the
-# sandbox at 100 ms a call, on PostgreSQL (BENCH_PAGES_DATABASE_URL; see bench/pages.py).
+# The pages against the raw API calls each needs, at 1,000, 10,000 and 100,000 contacts, the
+# sandbox at 100 ms a call, on PostgreSQL and Redis (BENCH_PAGES_DATABASE_URL, BENCH_CACHE_URL;
+# see bench/pages.py).
 bench: $(BIN)/.installed
 	$(BIN)/python bench/pages.py
 

@@ -4,6 +4,7 @@ from urllib.parse import urlencode
 import phonenumbers
 from django import forms
 from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from .models import ApiCredentials, HistoryEntry
@@ -203,10 +204,23 @@ def _text(label, **kwargs):
 
 
 class GroupPicker(FilteredSelectMultiple):
-    """The admin's two-box picker, for every group of the account: its options are written
-    by one template (templates/contacts_ui/widgets/group_picker.html), not one each."""
+    """The admin's two-box picker, for every group of the account. Its options are written
+    here, not by a template each (two includes an option were most of the form's time)."""
 
     template_name = "contacts_ui/widgets/group_picker.html"
+
+    def get_context(self, name, value, attrs):
+        context = super().get_context(name, value, attrs)
+        options = (option for _, group, _ in context["widget"]["optgroups"] for option in group)
+        context["widget"]["options_html"] = format_html_join(
+            "",
+            '<option value="{}"{}>{}</option>',
+            (
+                (option["value"], " selected" if option["selected"] else "", option["label"])
+                for option in options
+            ),
+        )
+        return context
 
 
 class ContactForm(forms.Form):

@@ -41,6 +41,15 @@ class ApiCredentials(models.Model):
     def __str__(self) -> str:
         return f"{self.user} ({self.get_auth_style_display()})"
 
+    @classmethod
+    def of(cls, user) -> "ApiCredentials | None":
+        """The user's credentials, or None; read with the user when it was signed in
+        (contacts_ui.auth), else now."""
+        try:
+            return user.api_credentials
+        except cls.DoesNotExist:
+            return None
+
     def set_secret(self, secret: str) -> None:
         """Store the secret, encrypted; set auth_style and username first."""
         self.encrypted_secret = crypto.encrypt(secret)
@@ -76,7 +85,11 @@ class ListPreferences(models.Model):
 
     @classmethod
     def for_user(cls, user) -> "ListPreferences":
-        return cls.objects.filter(user=user).first() or cls(user=user)
+        try:
+            # Read with the user when it was signed in (contacts_ui.auth), else now.
+            return user.list_preferences
+        except cls.DoesNotExist:
+            return cls(user=user)
 
 
 class HistoryEntry(models.Model):

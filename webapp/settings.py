@@ -137,7 +137,9 @@ LOGOUT_REDIRECT_URL = "/accounts/login/"
 AUTHENTICATION_BACKENDS = [
     # First, so that a locked-out user or address is refused before a password is checked.
     "axes.backends.AxesStandaloneBackend",
-    "django.contrib.auth.backends.ModelBackend",
+    # Django's ModelBackend, whose signed-in user comes with their API credentials and
+    # list preferences (one query instead of three a request).
+    "contacts_ui.auth.UserWithSettingsBackend",
 ]
 
 AUTH_PASSWORD_VALIDATORS = [

@@ -58,7 +58,8 @@ def api_client_required(view):
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args, **kwargs):
-        stored = ApiCredentials.objects.filter(user=request.user).first()
+        # Read with the user (contacts_ui.auth), or here.
+        stored = ApiCredentials.of(request.user)
         if stored is None:
             messages.info(
                 request,
