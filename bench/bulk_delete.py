@@ -24,7 +24,6 @@ BENCH_CONTACTS and BULK_CONCURRENCY change the run; BENCH_OUTPUT names a directo
 that keeps the servers' and the worker's logs. Not part of the test suite.
 """
 
-import importlib.util
 import json
 import os
 import re
@@ -42,19 +41,12 @@ from pathlib import Path
 
 import requests
 
+# bench/load/run.py's helpers (this script's folder, bench/, is first on sys.path).
+from load import run as load
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
-
-def _load_test_helpers():
-    """bench/load/run.py, which is a script, not a package: loaded by its path."""
-    spec = importlib.util.spec_from_file_location("bench_load_run", HERE / "load" / "run.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-load = _load_test_helpers()
 
 DATABASE_URL = os.environ.get("BENCH_DATABASE_URL") or (
     "postgres://postgres@127.0.0.1:5432/serwersms_bench"

@@ -33,7 +33,6 @@ accounts; BENCH_OUTPUT names a directory that keeps the servers' logs. Not part 
 test suite.
 """
 
-import importlib.util
 import json
 import os
 import random
@@ -49,18 +48,8 @@ from pathlib import Path
 
 import requests
 
-HERE = Path(__file__).resolve().parent
-
-
-def _load_test_helpers():
-    """bench/load/run.py, which is a script, not a package: loaded by its path."""
-    spec = importlib.util.spec_from_file_location("bench_load_run", HERE / "load" / "run.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-load = _load_test_helpers()
+# bench/load/run.py's helpers (this script's folder, bench/, is first on sys.path).
+from load import run as load
 
 DATABASE_URL = os.environ.get("BENCH_PAGES_DATABASE_URL") or (
     "postgres://postgres@127.0.0.1:5432/serwersms_pages"
