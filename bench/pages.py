@@ -77,22 +77,13 @@ STAFF_SNIPPET = """
 import json
 import os
 from django.apps import apps
-from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
-from contacts_ui.models import ApiCredentials
+from django.core.management import call_command
 
-password = make_password(os.environ["PAGES_STAFF_PASSWORD"])
+password = os.environ["PAGES_STAFF_PASSWORD"]
 for username, token in json.loads(os.environ["PAGES_STAFF"]):
-    user, _ = get_user_model().objects.update_or_create(
-        username=username, defaults={"is_staff": True, "password": password}
+    call_command(
+        "demo_user", "--token", token, "--username", username, "--password", password, verbosity=0
     )
-    credentials, _ = ApiCredentials.objects.get_or_create(
-        user=user, defaults={"auth_style": ApiCredentials.TOKEN}
-    )
-    credentials.auth_style = ApiCredentials.TOKEN
-    credentials.username = ""
-    credentials.set_secret(token)
-    credentials.save()
 if apps.is_installed("axes"):
     # A lockout left by an earlier, broken run would refuse every login from 127.0.0.1.
     from axes.utils import reset
