@@ -139,8 +139,10 @@ class RecordingClient:
         """Every group (up to PAGE_LIMIT) by name, for the filter sidebar and the group
         pickers: the cached list when there is one, else read and cached."""
         groups = self.listed_groups()
-        if groups is not None:
-            return groups
+        return groups if groups is not None else self.read_all_groups()
+
+    def read_all_groups(self) -> list[Group]:
+        """Every group (up to PAGE_LIMIT) by name, read from the API, then cached."""
         groups = self.groups_index(sort="name", order="asc", limit=PAGE_LIMIT).items
         if self.cached_groups is not None:
             self.cached_groups.put(groups)

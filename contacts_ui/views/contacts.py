@@ -83,13 +83,18 @@ def _columns(query: dict, shown_extra: list[str]) -> list[dict]:
     return columns
 
 
+def _groups_or_error(read):
+    """What `read` gives (a list of groups), and None; or none and why, when the API fails."""
+    try:
+        return read(), None
+    except SerwerSMSError as exc:
+        return [], exc.message
+
+
 def _all_groups(client: RecordingClient):
     """Every group (up to PAGE_LIMIT), for the filter sidebar and the group picker,
     cached (group_list); an error message instead when the API fails."""
-    try:
-        return client.all_groups(), None
-    except SerwerSMSError as exc:
-        return [], exc.message
+    return _groups_or_error(client.all_groups)
 
 
 def _chosen_group_ids(values: list[str]) -> list[int]:
@@ -119,7 +124,8 @@ def _all_groups_beside(client: RecordingClient):
     `.result()` on what it returns for `_all_groups`'s answer."""
     groups = client.listed_groups()
     if groups is None:
-        return in_background(_all_groups, client)
+        # Not cached: read (not looked up in the cache again) beside the other call.
+        return in_background(_groups_or_error, client.read_all_groups)
     done = concurrent.futures.Future()
     done.set_result((groups, None))
     return done
