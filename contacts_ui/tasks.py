@@ -2,10 +2,10 @@
 
 from django_tasks import task
 
-from . import jobs
+from .jobs import runner
 
 
 @task()
 def run_job(job_id: str) -> None:
-    """Run one background job (contacts_ui.jobs) to its end."""
-    jobs.run(job_id)
+    """Run one background job (contacts_ui.jobs.runner) to its end."""
+    runner.run(job_id)

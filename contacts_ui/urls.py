@@ -1,18 +1,12 @@
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
-from .views import (
-    bulk,
-    cleanup,
-    contacts,
-    credentials,
-    export,
-    groups,
-    history,
-    imports,
-    jobs,
-    undo,
-)
+from .cleanup import views as cleanup
+from .history import undo_views as undo
+from .history import views as history
+from .imports import views as imports
+from .jobs import views as jobs
+from .views import bulk, contacts, credentials, export, groups
 
 app_name = "contacts_ui"
 

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from contacts_ui.history import contact_name, contact_record
+from contacts_ui.history.recording import contact_name, contact_record
 from contacts_ui.models import HistoryEntry
 from contacts_ui.serwersms import ContactData
 

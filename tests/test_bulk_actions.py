@@ -226,7 +226,7 @@ def test_moving_to_the_group_shown_is_refused_on_the_page(
 def small_pages(monkeypatch):
     """Pages of three, so that a few contacts make several pages of the API's index."""
     monkeypatch.setattr("contacts_ui.views.bulk.PAGE_LIMIT", 3)
-    monkeypatch.setattr("contacts_ui.jobs.PAGE_LIMIT", 3)
+    monkeypatch.setattr("contacts_ui.jobs.runner.PAGE_LIMIT", 3)
 
 
 @pytest.mark.parametrize("matching", [2, 3, 6, 7])

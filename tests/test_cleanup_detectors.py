@@ -4,7 +4,7 @@ import json
 
 import pytest
 
-from contacts_ui import cleanup
+from contacts_ui.cleanup import detectors, merges
 from contacts_ui.serwersms import Contact, ContactData, Group, GroupMembership, Page
 
 
@@ -30,35 +30,35 @@ def group(id, name, count=1) -> Group:
     ["Klienci", "klienci", "KLIENCI", " klienci ", "Klięnci", "Klienći", "klienci\t"],
 )
 def test_group_names_differing_by_case_spaces_or_diacritics_share_a_key(name):
-    assert cleanup.group_key(name) == "klienci"
+    assert detectors.group_key(name) == "klienci"
 
 
 def test_inner_spaces_are_collapsed_not_removed():
-    assert cleanup.group_key("Stali   klienci") == "stali klienci"
-    assert cleanup.group_key("Stali klienci") != cleanup.group_key("Staliklienci")
+    assert detectors.group_key("Stali   klienci") == "stali klienci"
+    assert detectors.group_key("Stali klienci") != detectors.group_key("Staliklienci")
 
 
 def test_every_polish_letter_loses_its_diacritic_l_with_stroke_too():
-    assert cleanup.group_key("ĄĆĘŁŃÓŚŹŻ ąćęłńóśźż") == "acelnoszz acelnoszz"
+    assert detectors.group_key("ĄĆĘŁŃÓŚŹŻ ąćęłńóśźż") == "acelnoszz acelnoszz"
 
 
 def test_different_names_keep_different_keys():
-    assert cleanup.group_key("Klienci") != cleanup.group_key("Klient")
+    assert detectors.group_key("Klienci") != detectors.group_key("Klient")
 
 
 @pytest.mark.parametrize(
     "phone", ["500 100 200", "+48500100200", "+48 500-100-200", "0048500100200", "500100200"]
 )
 def test_phones_are_compared_in_e164(phone):
-    assert cleanup.phone_key(phone) == "+48500100200"
+    assert detectors.phone_key(phone) == "+48500100200"
 
 
 def test_a_phone_the_normaliser_refuses_is_compared_by_its_digits():
-    assert cleanup.phone_key("12 34") == cleanup.phone_key("1234") == "1234"
+    assert detectors.phone_key("12 34") == detectors.phone_key("1234") == "1234"
 
 
 def test_emails_are_compared_without_case_or_spaces():
-    assert cleanup.email_key(" Anna@Example.PL ") == cleanup.email_key("anna@example.pl")
+    assert detectors.email_key(" Anna@Example.PL ") == detectors.email_key("anna@example.pl")
 
 
 # --- Empty groups and similar names ----------------------------------------------
@@ -66,7 +66,7 @@ def test_emails_are_compared_without_case_or_spaces():
 
 def test_empty_groups_are_those_with_no_contact():
     groups = [group(1, "Pełna", 3), group(2, "Pusta", 0), group(3, "Archiwum", 0)]
-    assert [g.id for g in cleanup.empty_groups(groups)] == [3, 2]
+    assert [g.id for g in detectors.empty_groups(groups)] == [3, 2]
 
 
 def test_similar_group_names_make_one_set():
@@ -78,12 +78,12 @@ def test_similar_group_names_make_one_set():
         group(5, "Łódź"),
         group(6, "lodz"),
     ]
-    sets = [[g.id for g in found] for found in cleanup.similar_groups(groups)]
+    sets = [[g.id for g in found] for found in detectors.similar_groups(groups)]
     assert sets == [[1, 2, 3], [5, 6]]
 
 
 def test_a_lone_name_is_no_finding():
-    assert cleanup.similar_groups([group(1, "Klienci"), group(2, "Dostawcy")]) == []
+    assert detectors.similar_groups([group(1, "Klienci"), group(2, "Dostawcy")]) == []
 
 
 # --- The same phone twice in a group -------------------------------------------------
@@ -94,7 +94,7 @@ def test_the_same_phone_twice_in_a_group_is_found_in_any_format():
     members = {
         1: [contact(10, "500 100 200"), contact(11, "+48500100200"), contact(12, "+48600700800")]
     }
-    found = cleanup.phone_duplicates_in_groups([klienci], members)
+    found = detectors.phone_duplicates_in_groups([klienci], members)
     assert len(found) == 1
     assert found[0].phone == "+48500100200"
     assert [c.id for c in found[0].contacts] == [10, 11]
@@ -103,7 +103,7 @@ def test_the_same_phone_twice_in_a_group_is_found_in_any_format():
 
 def test_the_same_pair_doubled_in_two_groups_is_one_finding_naming_both():
     a, b = contact(10), contact(11, "500100200")
-    found = cleanup.phone_duplicates_in_groups(
+    found = detectors.phone_duplicates_in_groups(
         [group(1, "Klienci"), group(2, "VIP")], {1: [a, b], 2: [a, b]}
     )
     assert len(found) == 1
@@ -111,14 +111,14 @@ def test_the_same_pair_doubled_in_two_groups_is_one_finding_naming_both():
 
 
 def test_the_same_phone_in_different_groups_is_not_a_duplicate_within_a_group():
-    found = cleanup.phone_duplicates_in_groups(
+    found = detectors.phone_duplicates_in_groups(
         [group(1, "Klienci"), group(2, "VIP")], {1: [contact(10)], 2: [contact(11)]}
     )
     assert found == []
 
 
 def test_one_contact_listed_twice_is_not_a_duplicate():
-    found = cleanup.phone_duplicates_in_groups([group(1, "Klienci")], {1: [contact(10)] * 2})
+    found = detectors.phone_duplicates_in_groups([group(1, "Klienci")], {1: [contact(10)] * 2})
     assert found == []
 
 
@@ -126,13 +126,13 @@ def test_one_contact_listed_twice_is_not_a_duplicate():
 
 
 def test_contacts_sharing_a_phone_in_any_format_are_one_person():
-    found = cleanup.person_duplicates([contact(10, "500 100 200"), contact(11, "+48500100200")])
+    found = detectors.person_duplicates([contact(10, "500 100 200"), contact(11, "+48500100200")])
     assert [[c.id for c in d.contacts] for d in found] == [[10, 11]]
     assert found[0].shared == ["phone"]
 
 
 def test_contacts_sharing_an_email_whatever_its_case_are_one_person():
-    found = cleanup.person_duplicates(
+    found = detectors.person_duplicates(
         [
             contact(10, "+48500100200", email="Anna@Example.pl"),
             contact(11, "+48600700800", email="anna@example.pl "),
@@ -143,7 +143,7 @@ def test_contacts_sharing_an_email_whatever_its_case_are_one_person():
 
 
 def test_a_chain_of_shared_phone_and_email_is_one_set():
-    found = cleanup.person_duplicates(
+    found = detectors.person_duplicates(
         [
             contact(10, "+48500100200", email="anna@example.pl"),
             contact(11, "+48500100200"),
@@ -156,20 +156,21 @@ def test_a_chain_of_shared_phone_and_email_is_one_set():
 
 def test_empty_emails_link_nobody():
     assert (
-        cleanup.person_duplicates([contact(10, "+48500100200"), contact(11, "+48600700800")]) == []
+        detectors.person_duplicates([contact(10, "+48500100200"), contact(11, "+48600700800")])
+        == []
     )
 
 
 def test_a_set_found_within_a_group_is_not_repeated():
     contacts = [contact(10), contact(11)]
-    assert cleanup.person_duplicates(contacts, skip=[{10, 11}]) == []
+    assert detectors.person_duplicates(contacts, skip=[{10, 11}]) == []
     # A larger set around it is still a finding.
-    found = cleanup.person_duplicates([*contacts, contact(12)], skip=[{10, 11}])
+    found = detectors.person_duplicates([*contacts, contact(12)], skip=[{10, 11}])
     assert [[c.id for c in d.contacts] for d in found] == [[10, 11, 12]]
 
 
 def test_one_contact_seen_in_several_groups_is_not_its_own_duplicate():
-    assert cleanup.person_duplicates([contact(10), contact(10)]) == []
+    assert detectors.person_duplicates([contact(10), contact(10)]) == []
 
 
 # --- Merging ------------------------------------------------------------------------
@@ -181,7 +182,7 @@ def test_the_merged_contact_keeps_its_own_fields_and_fills_the_empty_ones():
         contact(11, "500 100 200", first_name="Ania", city="Łódź", company=""),
         contact(12, "+48500100200", company="Kowalscy", city="Kraków"),
     ]
-    merged = cleanup.merged_data(keep, others)
+    merged = merges.merged_data(keep, others)
     assert merged == ContactData(
         phone="+48500100200", first_name="Anna", city="Łódź", company="Kowalscy"
     )
@@ -190,13 +191,13 @@ def test_the_merged_contact_keeps_its_own_fields_and_fills_the_empty_ones():
 def test_what_the_merge_drops_is_named():
     keep = contact(10, "+48500100200", first_name="Anna", email="ANNA@example.pl")
     other = contact(11, "500 100 200", first_name="Ania", email="anna@example.pl", city="Łódź")
-    merged = cleanup.merged_data(keep, [other])
+    merged = merges.merged_data(keep, [other])
     # The phone and e-mail are the same once normalised; only the first name is lost.
-    assert cleanup.dropped_values(merged, [other]) == [(other, "first_name", "Ania")]
+    assert merges.dropped_values(merged, [other]) == [(other, "first_name", "Ania")]
 
 
 def _fresh(c, groups):
-    return cleanup.FreshContact(c, groups)
+    return merges.FreshContact(c, groups)
 
 
 def test_the_plan_takes_the_union_of_the_groups():
@@ -204,7 +205,7 @@ def test_the_plan_takes_the_union_of_the_groups():
         _fresh(contact(10, first_name="Anna"), {1: "Klienci"}),
         _fresh(contact(11, email="anna@example.pl"), {2: "VIP", 1: "Klienci"}),
     ]
-    plan = cleanup.merge_plan(found, keep_id=10)
+    plan = merges.merge_plan(found, keep_id=10)
     assert plan.keep.id == 10
     assert [o.id for o in plan.others] == [11]
     assert plan.groups == {1: "Klienci", 2: "VIP"}
@@ -215,11 +216,11 @@ def test_the_plans_fingerprint_changes_when_a_contact_does():
     found = [_fresh(contact(10), {1: "Klienci"}), _fresh(contact(11), {})]
     changed = [_fresh(contact(10), {1: "Klienci"}), _fresh(contact(11, city="Łódź"), {})]
     regrouped = [_fresh(contact(10), {1: "Klienci"}), _fresh(contact(11), {2: "VIP"})]
-    digest = cleanup.merge_plan(found, 10).digest()
-    assert digest == cleanup.merge_plan(found, 10).digest()
-    assert digest != cleanup.merge_plan(changed, 10).digest()
-    assert digest != cleanup.merge_plan(regrouped, 10).digest()
-    assert digest != cleanup.merge_plan(found, 11).digest()
+    digest = merges.merge_plan(found, 10).digest()
+    assert digest == merges.merge_plan(found, 10).digest()
+    assert digest != merges.merge_plan(changed, 10).digest()
+    assert digest != merges.merge_plan(regrouped, 10).digest()
+    assert digest != merges.merge_plan(found, 11).digest()
 
 
 # --- The findings as stored ---------------------------------------------------------------
@@ -234,7 +235,7 @@ def test_the_findings_are_json_and_name_every_kind():
     anna, ania = contact(10, "+48500100200", first_name="Anna"), contact(11, "500 100 200")
     members = {1: [anna, ania], 2: [contact(12, "+48600700800", email="x@example.pl")]}
     ungrouped = [contact(13, "+48600700800", email="X@example.pl", first_name="Jan")]
-    found = cleanup.findings(groups, members, ungrouped)
+    found = detectors.findings(groups, members, ungrouped)
     assert json.loads(json.dumps(found)) == found
     assert found["counts"] == {"groups": 3, "contacts": 4}
     assert found["empty_groups"] == [{"id": 3, "name": "Pusta", "count": 0}]
@@ -252,8 +253,8 @@ def test_the_findings_are_json_and_name_every_kind():
 
 
 def test_the_findings_list_only_so_many_contacts_in_no_group(monkeypatch):
-    monkeypatch.setattr(cleanup, "UNGROUPED_LISTED", 2)
-    found = cleanup.findings([], {}, [contact(i, f"+4850010020{i}") for i in range(5)])
+    monkeypatch.setattr(detectors, "UNGROUPED_LISTED", 2)
+    found = detectors.findings([], {}, [contact(i, f"+4850010020{i}") for i in range(5)])
     assert len(found["ungrouped"]) == 2
     assert found["ungrouped_count"] == 5
 
@@ -284,7 +285,7 @@ class FakeClient:
 
 
 def test_the_scan_reads_every_page_and_skips_empty_groups(monkeypatch):
-    monkeypatch.setattr(cleanup, "PAGE_LIMIT", 2)
+    monkeypatch.setattr(detectors, "PAGE_LIMIT", 2)
     groups = [group(1, "Klienci", 3), group(2, "Pusta", 0), group(3, "VIP", 1)]
     members = {
         1: [contact(10), contact(11, "+48600700800"), contact(12, "+48700800900")],
@@ -292,7 +293,7 @@ def test_the_scan_reads_every_page_and_skips_empty_groups(monkeypatch):
     }
     ungrouped = [contact(14, "+48500100202")]
     client = FakeClient(groups[:], members, ungrouped)
-    found = cleanup.scan(client)
+    found = detectors.scan(client)
     assert client.calls == [("groups", 1), ("groups", 2), (1, 1), (1, 2), (3, 1), ("none", 1)]
     assert found["counts"] == {"groups": 3, "contacts": 5}
     assert [g["id"] for g in found["empty_groups"]] == [2]

@@ -7,7 +7,7 @@ import uuid
 import pytest
 from django.test import Client
 
-from contacts_ui import cleanup
+from contacts_ui.cleanup import detectors
 from contacts_ui.models import HistoryEntry, Job
 from contacts_ui.sandbox.models import Contact, Group, Membership
 from tests.helpers import (
@@ -79,7 +79,7 @@ def _findings_of(account) -> dict:
 
     members = {g.id: [api(c) for c in Group.objects.get(id=g.id).contacts.all()] for g in groups}
     ungrouped = [api(c) for c in account.contacts.filter(membership__isnull=True)]
-    return cleanup.findings(groups, members, ungrouped)
+    return detectors.findings(groups, members, ungrouped)
 
 
 # --- Access ------------------------------------------------------------------------
@@ -203,7 +203,7 @@ def test_a_scan_that_failed_says_why(client, alice, account, faults):
 
 
 def test_a_scan_reads_every_page(client, alice, account, monkeypatch, wire):
-    monkeypatch.setattr(cleanup, "PAGE_LIMIT", 1)
+    monkeypatch.setattr(detectors, "PAGE_LIMIT", 1)
     _scan(client)
     pages = [
         (re.sub(r".*/api/", "", call["url"]), call["json"].get("group_id"), call["json"]["page"])

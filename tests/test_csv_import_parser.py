@@ -1,4 +1,4 @@
-"""The import parser (contacts_ui.csv_import): every encoding and delimiter staff's files
+"""The import parser (contacts_ui.imports.csv_rows): every encoding and delimiter staff's files
 come in, column guessing in Polish and English, broken files, and the checks of each row."""
 
 import codecs
@@ -9,9 +9,9 @@ import os
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from contacts_ui import csv_import
-from contacts_ui.csv_import import ImportFileError, load, validate_rows
-from contacts_ui.import_forms import ImportUploadForm
+from contacts_ui.imports import csv_rows as csv_import
+from contacts_ui.imports.csv_rows import ImportFileError, load, validate_rows
+from contacts_ui.imports.forms import ImportUploadForm
 
 POLISH = "ąćęłńóśźż ĄĆĘŁŃÓŚŹŻ"
 

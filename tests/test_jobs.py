@@ -15,7 +15,7 @@ from cryptography.fernet import Fernet
 from django.test import Client
 from django.utils import timezone
 
-from contacts_ui import jobs
+from contacts_ui.jobs import runner as jobs
 from contacts_ui.models import ApiCredentials, HistoryEntry, Job, JobItem
 from contacts_ui.sandbox import api as sandbox_api
 from contacts_ui.sandbox import views as sandbox_views

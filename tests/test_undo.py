@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from contacts_ui.history import RecordingClient
+from contacts_ui.history.recording import RecordingClient
 from contacts_ui.models import HistoryEntry
 from contacts_ui.sandbox.models import Contact, Group
 from contacts_ui.serwersms import CONTACT_FIELDS, Credentials, SerwerSMSClient

@@ -10,8 +10,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, ngettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import jobs
 from ..forms import ContactActionForm, ContactListQuery
+from ..jobs import runner
 from ..models import Job, ListPreferences
 from ..serwersms import PAGE_LIMIT, NotFound, SerwerSMSError
 from .contacts import _all_groups
@@ -217,11 +217,11 @@ def _start(request, form: ContactActionForm, query: dict, contacts, list_url: st
     if form.cleaned_data["select_across"]:
         params["query"] = {"q": query["q"], "g": query["g"], "o": query["o"]}
     else:
-        items = [(jobs.contact_label(contact), {"id": contact.id}) for contact in contacts]
+        items = [(runner.contact_label(contact), {"id": contact.id}) for contact in contacts]
     title = dict(ContactActionForm.ACTIONS)[action]
     if form.needs_group():
         title = f"{title}: {params['group_name']}"
-    job = jobs.start(
+    job = runner.start(
         request,
         kind=KINDS[action],
         title=title,

@@ -18,7 +18,7 @@ from ..forms import (
     ContactListQuery,
     FindByPhoneForm,
 )
-from ..history import RecordingClient, contact_name
+from ..history.recording import RecordingClient, contact_name
 from ..models import ListPreferences
 from ..serwersms import (
     CONTACT_FIELDS,

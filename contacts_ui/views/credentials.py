@@ -6,12 +6,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
+from ..api_access import client_for
 from ..crypto import SecretUnreadable
 from ..forms import CredentialsForm
-from ..history import record_credentials_change
+from ..history.recording import record_credentials_change
 from ..models import ApiCredentials
 from ..serwersms import Credentials, CredentialsRejected, SerwerSMSError
-from .shared import client_for, safe_next
+from .shared import safe_next
 
 
 # An error report (Django's, or an exception tracker's) must not carry the secret.

@@ -6,7 +6,6 @@ import re
 import threading
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -17,30 +16,18 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
+from ..api_access import client_for
 from ..crypto import SecretUnreadable
 from ..group_list import CachedGroupList
-from ..history import RecordingClient
+from ..history.recording import RecordingClient
 from ..models import ApiCredentials
-from ..serwersms import Credentials, NotFound, SerwerSMSClient, SerwerSMSError, TransportError
+from ..serwersms import NotFound, SerwerSMSError, TransportError
 
 
 def id_from(value: str) -> int | None:
     """An id (of a group, a history entry, ...) given in a request, or None for anything
     that is not one: ASCII digits, no leading zero, of a size a database column holds."""
     return int(value) if re.fullmatch(r"[1-9][0-9]{0,17}", value) else None
-
-
-def api_base_url(request: HttpRequest) -> str:
-    """SERWERSMS_API_URL; if unset, the embedded sandbox on this very server, or production."""
-    if settings.SERWERSMS_API_URL:
-        return settings.SERWERSMS_API_URL
-    if settings.SANDBOX:
-        return request.build_absolute_uri("/sandbox/api/")
-    return settings.SERWERSMS_PRODUCTION_URL
-
-
-def client_for(request: HttpRequest, credentials: Credentials) -> SerwerSMSClient:
-    return SerwerSMSClient(credentials, api_base_url(request))
 
 
 def _to_credentials_page(request: HttpRequest):

@@ -13,9 +13,9 @@ from dataclasses import asdict
 
 from django.utils.translation import gettext as _
 
-from . import group_list
-from .models import HistoryEntry
-from .serwersms import (
+from .. import group_list
+from ..models import HistoryEntry
+from ..serwersms import (
     CONTACT_FIELDS,
     PAGE_LIMIT,
     Contact,
@@ -339,7 +339,7 @@ def record_credentials_change(user, before: dict | None, after: dict) -> History
 
 def field_label(kind: str, field: str) -> str:
     """A recorded field's name as the forms show it."""
-    from .forms import ContactForm, CredentialsForm
+    from ..forms import ContactForm, CredentialsForm
 
     if kind == HistoryEntry.CREDENTIALS:
         return str(CredentialsForm.base_fields[field].label)

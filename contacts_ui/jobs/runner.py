@@ -29,12 +29,13 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from . import group_list
-from .crypto import SecretUnreadable
-from .forms import ContactListQuery
-from .history import RecordingClient, contact_name
-from .models import ApiCredentials, Job, JobItem
-from .serwersms import (
+from .. import group_list
+from ..api_access import api_base_url
+from ..crypto import SecretUnreadable
+from ..forms import ContactListQuery
+from ..history.recording import RecordingClient, contact_name
+from ..models import ApiCredentials, Job, JobItem
+from ..serwersms import (
     PAGE_LIMIT,
     AccessDenied,
     ContactData,
@@ -102,8 +103,6 @@ def start(
     """Store the work and queue it (or, for a few items, do it now). `items` are
     (label, payload) pairs; a kind that reads its own items (a search, a group's
     members) takes none."""
-    from .views.shared import api_base_url
-
     job = Job.objects.create(
         user=request.user,
         kind=kind,
@@ -129,7 +128,7 @@ def start(
             run(job.pk)
         job.refresh_from_db()
     else:
-        from .tasks import run_job
+        from ..tasks import run_job
 
         transaction.on_commit(lambda: run_job.enqueue(str(job.pk)))
     return job
@@ -242,7 +241,7 @@ def run(job_id) -> None:
         return
     if not _claim(job):
         # Another of this person's jobs is running: this one waits its turn.
-        from .tasks import run_job
+        from ..tasks import run_job
 
         later = timezone.now() + timedelta(seconds=OWN_TURN_EVERY)
         run_job.using(run_after=later).enqueue(str(job.pk))
@@ -577,8 +576,8 @@ def scan_account(client, payload, params):
 
 def undo_entry(client, payload, params):
     """Undo one recorded change (in the runner's own thread: undo reads and writes the history)."""
-    from . import undo
-    from .models import HistoryEntry
+    from ..history import undo
+    from ..models import HistoryEntry
 
     entry = HistoryEntry.objects.filter(pk=payload["entry_id"], user=client.user).first()
     if entry is None or not undo.undoable(entry):
@@ -620,9 +619,9 @@ def _finish_group_merge(client: RecordingClient, job: Job) -> None:
 
 
 def _finish_scan(client: RecordingClient, job: Job) -> None:
-    from . import cleanup
+    from ..cleanup import detectors
 
-    job.result = cleanup.scan(client)
+    job.result = detectors.scan(client)
 
 
 HANDLERS: dict[str, Callable] = {

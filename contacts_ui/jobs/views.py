@@ -12,9 +12,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from .. import jobs
 from ..models import HistoryEntry, Job, JobItem
-from .shared import api_client_required, render_partial_or_page
+from ..views.shared import api_client_required, render_partial_or_page
+from . import runner
 
 JOBS_PER_PAGE = 50
 WAITING_LONG = timedelta(seconds=30)
@@ -32,7 +32,7 @@ def job_list(request: HttpRequest) -> HttpResponse:
     page = Paginator(Job.objects.filter(user=request.user), JOBS_PER_PAGE).get_page(
         request.GET.get("p")
     )
-    rows = [{"job": job, "progress": jobs.progress(job)} for job in page.object_list]
+    rows = [{"job": job, "progress": runner.progress(job)} for job in page.object_list]
     context = {"title": _("Background work"), "page": page, "rows": rows}
     return render(request, "contacts_ui/job_list.html", context)
 
@@ -44,7 +44,7 @@ def _context(request: HttpRequest, job: Job) -> dict:
     problems = Paginator(job.items.filter(status__in=shown), ITEMS_PER_PAGE).get_page(
         request.GET.get("p")
     )
-    progress = jobs.progress(job)
+    progress = runner.progress(job)
     recorded = HistoryEntry.objects.filter(batch=job.batch, user=request.user)
     return {
         "title": job.title,
@@ -55,8 +55,8 @@ def _context(request: HttpRequest, job: Job) -> dict:
         "recorded": recorded.exists(),
         "undoable": recorded.filter(outcome__in=["done", "unknown"], undo_of=None).exists(),
         "is_import": job.kind == Job.Kind.CONTACT_IMPORT,
-        "to_retry": jobs.to_retry(job).count() if job.finished else 0,
-        "abandoned": jobs.abandoned(job),
+        "to_retry": runner.to_retry(job).count() if job.finished else 0,
+        "abandoned": runner.abandoned(job),
         # Waiting long: no worker is taking work (it is not running, or is busy).
         "waiting_long": job.state == Job.State.QUEUED
         and timezone.now() - job.created_at > WAITING_LONG,
@@ -82,7 +82,7 @@ def job_cancel(request: HttpRequest, job_id) -> HttpResponse:
     if job.finished:
         messages.info(request, _("This work had already finished."))
     else:
-        jobs.request_cancel(job)
+        runner.request_cancel(job)
         messages.info(
             request,
             _(
@@ -105,8 +105,8 @@ def job_retry(request: HttpRequest, client, job_id) -> HttpResponse:
     if job.retries.exists():
         messages.info(request, _("This work was retried already."))
         return redirect("contacts_ui:job_detail", job.retries.first().pk)
-    if not jobs.to_retry(job).exists():
+    if not runner.to_retry(job).exists():
         messages.info(request, _("Nothing failed, so there is nothing to retry."))
         return redirect("contacts_ui:job_detail", job.pk)
-    retry = jobs.retry_failed(request, job)
+    retry = runner.retry_failed(request, job)
     return redirect("contacts_ui:job_detail", retry.pk)

@@ -9,9 +9,9 @@ an entry of its own, pointing at the entry it undoes).
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .history import RecordingClient, contact_name, differing
-from .models import HistoryEntry
-from .serwersms import CONTACT_FIELDS, PAGE_LIMIT, ContactData, NotFound, SerwerSMSError
+from ..models import HistoryEntry
+from ..serwersms import CONTACT_FIELDS, PAGE_LIMIT, ContactData, NotFound, SerwerSMSError
+from .recording import RecordingClient, contact_name, differing
 
 Action = HistoryEntry.Action
 UNDOABLE = {

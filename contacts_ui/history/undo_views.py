@@ -15,11 +15,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import jobs, undo
-from ..history import RecordingClient, field_label
+from ..jobs import runner
 from ..models import HistoryEntry, Job
 from ..serwersms import SerwerSMSError
-from .shared import api_client_required, id_from, render_partial_or_page, safe_next
+from ..views.shared import api_client_required, id_from, render_partial_or_page, safe_next
+from . import undo
+from .recording import RecordingClient, field_label
 
 TRASH_PER_PAGE = 50
 # The most items one bulk restore takes.
@@ -187,7 +188,7 @@ def batch_undo(request: HttpRequest, client: RecordingClient, batch) -> HttpResp
     undoable = [entry for entry in entries if undo.undoable(entry)]
     in_background = len(undoable) > UNDO_HERE_UP_TO
     if request.method == "POST" and in_background:
-        job = jobs.start(
+        job = runner.start(
             request,
             kind=Job.Kind.HISTORY_UNDO,
             title=ngettext(

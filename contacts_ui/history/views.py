@@ -19,10 +19,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.vary import vary_on_headers
 
 from ..forms import HISTORY_DATES, HistoryListQuery
-from ..history import contact_name, field_changes, field_label
 from ..models import ApiCredentials, HistoryEntry
-from ..undo import undoable
-from .shared import render_partial_or_page
+from ..views.shared import render_partial_or_page
+from .recording import contact_name, field_changes, field_label
+from .undo import undoable
 
 ENTRIES_PER_PAGE = 50
 Outcome = HistoryEntry.Outcome

@@ -22,9 +22,9 @@ from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from .forms import ContactForm, nip_digits, nip_is_valid, normalise_phone
-from .serwersms import CONTACT_FIELDS, ContactData
-from .spreadsheet import safe_cell
+from ..forms import ContactForm, nip_digits, nip_is_valid, normalise_phone
+from ..serwersms import CONTACT_FIELDS, ContactData
+from ..spreadsheet import safe_cell
 
 DELIMITERS = (";", ",", "\t")
 # When no delimiter shows (a file of one column), the one Polish Excel writes.

@@ -26,11 +26,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from .. import csv_import, jobs
-from ..import_forms import ImportMappingForm, ImportUploadForm
+from ..jobs import runner
 from ..models import ImportUpload, Job, JobItem
 from ..serwersms import PAGE_LIMIT, Group, SerwerSMSClient, SerwerSMSError
-from .shared import api_client_required, id_from, render_partial_or_page
+from ..views.shared import api_client_required, id_from, render_partial_or_page
+from . import csv_rows
+from .forms import ImportMappingForm, ImportUploadForm
 
 PREVIEW_PAGE_SIZE = 100
 # The first records shown under the column pickers.
@@ -66,7 +67,7 @@ def _phones_in_groups(
         while True:
             page = client.contacts_index(group_id=group_id, page=page_number, limit=PAGE_LIMIT)
             for contact in page.items:
-                phone = csv_import.phone_or_none(contact.phone) or contact.phone
+                phone = csv_rows.phone_or_none(contact.phone) or contact.phone
                 in_groups = phones.setdefault(phone, [])
                 if names[group_id] not in in_groups:
                     in_groups.append(names[group_id])
@@ -81,19 +82,19 @@ class _Checked:
     """An upload read with a mapping: the rows as they would be sent, or why not."""
 
     upload: ImportUpload
-    table: csv_import.Table
+    table: csv_rows.Table
     form: ImportMappingForm
     groups: list[Group]
-    rows: list[csv_import.Row] | None = None
+    rows: list[csv_rows.Row] | None = None
     # An API call failed: the rows were not checked against the target groups.
     error: str | None = None
 
     @property
-    def valid_rows(self) -> list[csv_import.Row]:
+    def valid_rows(self) -> list[csv_rows.Row]:
         return [row for row in self.rows or [] if row.ok]
 
     @property
-    def invalid_rows(self) -> list[csv_import.Row]:
+    def invalid_rows(self) -> list[csv_rows.Row]:
         return [row for row in self.rows or [] if not row.ok]
 
     @property
@@ -105,18 +106,18 @@ class _Checked:
         return bool(self.form.cleaned_data["header"])
 
     def header(self) -> list[str]:
-        return csv_import.column_names(self.table, self.has_header)
+        return csv_rows.column_names(self.table, self.has_header)
 
 
 def _mapping_form(data, table, groups) -> ImportMappingForm:
     # The columns are named by the header row only when the box was ticked.
-    columns = csv_import.column_names(table, bool(data.get("header")))
+    columns = csv_rows.column_names(table, bool(data.get("header")))
     return ImportMappingForm(data, columns=columns, groups=groups)
 
 
 def _check(client: SerwerSMSClient, upload: ImportUpload, data) -> _Checked:
     """Read the upload with the mapping sent in `data`, and check every row."""
-    table = csv_import.read_table(upload.text, upload.delimiter)
+    table = csv_rows.read_table(upload.text, upload.delimiter)
     groups, error = _groups(client, data.getlist("g"))
     checked = _Checked(upload, table, _mapping_form(data, table, groups), groups)
     if not checked.form.is_valid():
@@ -135,7 +136,7 @@ def _check(client: SerwerSMSClient, upload: ImportUpload, data) -> _Checked:
             "%(reason)s So the rows could not be checked against your groups and "
             "nothing can be imported now; reload the page to try again."
         ) % {"reason": error}
-    checked.rows = csv_import.validate_rows(
+    checked.rows = csv_rows.validate_rows(
         table, checked.has_header, checked.form.mapping(), existing
     )
     return checked
@@ -155,8 +156,8 @@ def _render_map(request: HttpRequest, checked: _Checked, error: str | None = Non
         "error": error,
         "sample": sample,
         "row_count": len(table.records),
-        "encoding": csv_import.ENCODING_NAMES.get(upload.encoding, upload.encoding),
-        "delimiter": csv_import.DELIMITER_NAMES.get(upload.delimiter, upload.delimiter),
+        "encoding": csv_rows.ENCODING_NAMES.get(upload.encoding, upload.encoding),
+        "delimiter": csv_rows.DELIMITER_NAMES.get(upload.delimiter, upload.delimiter),
         "media": form.media,
     }
     return render(request, "contacts_ui/import_map.html", context)
@@ -198,18 +199,18 @@ def import_map(request: HttpRequest, client: SerwerSMSClient, upload_id: int) ->
     """Which column holds what, and the target groups: guessed, or as sent back from the
     preview to be changed."""
     upload = _upload_of(request, upload_id)
-    table = csv_import.read_table(upload.text, upload.delimiter)
+    table = csv_rows.read_table(upload.text, upload.delimiter)
     groups, error = _groups(client, request.GET.getlist("g"))
     if request.GET:
         form = _mapping_form(request.GET, table, groups)
     else:
-        has_header = csv_import.guess_has_header(table)
+        has_header = csv_rows.guess_has_header(table)
         initial = ImportMappingForm.initial_for(
-            csv_import.guess_mapping(table, has_header), has_header
+            csv_rows.guess_mapping(table, has_header), has_header
         )
         form = ImportMappingForm(
             initial=initial,
-            columns=csv_import.column_names(table, has_header),
+            columns=csv_rows.column_names(table, has_header),
             groups=groups,
         )
     return _render_map(request, _Checked(upload, table, form, groups), error)
@@ -244,7 +245,7 @@ def import_preview(request: HttpRequest, client: SerwerSMSClient, upload_id: int
         "error": checked.error,
         "query": query,
         "hidden": checked.form.query_pairs(),
-        "columns": [(name, csv_import.field_label(name)) for name in fields],
+        "columns": [(name, csv_rows.field_label(name)) for name in fields],
         "page": page,
         "rows": [(row, [getattr(row.data, name) for name in fields]) for row in page],
         "valid_count": len(checked.valid_rows),
@@ -295,7 +296,7 @@ def import_errors_csv(
         messages.error(request, checked.error)
         return redirect(_preview_url(checked))
     rows = [(row.cells, " ".join(row.errors)) for row in checked.invalid_rows]
-    content = csv_import.rows_csv(checked.header(), rows)
+    content = csv_rows.rows_csv(checked.header(), rows)
     return _csv_response(
         content, _("%(name)s-errors.csv") % {"name": _stem(checked.upload.filename)}
     )
@@ -324,7 +325,7 @@ def import_start(request: HttpRequest, client: SerwerSMSClient, upload_id: int) 
     group_ids = checked.form.cleaned_data["g"]
     items = [
         (
-            jobs.contact_label(row.data),
+            runner.contact_label(row.data),
             {
                 "row": row.line,
                 "data": asdict(row.data),
@@ -335,7 +336,7 @@ def import_start(request: HttpRequest, client: SerwerSMSClient, upload_id: int) 
         for row in valid
     ]
     title = _("Import of %(file)s") % {"file": checked.upload.filename}
-    job = jobs.start(
+    job = runner.start(
         request,
         kind=Job.Kind.CONTACT_IMPORT,
         title=title[:255],
@@ -360,9 +361,7 @@ def import_failed_rows(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
         header = [_("Column %(number)d") % {"number": n} for n in range(1, width + 1)]
     upload = ImportUpload.objects.filter(pk=job.params.get("upload_id"), user=request.user).first()
     stem = _stem(upload.filename) if upload else "import"
-    return _csv_response(
-        csv_import.rows_csv(header, rows), _("%(name)s-failed.csv") % {"name": stem}
-    )
+    return _csv_response(csv_rows.rows_csv(header, rows), _("%(name)s-failed.csv") % {"name": stem})
 
 
 def _item_error(item: JobItem) -> str:

@@ -25,11 +25,12 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from .. import cleanup, jobs
-from ..history import contact_name, field_label
+from ..history.recording import contact_name, field_label
+from ..jobs import runner
 from ..models import HistoryEntry, Job
 from ..serwersms import CONTACT_FIELDS, NotFound, SerwerSMSClient, SerwerSMSError
-from .shared import api_client_required, contact_page_look_up, id_from, write_failed
+from ..views.shared import api_client_required, contact_page_look_up, id_from, write_failed
+from . import detectors, merges
 
 SCAN = Job.Kind.ACCOUNT_SCAN
 # The most records one review compares (a set found by the scan is rarely more than a few).
@@ -128,7 +129,7 @@ def _latest_findings(user) -> tuple[Job | None, dict | None]:
     when it was stored in an older shape)."""
     job = Job.objects.filter(user=user, kind=SCAN, state=Job.State.DONE).first()
     found = job.result if job else None
-    if not isinstance(found, dict) or found.get("version") != cleanup.FINDINGS_VERSION:
+    if not isinstance(found, dict) or found.get("version") != detectors.FINDINGS_VERSION:
         return job, None
     return job, found
 
@@ -244,7 +245,7 @@ def cleanup_scan(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
     if running is not None:
         messages.info(request, _("A scan is under way already; here it is."))
         return _to_job(running)
-    job = jobs.start(
+    job = runner.start(
         request,
         kind=SCAN,
         title=_("Look for what needs tidying"),
@@ -269,14 +270,14 @@ def cleanup_delete_groups(request: HttpRequest, client: SerwerSMSClient) -> Http
         return _render_cleanup(request, group_form=form)
     ticked = form.cleaned_data["id"]
     try:
-        now = cleanup.read_groups(client)
+        now = detectors.read_groups(client)
     except SerwerSMSError as exc:
         return _render_cleanup(request, group_form=form, error=exc.message)
     names = {g["id"]: g["name"] for g in found["empty_groups"]}
     deletable = [now[i] for i in ticked if i in now and now[i].count == 0]
     confirmed = request.POST.get("post") == "yes"
     if confirmed and deletable and [g.id for g in deletable] == ticked:
-        job = jobs.start(
+        job = runner.start(
             request,
             kind=Job.Kind.GROUP_DELETE,
             title=ngettext(
@@ -313,7 +314,7 @@ def cleanup_add_to_group(request: HttpRequest, client: SerwerSMSClient) -> HttpR
     if not form.is_valid():
         return _render_cleanup(request, ungrouped_form=form)
     try:
-        group = cleanup.read_groups(client).get(form.cleaned_data["group_id"])
+        group = detectors.read_groups(client).get(form.cleaned_data["group_id"])
     except SerwerSMSError as exc:
         return _render_cleanup(request, ungrouped_form=form, error=exc.message)
     if group is None:
@@ -322,7 +323,7 @@ def cleanup_add_to_group(request: HttpRequest, client: SerwerSMSClient) -> HttpR
     ticked = set(form.cleaned_data["id"])
     chosen = [c for c in found["ungrouped"] if c["id"] in ticked]
     if request.POST.get("post") == "yes":
-        job = jobs.start(
+        job = runner.start(
             request,
             kind=Job.Kind.CONTACT_ADD_TO_GROUP,
             title=ngettext(
@@ -341,14 +342,14 @@ def cleanup_add_to_group(request: HttpRequest, client: SerwerSMSClient) -> HttpR
 
 
 def _found_label(found: dict) -> str:
-    """A contact of the findings as a job's item names it (as jobs.contact_label does)."""
+    """A contact of the findings as a job's item names it (as runner.contact_label does)."""
     return f"{found['name']} ({found['phone']})" if found["name"] else found["phone"]
 
 
 # --- Duplicate contacts ----------------------------------------------------------------
 
 
-def _columns(found: list[cleanup.FreshContact]) -> list[dict]:
+def _columns(found: list[merges.FreshContact]) -> list[dict]:
     """The contacts side by side: one column each."""
     return [
         {
@@ -361,7 +362,7 @@ def _columns(found: list[cleanup.FreshContact]) -> list[dict]:
     ]
 
 
-def _comparison(found: list[cleanup.FreshContact]) -> list[dict]:
+def _comparison(found: list[merges.FreshContact]) -> list[dict]:
     """The rows of the side-by-side table: each field, with each contact's value."""
     return [
         {
@@ -372,7 +373,7 @@ def _comparison(found: list[cleanup.FreshContact]) -> list[dict]:
     ]
 
 
-def _fullest(found: list[cleanup.FreshContact]) -> int:
+def _fullest(found: list[merges.FreshContact]) -> int:
     """The contact suggested for keeping: the one with the most fields filled in."""
     return max(
         found,
@@ -380,7 +381,7 @@ def _fullest(found: list[cleanup.FreshContact]) -> int:
     ).id
 
 
-def _merged_rows(plan: cleanup.MergePlan) -> list[dict]:
+def _merged_rows(plan: merges.MergePlan) -> list[dict]:
     """The merged contact, field by field, naming where a value comes from when not kept."""
     rows = []
     for name in CONTACT_FIELDS:
@@ -397,7 +398,7 @@ def _merged_rows(plan: cleanup.MergePlan) -> list[dict]:
     return rows
 
 
-def _merge_message(plan: cleanup.MergePlan, result: cleanup.MergeResult) -> str:
+def _merge_message(plan: merges.MergePlan, result: merges.MergeResult) -> str:
     kept = _label(plan.data)  # named as it is now
     text = _("Kept “%(name)s” and updated it.") % {"name": kept}
     if result.deleted:
@@ -436,7 +437,7 @@ def cleanup_merge_contacts(request: HttpRequest, client: SerwerSMSClient) -> Htt
         messages.error(request, _("Choose at least two contacts to compare."))
         return redirect("contacts_ui:cleanup")
     try:
-        found, missing = cleanup.read_contacts(client, ids)
+        found, missing = merges.read_contacts(client, ids)
     except SerwerSMSError as exc:
         if request.method == "POST":
             messages.error(
@@ -471,7 +472,7 @@ def cleanup_merge_contacts(request: HttpRequest, client: SerwerSMSClient) -> Htt
     if not form.is_valid():
         return render(request, "contacts_ui/cleanup_contacts_review.html", context)
 
-    plan = cleanup.merge_plan(found, form.cleaned_data["keep"])
+    plan = merges.merge_plan(found, form.cleaned_data["keep"])
     context.update(
         {
             "plan": plan,
@@ -499,7 +500,7 @@ def cleanup_merge_contacts(request: HttpRequest, client: SerwerSMSClient) -> Htt
                 "contact again; nothing was changed."
             )
         else:
-            result = cleanup.merge_contacts(client, plan)
+            result = merges.merge_contacts(client, plan)
             if result.edit_error is None:
                 level = messages.WARNING if result.not_deleted else messages.SUCCESS
                 messages.add_message(request, level, _merge_message(plan, result))
@@ -569,7 +570,7 @@ def cleanup_merge_groups(request: HttpRequest, client: SerwerSMSClient) -> HttpR
     by_id = {g.id: g for g in groups}
     target, source = by_id[form.cleaned_data["keep"]], by_id[form.cleaned_data["merge"]]
     if request.method == "POST":
-        job = jobs.start(
+        job = runner.start(
             request,
             kind=Job.Kind.GROUP_MERGE,
             title=_("Merge “%(source)s” into “%(target)s”")

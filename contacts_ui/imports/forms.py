@@ -6,9 +6,9 @@ from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext_lazy as _
 
-from . import csv_import
-from .forms import ContactForm
-from .serwersms import CONTACT_FIELDS
+from ..forms import ContactForm
+from ..serwersms import CONTACT_FIELDS
+from . import csv_rows
 
 
 class ImportUploadForm(forms.Form):
@@ -33,8 +33,8 @@ class ImportUploadForm(forms.Form):
                 code="too_large",
             )
         try:
-            self.loaded = csv_import.load(upload.read(), max_rows=settings.IMPORT_MAX_ROWS)
-        except csv_import.ImportFileError as error:
+            self.loaded = csv_rows.load(upload.read(), max_rows=settings.IMPORT_MAX_ROWS)
+        except csv_rows.ImportFileError as error:
             raise forms.ValidationError(error.message, code="unreadable")
         return upload
 
@@ -95,7 +95,7 @@ class ImportMappingForm(forms.Form):
                 self.add_error(
                     f"c{number}",
                     _("%(field)s is chosen for column %(other)d already.")
-                    % {"field": csv_import.field_label(name), "other": chosen[name]},
+                    % {"field": csv_rows.field_label(name), "other": chosen[name]},
                 )
             else:
                 chosen[name] = number
