@@ -21,11 +21,12 @@ the cache backend, a cache private to each process included.
 import hashlib
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import F, Q
 from django.utils.crypto import salted_hmac
 
-from .serwersms import Group
+from .serwersms import PAGE_LIMIT, Group, SerwerSMSClient
 
 
 def account_key(auth_style: str, username: str, secret: str) -> str:
@@ -43,6 +44,11 @@ def changed(user) -> None:
     ApiCredentials.objects.filter(
         Q(user=user) | Q(account_key__in=own_key.values("account_key"))
     ).update(groups_version=F("groups_version") + 1)
+    # What this request reads after its own write is read afresh too: the credentials
+    # row it read with the user (contacts_ui.auth) moves on with the database's.
+    stored = get_user_model().api_credentials.related.get_cached_value(user, default=None)
+    if stored is not None:
+        stored.groups_version += 1
 
 
 class CachedGroupList:
@@ -69,7 +75,31 @@ class CachedGroupList:
         if settings.GROUP_LIST_CACHE_SECONDS > 0:
             cache.set(self.key, list(groups), settings.GROUP_LIST_CACHE_SECONDS)
 
-    def changed(self) -> None:
-        changed(self.stored.user_id)
-        # What this request reads after its own write is read afresh too.
-        self.stored.groups_version += 1
+
+def _cached(user, client: SerwerSMSClient) -> CachedGroupList | None:
+    from .models import ApiCredentials
+
+    stored = ApiCredentials.of(user)
+    return CachedGroupList(stored, client.base_url) if stored is not None else None
+
+
+def listed(user, client: SerwerSMSClient) -> list[Group] | None:
+    """The user's cached group list, or None when it must be read."""
+    cached = _cached(user, client)
+    return cached.get() if cached is not None else None
+
+
+def read_all(user, client: SerwerSMSClient) -> list[Group]:
+    """Every group (up to PAGE_LIMIT) by name, read from the API, then cached."""
+    groups = client.groups_index(sort="name", order="asc", limit=PAGE_LIMIT).items
+    cached = _cached(user, client)
+    if cached is not None:
+        cached.put(groups)
+    return groups
+
+
+def all_groups(user, client: SerwerSMSClient) -> list[Group]:
+    """Every group (up to PAGE_LIMIT) by name, for the filter sidebar and the group
+    pickers: the cached list when there is one, else read and cached."""
+    groups = listed(user, client)
+    return groups if groups is not None else read_all(user, client)

@@ -73,6 +73,27 @@ class ContactData:
     city: str = ""
     description: str = ""
 
+    @classmethod
+    def from_record(cls, record: dict) -> "ContactData":
+        """The writable fields of a contact as the history records it (a dict)."""
+        return cls(**{name: record.get(name, "") for name in CONTACT_FIELDS})
+
+    @property
+    def full_name(self) -> str:
+        """First and last name, as far as it has them ("" for neither)."""
+        return " ".join(filter(None, [self.first_name, self.last_name]))
+
+    @property
+    def display_name(self) -> str:
+        """How a contact is named everywhere (messages, history, jobs, cleanup): its
+        full name, or its phone when it has none."""
+        return self.full_name or self.phone
+
+    @property
+    def label(self) -> str:
+        """Its name with its phone, as a job's items list it: "Anna Nowak (+48…)"."""
+        return f"{self.full_name} ({self.phone})" if self.full_name else self.phone
+
 
 @dataclass(frozen=True)
 class Contact:
@@ -94,6 +115,18 @@ class Contact:
     @property
     def data(self) -> ContactData:
         return ContactData(**{name: getattr(self, name) for name in CONTACT_FIELDS})
+
+    @property
+    def full_name(self) -> str:
+        return self.data.full_name
+
+    @property
+    def display_name(self) -> str:
+        return self.data.display_name
+
+    @property
+    def label(self) -> str:
+        return self.data.label
 
 
 CONTACT_FIELDS = tuple(ContactData.__dataclass_fields__)

@@ -5,7 +5,7 @@ from datetime import datetime, timedelta
 
 from django.utils import timezone
 
-from contacts_ui.history.recording import contact_name, contact_record
+from contacts_ui.history.records import contact_record
 from contacts_ui.models import HistoryEntry
 from contacts_ui.serwersms import ContactData
 
@@ -49,7 +49,7 @@ def contact_edit(user, data: ContactData = ANNA, contact_id=17, group_ids=(3,), 
     return _entry(
         user,
         Action.CONTACT_EDIT,
-        name=contact_name(after),
+        name=ContactData.from_record(after).display_name,
         phone=after["phone"],
         target_id=contact_id,
         before=before,
@@ -63,7 +63,7 @@ def contact_add(user, data: ContactData = ANNA, contact_id=17, **fields):
     return _entry(
         user,
         Action.CONTACT_ADD,
-        name=contact_name(after),
+        name=ContactData.from_record(after).display_name,
         phone=data.phone,
         target_id=contact_id,
         before=None,
@@ -77,7 +77,7 @@ def contact_delete(user, data: ContactData = ANNA, contact_id=17, **fields):
     return _entry(
         user,
         Action.CONTACT_DELETE,
-        name=contact_name(before),
+        name=ContactData.from_record(before).display_name,
         phone=data.phone,
         target_id=contact_id,
         before=before,

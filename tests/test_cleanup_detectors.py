@@ -239,12 +239,16 @@ def test_the_findings_are_json_and_name_every_kind():
     assert json.loads(json.dumps(found)) == found
     assert found["counts"] == {"groups": 3, "contacts": 4}
     assert found["empty_groups"] == [{"id": 3, "name": "Pusta", "count": 0}]
-    assert found["ungrouped"] == [{"id": 13, "name": "Jan", "phone": "+48600700800"}]
+    assert found["ungrouped"] == [
+        {"id": 13, "name": "Jan", "label": "Jan (+48600700800)", "phone": "+48600700800"}
+    ]
     assert found["ungrouped_count"] == 1
     [in_group] = found["phone_duplicates"]
     assert in_group["phone"] == "+48500100200"
     assert [c["id"] for c in in_group["contacts"]] == [10, 11]
     assert in_group["contacts"][0]["groups"] == ["Klienci"]
+    # A job's items are labelled from the findings as from the contacts themselves.
+    assert [c["label"] for c in in_group["contacts"]] == ["Anna (+48500100200)", "500 100 200"]
     # 10 and 11 are reported within their group already; 12 and 13 are across the account.
     [person] = found["person_duplicates"]
     assert [c["id"] for c in person["contacts"]] == [12, 13]

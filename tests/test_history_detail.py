@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.auth.models import User
 
-from contacts_ui.history.recording import record_credentials_change
+from contacts_ui.history.recorder import record_credentials_change
 from contacts_ui.models import HistoryEntry
 from contacts_ui.sandbox.models import Group
 from tests.helpers import form_values, make_contact, make_user, table_rows

@@ -3,7 +3,7 @@
 Each write path is driven through the real views against the sandbox over HTTP; the entry it
 leaves is compared, key by key, with the record as the sandbox's own store held it before the
 write and holds it after. Reads record nothing; a secret is never recorded; recording happens
-in one place (the RecordingClient every view is handed), so no view can forget it.
+in one place (the WriteRecorder, the only way views write), so no view can forget it.
 Failures are in test_history_recording_failures.py.
 """
 
@@ -20,11 +20,11 @@ from django.test import Client
 from django.utils import timezone
 
 from contacts_ui import views
-from contacts_ui.history.recording import RecordingClient
+from contacts_ui.history.recorder import WriteRecorder
 from contacts_ui.models import ApiCredentials, HistoryEntry
 from contacts_ui.sandbox.models import Contact, Group
-from contacts_ui.serwersms import CONTACT_FIELDS, READ_ACTIONS, SerwerSMSClient
-from contacts_ui.views.shared import api_client_required
+from contacts_ui.serwersms import CONTACT_FIELDS, READ_ACTIONS, Credentials, SerwerSMSClient
+from contacts_ui.views.shared import api_client_required, recorder_for
 from tests.helpers import ANNA, form_values, make_contact, make_user, sandbox_fails_after
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -437,7 +437,7 @@ def test_reading_a_page_records_nothing(client, alice, world, url, headers):
     assert Contact.objects.filter(id=world.anna.id).exists()
 
 
-# --- One place: every write the views make goes through the recording client --------------
+# --- One place: every write the views make goes through the recorder ------------------------
 
 VIEWS = Path(inspect.getfile(views)).parent
 WRITES = sorted(
@@ -458,14 +458,19 @@ def test_the_service_module_writes_are_the_six_known():
     ]
 
 
-def test_the_recording_client_wraps_every_method_of_the_service_module():
-    public = {name for name in vars(SerwerSMSClient) if not name.startswith("_")}
-    assert public <= set(vars(RecordingClient))
+def test_the_recorder_wraps_every_write_of_the_service_module_and_nothing_else():
+    public = {name for name in vars(WriteRecorder) if not name.startswith("_")}
+    assert set(WRITES) <= public
+    reads = {
+        name for name in vars(SerwerSMSClient) if not name.startswith("_") and name not in WRITES
+    }
+    # Reads are made with the service client itself; the recorder only writes.
+    assert not public & reads
     # No pass-through for what it does not know: a new write could slip by unrecorded.
-    assert not hasattr(RecordingClient, "__getattr__")
+    assert not hasattr(WriteRecorder, "__getattr__")
 
 
-def test_the_decorator_hands_views_a_recording_client_with_the_users_credentials(rf, alice):
+def test_the_decorator_hands_views_the_service_client_with_the_users_credentials(rf, alice):
     handed = []
 
     @api_client_required
@@ -478,11 +483,22 @@ def test_the_decorator_hands_views_a_recording_client_with_the_users_credentials
     view(request)
 
     [client] = handed
-    assert type(client) is RecordingClient
-    assert client.user == alice
-    assert client.undo_of is None
-    assert type(client._client) is SerwerSMSClient
-    assert client._client.credentials.secret == "alice-token"
+    assert type(client) is SerwerSMSClient
+    assert client.credentials.secret == "alice-token"
+
+
+def test_recorder_for_records_under_the_signed_in_user_with_the_views_client(rf, alice):
+    request = rf.get("/")
+    request.user = alice
+    client = SerwerSMSClient(Credentials("token", "", "alice-token"), "http://127.0.0.1:1/")
+
+    recorder = recorder_for(request, client)
+
+    assert recorder.client is client
+    assert recorder.user == alice
+    assert recorder.undo_of is None
+    assert recorder.batch is None
+    assert recorder.memo.client is client
 
 
 def view_sources() -> dict[str, str]:
@@ -492,16 +508,15 @@ def view_sources() -> dict[str, str]:
     return {str(path.relative_to(app)): path.read_text() for path in sorted(paths)}
 
 
-def test_only_the_shared_decorator_makes_a_service_client():
+def test_no_view_makes_a_service_client_or_a_recorder_of_its_own():
     for name, source in view_sources().items():
         assert "SerwerSMSClient(" not in source, name
+        assert "WriteRecorder(" not in source.replace("return WriteRecorder(", ""), name
     shared = view_sources()["views/shared.py"]
-    # The one client it makes for views is wrapped in the recorder.
-    assert re.search(
-        r"service = client_for\(request, credentials\)\s+"
-        r"client = RecordingClient\(\s*service, request\.user,",
-        shared,
-    )
+    # The one client views get, made by the decorator with the user's credentials; the one
+    # recorder, made by recorder_for for the signed-in user.
+    assert "return view(request, client_for(request, credentials), *args, **kwargs)" in shared
+    assert "return WriteRecorder(client, request.user, **options)" in shared
 
 
 def test_a_bare_client_made_in_a_view_only_reads():
@@ -516,22 +531,45 @@ def test_a_bare_client_made_in_a_view_only_reads():
         ), name
 
 
-def test_views_write_only_through_the_client_they_are_handed():
+def _is_a_recorder(node) -> bool:
+    """`recorder`, or `recorder_for(request, client)` itself."""
+    if isinstance(node, ast.Name):
+        return node.id == "recorder"
+    return (
+        isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Name)
+        and node.func.id == "recorder_for"
+    )
+
+
+def test_views_write_only_through_a_recorder():
     for name, source in view_sources().items():
         tree = ast.parse(source)
         for node in ast.walk(tree):
             if isinstance(node, ast.Attribute) and node.attr in WRITES:
-                receiver = node.value
-                # `client.groups_add`, or `client.undoing(entry).groups_add` for an undo.
-                through_client = isinstance(receiver, ast.Name) and receiver.id == "client"
-                through_undo = (
-                    isinstance(receiver, ast.Call)
-                    and isinstance(receiver.func, ast.Attribute)
-                    and receiver.func.attr == "undoing"
-                )
-                assert through_client or through_undo, (name, node.lineno)
+                assert _is_a_recorder(node.value), (name, node.lineno)
         assert "HistoryEntry(" not in source, name
         assert "HistoryEntry.objects.create" not in source, name
+
+
+def test_service_modules_write_only_through_a_recorder():
+    """Below the views too (undo, merges, the job kinds), every write is a recorder's."""
+    app = VIEWS.parent
+    services = [
+        path
+        for path in sorted(app.glob("*/*.py"))
+        if path.parent.name not in ("views", "sandbox", "migrations", "management")
+        and not path.name.endswith("views.py")
+    ]
+    assert {path.name for path in services} >= {"undo.py", "merges.py", "kinds.py"}
+    for path in services:
+        source = path.read_text()
+        for node in ast.walk(ast.parse(source)):
+            if isinstance(node, ast.Attribute) and node.attr in WRITES:
+                receiver = ast.unparse(node.value)
+                assert receiver in ("recorder", "writer", "self.client"), (path.name, receiver)
+                if receiver == "self.client":
+                    assert path.name == "recorder.py", path.name
 
 
 def test_every_view_handed_a_client_gets_it_from_the_decorator():
@@ -543,6 +581,18 @@ def test_every_view_handed_a_client_gets_it_from_the_decorator():
             params = [arg.arg for arg in node.args.args]
             if "login_required" in decorators and "client" in params:
                 assert "api_client_required" in decorators, (name, node.name)
+
+
+def test_nothing_below_views_is_imported_by_a_service_module():
+    app = VIEWS.parent
+    for path in sorted(app.rglob("*.py")):
+        relative = path.relative_to(app)
+        if relative.parts[0] in ("views", "sandbox", "templatetags") or "views" in path.name:
+            continue
+        if relative.name == "urls.py":
+            continue
+        source = path.read_text()
+        assert ".views" not in source.replace("django.views", ""), relative
 
 
 # --- Isolation: each write under the user who made it --------------------------------------

@@ -4,7 +4,7 @@ import uuid
 
 import pytest
 
-from contacts_ui.history.recording import RecordingClient
+from contacts_ui.history.recorder import WriteRecorder
 from contacts_ui.models import HistoryEntry
 from contacts_ui.sandbox.models import Contact, Group
 from contacts_ui.serwersms import CONTACT_FIELDS, Credentials, SerwerSMSClient
@@ -367,16 +367,16 @@ def test_a_bulk_restore_ignores_entries_that_are_not_the_users_own_deletions(
 
 @pytest.fixture
 def bulk(alice, api_url, alice_account, anna, klienci):
-    """A bulk action of alice's, as the cleanup's bulk actions make one: one client with a
+    """A bulk action of alice's, as the cleanup's bulk actions make one: one recorder with a
     batch, each item recorded under it. Here: two contacts deleted, one group renamed."""
     bartek = make_contact(alice_account, "+48500600702", groups=[klienci], first_name="Bartek")
     before = state(alice_account)
     batch = uuid.uuid4()
     credentials = Credentials("token", "", "alice-token")
-    client = RecordingClient(SerwerSMSClient(credentials, api_url), alice, batch=batch)
-    client.contacts_delete(anna.id)
-    client.contacts_delete(bartek.id)
-    client.groups_edit(klienci.id, "Byli klienci")
+    recorder = WriteRecorder(SerwerSMSClient(credentials, api_url), alice, batch=batch)
+    recorder.contacts_delete(anna.id)
+    recorder.contacts_delete(bartek.id)
+    recorder.groups_edit(klienci.id, "Byli klienci")
     assert state(alice_account) != before
     return batch, before
 

@@ -23,7 +23,7 @@ PAGE_LIMIT = serwersms.PAGE_LIMIT
 # the contacts list filtered by "In no group".
 UNGROUPED_LISTED = 500
 # Bumped when the shape of the findings changes; the page asks for a new scan then.
-FINDINGS_VERSION = 1
+FINDINGS_VERSION = 2
 
 
 # --- Keys: when two values count as the same ---------------------------------------
@@ -199,7 +199,8 @@ def findings(groups: list[Group], members: dict[int, list[Contact]], ungrouped: 
     def person(contact: Contact) -> dict:
         return {
             "id": contact.id,
-            "name": _name(contact),
+            "name": contact.full_name,
+            "label": contact.label,
             "phone": contact.phone,
             "email": contact.email,
             "groups": sorted(names.get(g, str(g)) for g in groups_of[contact.id]),
@@ -218,7 +219,8 @@ def findings(groups: list[Group], members: dict[int, list[Contact]], ungrouped: 
         "groups": sorted((group(g) for g in groups), key=lambda g: (group_key(g["name"]), g["id"])),
         "empty_groups": [group(g) for g in empty_groups(groups)],
         "ungrouped": [
-            {"id": c.id, "name": _name(c), "phone": c.phone} for c in ungrouped[:UNGROUPED_LISTED]
+            {"id": c.id, "name": c.full_name, "label": c.label, "phone": c.phone}
+            for c in ungrouped[:UNGROUPED_LISTED]
         ],
         "ungrouped_count": len(ungrouped),
         "phone_duplicates": [
@@ -234,7 +236,3 @@ def findings(groups: list[Group], members: dict[int, list[Contact]], ungrouped: 
         ],
         "similar_groups": [[group(g) for g in found] for found in similar_groups(groups)],
     }
-
-
-def _name(contact: Contact) -> str:
-    return " ".join(filter(None, [contact.first_name, contact.last_name]))

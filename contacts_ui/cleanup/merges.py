@@ -7,9 +7,10 @@ what the page showed (`MergePlan.digest`).
 
 import hashlib
 import json
-import uuid
 from dataclasses import asdict, dataclass, field
 
+from ..history.memo import ReadMemo
+from ..history.recorder import WriteRecorder
 from ..serwersms import CONTACT_FIELDS, Contact, ContactData, NotFound, SerwerSMSError
 from .detectors import email_key, group_key, phone_key
 
@@ -62,20 +63,21 @@ class FreshContact:
         return self.contact.id
 
 
-def read_contacts(client, ids: list[int]) -> tuple[list[FreshContact], list[int]]:
-    """The contacts with these ids, each with its groups, and the ids no longer there.
-    Any other failure is raised: a merge must not guess a contact's groups."""
-    found, missing, checked = [], [], {}
+def read_contacts(memo: ReadMemo, ids: list[int]) -> tuple[list[FreshContact], list[int]]:
+    """The contacts with these ids, each with its groups, and the ids no longer there; read
+    through the memo, so that recording the merge's writes reads nothing again. Any other
+    failure is raised: a merge must not guess a contact's groups."""
+    found, missing = [], []
     for contact_id in ids:
         try:
-            contact = client.contacts_view(contact_id)
+            contact = memo.contact(contact_id)
         except NotFound:
             missing.append(contact_id)
             continue
-        if contact.phone not in checked:
-            checked[contact.phone] = client.groups_check(contact.phone)
         groups = {
-            m.group_id: m.group_name for m in checked[contact.phone] if m.contact_id == contact.id
+            m.group_id: m.group_name
+            for m in memo.memberships_of(contact.phone)
+            if m.contact_id == contact.id
         }
         found.append(FreshContact(contact, groups))
     return found, missing
@@ -129,19 +131,19 @@ class MergeResult:
     not_deleted: list[tuple[Contact, SerwerSMSError]] = field(default_factory=list)
 
 
-def merge_contacts(client, plan: MergePlan) -> MergeResult:
+def merge_contacts(recorder: WriteRecorder, plan: MergePlan) -> MergeResult:
     """Write the merged record to the kept contact and, only if that worked, delete the
-    others. Every write is in the history under one batch, to be undone as one."""
-    client.batch = uuid.uuid4()
+    others. Every write is in the history under the recorder's batch, to be undone as one."""
+    assert recorder.batch is not None, "A merge is undone as one: its writes share a batch."
     result = MergeResult()
     try:
-        client.contacts_edit(plan.keep.id, plan.data, list(plan.groups))
+        recorder.contacts_edit(plan.keep.id, plan.data, list(plan.groups))
     except SerwerSMSError as exc:
         result.edit_error = exc
         return result
     for other in plan.others:
         try:
-            client.contacts_delete(other.id)
+            recorder.contacts_delete(other.id)
         except SerwerSMSError as exc:
             result.not_deleted.append((other.contact, exc))
         else:

@@ -11,114 +11,36 @@ answers, and posting that page (with `post=yes`) does it. Merges are reviewed an
 confirmed on GET pages whose URLs name the records, then carried out on POST.
 """
 
-from dataclasses import asdict
+import uuid
 from urllib.parse import urlencode
 
-from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.html import format_html, format_html_join
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
-from ..history.recording import contact_name, field_label
+from ..history.records import field_label
 from ..jobs import runner
 from ..models import HistoryEntry, Job
 from ..serwersms import CONTACT_FIELDS, NotFound, SerwerSMSClient, SerwerSMSError
-from ..views.shared import api_client_required, contact_page_look_up, id_from, write_failed
+from ..views.shared import (
+    api_client_required,
+    contact_page_look_up,
+    id_from,
+    recorder_for,
+    write_failed,
+)
 from . import detectors, merges
+from .forms import EmptyGroupsForm, GroupMergeForm, KeepForm, UngroupedForm
 
 SCAN = Job.Kind.ACCOUNT_SCAN
 # The most records one review compares (a set found by the scan is rarely more than a few).
 MOST_IN_A_SET = 20
-
-
-# --- Forms ----------------------------------------------------------------------------
-
-
-class EmptyGroupsForm(forms.Form):
-    """Empty groups ticked for deletion: ones the scan found."""
-
-    id = forms.TypedMultipleChoiceField(
-        coerce=int,
-        choices=[],
-        error_messages={"required": gettext_lazy("Tick the groups to delete.")},
-    )
-
-    def __init__(self, *args, groups=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["id"].choices = [(g["id"], g["name"]) for g in groups]
-
-
-class UngroupedForm(forms.Form):
-    """Contacts in no group ticked, and the group to add them to."""
-
-    id = forms.TypedMultipleChoiceField(
-        coerce=int,
-        choices=[],
-        error_messages={"required": gettext_lazy("Tick the contacts to add to a group.")},
-    )
-    group_id = forms.TypedChoiceField(
-        label=gettext_lazy("Group"),
-        coerce=int,
-        choices=[],
-        error_messages={"required": gettext_lazy("Choose the group to add them to.")},
-    )
-
-    def __init__(self, *args, contacts=(), groups=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["id"].choices = [(c["id"], c["phone"]) for c in contacts]
-        self.fields["group_id"].choices = [("", "---------")] + [
-            (g["id"], g["name"]) for g in groups
-        ]
-
-
-class KeepForm(forms.Form):
-    """Which of the contacts under review to keep."""
-
-    keep = forms.TypedChoiceField(
-        coerce=int,
-        choices=[],
-        error_messages={"required": gettext_lazy("Choose the contact to keep.")},
-    )
-
-    def __init__(self, *args, ids=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["keep"].choices = [(i, i) for i in ids]
-
-
-class GroupMergeForm(forms.Form):
-    """Which group to keep, and which to merge into it (the other one, of two)."""
-
-    keep = forms.TypedChoiceField(
-        coerce=int,
-        choices=[],
-        error_messages={"required": gettext_lazy("Choose the group to keep.")},
-    )
-    merge = forms.TypedChoiceField(coerce=int, choices=[], required=False, empty_value=None)
-
-    def __init__(self, *args, ids=(), **kwargs):
-        super().__init__(*args, **kwargs)
-        self.ids = list(ids)
-        for name in ("keep", "merge"):
-            self.fields[name].choices = [(i, i) for i in self.ids]
-
-    def clean(self):
-        cleaned = super().clean()
-        keep, merge = cleaned.get("keep"), cleaned.get("merge")
-        if keep is None:
-            return cleaned
-        if merge is None and len(self.ids) == 2:
-            cleaned["merge"] = merge = next(i for i in self.ids if i != keep)
-        if merge is None:
-            self.add_error("merge", _("Choose the group to merge into the one kept."))
-        elif merge == keep:
-            self.add_error("merge", _("Choose a group other than the one kept."))
-        return cleaned
 
 
 # --- Helpers --------------------------------------------------------------------------
@@ -142,15 +64,6 @@ def _ids(data) -> list[int]:
 
 def _ids_url(url_name: str, ids, **extra) -> str:
     return f"{reverse(url_name)}?{urlencode([('id', i) for i in ids] + list(extra.items()))}"
-
-
-def _label(contact) -> str:
-    """A contact as messages name it: its name, or its phone (as the history does)."""
-    return contact_name(asdict(contact))
-
-
-def _quoted(names) -> str:
-    return ", ".join(f"“{name}”" for name in names)
 
 
 def _with_review_urls(found: dict) -> dict:
@@ -332,7 +245,7 @@ def cleanup_add_to_group(request: HttpRequest, client: SerwerSMSClient) -> HttpR
                 len(chosen),
             )
             % {"count": len(chosen), "group": group.name},
-            items=[(_found_label(c), {"id": c["id"]}) for c in chosen],
+            items=[(c["label"], {"id": c["id"]}) for c in chosen],
             params={"group_id": group.id, "group_name": group.name},
             back_url=reverse("contacts_ui:cleanup"),
         )
@@ -341,12 +254,10 @@ def cleanup_add_to_group(request: HttpRequest, client: SerwerSMSClient) -> HttpR
     return render(request, "contacts_ui/cleanup_confirm_add_to_group.html", context)
 
 
-def _found_label(found: dict) -> str:
-    """A contact of the findings as a job's item names it (as runner.contact_label does)."""
-    return f"{found['name']} ({found['phone']})" if found["name"] else found["phone"]
-
-
 # --- Duplicate contacts ----------------------------------------------------------------
+# Three steps at one address, as the admin's delete confirmation: review the contacts side
+# by side (GET), confirm the merged result (GET with `keep`), perform the merge (POST with
+# `keep` and the plan's digest). Each step reads the contacts afresh.
 
 
 def _columns(found: list[merges.FreshContact]) -> list[dict]:
@@ -354,7 +265,7 @@ def _columns(found: list[merges.FreshContact]) -> list[dict]:
     return [
         {
             "id": fresh.id,
-            "label": _label(fresh.contact),
+            "label": fresh.contact.display_name,
             "groups": list(fresh.groups.values()),
             "blacklist": fresh.contact.blacklist,
         }
@@ -389,7 +300,7 @@ def _merged_rows(plan: merges.MergePlan) -> list[dict]:
         source = None
         if value != getattr(plan.keep.contact, name):
             source = next(
-                (_label(o.contact) for o in plan.others if getattr(o.contact, name) == value),
+                (o.contact.display_name for o in plan.others if getattr(o.contact, name) == value),
                 None,
             )
         rows.append(
@@ -398,46 +309,15 @@ def _merged_rows(plan: merges.MergePlan) -> list[dict]:
     return rows
 
 
-def _merge_message(plan: merges.MergePlan, result: merges.MergeResult) -> str:
-    kept = _label(plan.data)  # named as it is now
-    text = _("Kept “%(name)s” and updated it.") % {"name": kept}
-    if result.deleted:
-        text = _("Kept “%(name)s” and updated it; deleted %(deleted)s.") % {
-            "name": kept,
-            "deleted": _quoted(_label(c) for c in result.deleted),
-        }
-    if not result.not_deleted:
-        return text
-    failures = format_html_join(
-        " ",
-        "{}",
-        (
-            (
-                format_html(
-                    _("Deleting “{name}” failed: {reason}"),
-                    name=_label(contact),
-                    reason=write_failed(exc, contact_page_look_up(contact.id)),
-                ),
-            )
-            for contact, exc in result.not_deleted
-        ),
-    )
-    return format_html("{} {} {}", text, failures, _("Nothing else was changed."))
-
-
-@login_required
-@api_client_required
-@require_http_methods(["GET", "POST"])
-def cleanup_merge_contacts(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
-    """Duplicate contacts: side by side (GET), the merged result (GET with `keep`), then
-    the merge (POST): the kept contact updated, and only then the others deleted."""
-    data = request.POST if request.method == "POST" else request.GET
+def _read_duplicates(request: HttpRequest, memo, data):
+    """The contacts a merge names, read afresh, and the ids no longer there; or, when
+    there is nothing to merge or they cannot be read, the response that says so."""
     ids = _ids(data)
     if len(ids) < 2:
         messages.error(request, _("Choose at least two contacts to compare."))
         return redirect("contacts_ui:cleanup")
     try:
-        found, missing = merges.read_contacts(client, ids)
+        found, missing = merges.read_contacts(memo, ids)
     except SerwerSMSError as exc:
         if request.method == "POST":
             messages.error(
@@ -456,9 +336,12 @@ def cleanup_merge_contacts(request: HttpRequest, client: SerwerSMSClient) -> Htt
             _("Of these contacts only one is left (the others were deleted): nothing to merge."),
         )
         return redirect("contacts_ui:cleanup")
+    return found, missing
+
+
+def _review_context(found: list[merges.FreshContact], missing: list[int], form) -> dict:
     found_ids = [fresh.id for fresh in found]
-    form = KeepForm(data if "keep" in data else None, ids=found_ids)
-    context = {
+    return {
         "title": _("Merge duplicate contacts"),
         "found": found,
         "ids": found_ids,
@@ -469,48 +352,90 @@ def cleanup_merge_contacts(request: HttpRequest, client: SerwerSMSClient) -> Htt
         "checked": _checked(form, "keep", _fullest(found)),
         "review_url": _ids_url("contacts_ui:cleanup_merge_contacts", found_ids),
     }
-    if not form.is_valid():
-        return render(request, "contacts_ui/cleanup_contacts_review.html", context)
 
-    plan = merges.merge_plan(found, form.cleaned_data["keep"])
-    context.update(
-        {
-            "plan": plan,
-            "merged_rows": _merged_rows(plan),
-            "dropped": [
-                (_label(contact), field_label(HistoryEntry.CONTACT, name), value)
-                for contact, name, value in plan.dropped
-            ],
-            "blacklisted_others": [
-                _label(o.contact)
-                for o in plan.others
-                if o.contact.blacklist and not plan.keep.contact.blacklist
-            ],
-            "digest": plan.digest(),
-            "kept": _label(plan.keep.contact),
-            "deleting": [
-                {"label": _label(o.contact), "phone": o.contact.phone} for o in plan.others
-            ],
-        }
-    )
-    if request.method == "POST":
-        if request.POST.get("plan") != context["digest"]:
-            context["error"] = _(
-                "The contacts changed since this page was shown. Check the merged "
-                "contact again; nothing was changed."
-            )
-        else:
-            result = merges.merge_contacts(client, plan)
-            if result.edit_error is None:
-                level = messages.WARNING if result.not_deleted else messages.SUCCESS
-                messages.add_message(request, level, _merge_message(plan, result))
-                return redirect("contacts_ui:cleanup")
-            context["error"] = format_html(
-                "{} {}",
-                write_failed(result.edit_error, contact_page_look_up(plan.keep.id)),
-                _("The other contacts were not deleted; nothing else was changed."),
-            )
+
+def _confirm_context(plan: merges.MergePlan) -> dict:
+    return {
+        "plan": plan,
+        "merged_rows": _merged_rows(plan),
+        "dropped": [
+            (contact.display_name, field_label(HistoryEntry.CONTACT, name), value)
+            for contact, name, value in plan.dropped
+        ],
+        "blacklisted_others": [
+            o.contact.display_name
+            for o in plan.others
+            if o.contact.blacklist and not plan.keep.contact.blacklist
+        ],
+        "digest": plan.digest(),
+        "kept": plan.keep.contact.display_name,
+        "deleting": [
+            {"label": o.contact.display_name, "phone": o.contact.phone} for o in plan.others
+        ],
+    }
+
+
+def _merge_done_message(plan: merges.MergePlan, result: merges.MergeResult) -> str:
+    """What the merge did, for the cleanup page (a link where a deletion's outcome is unknown)."""
+    context = {
+        # The kept contact named as it is now.
+        "kept": plan.data.display_name,
+        "deleted": [contact.display_name for contact in result.deleted],
+        "not_deleted": [
+            {
+                "name": contact.display_name,
+                "reason": write_failed(exc, contact_page_look_up(contact.id)),
+            }
+            for contact, exc in result.not_deleted
+        ],
+    }
+    return render_to_string("contacts_ui/_cleanup_merge_done.html", context).strip()
+
+
+def _review_duplicates(request: HttpRequest, context: dict) -> HttpResponse:
+    return render(request, "contacts_ui/cleanup_contacts_review.html", context)
+
+
+def _confirm_merge(request: HttpRequest, context: dict) -> HttpResponse:
     return render(request, "contacts_ui/cleanup_contacts_confirm_merge.html", context)
+
+
+def _perform_merge(request: HttpRequest, recorder, plan: merges.MergePlan, context: dict):
+    """The kept contact updated, and only then the others deleted; or, when the contacts
+    changed since the confirmation was shown or the update failed, the confirmation again."""
+    if request.POST.get("plan") != context["digest"]:
+        context["changed_since"] = True
+        return _confirm_merge(request, context)
+    result = merges.merge_contacts(recorder, plan)
+    if result.edit_error is not None:
+        context["edit_error"] = write_failed(result.edit_error, contact_page_look_up(plan.keep.id))
+        return _confirm_merge(request, context)
+    level = messages.WARNING if result.not_deleted else messages.SUCCESS
+    messages.add_message(request, level, _merge_done_message(plan, result))
+    return redirect("contacts_ui:cleanup")
+
+
+@login_required
+@api_client_required
+@require_http_methods(["GET", "POST"])
+def cleanup_merge_contacts(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
+    """Duplicate contacts: review (GET), confirm (GET with `keep`), perform (POST)."""
+    data = request.POST if request.method == "POST" else request.GET
+    # The merge's writes share one batch, to be undone as one.
+    recorder = recorder_for(request, client, batch=uuid.uuid4())
+    read = _read_duplicates(request, recorder.memo, data)
+    if isinstance(read, HttpResponse):
+        return read
+    found, missing = read
+    form = KeepForm(data if "keep" in data else None, ids=[fresh.id for fresh in found])
+    context = _review_context(found, missing, form)
+    if not form.is_valid():
+        return _review_duplicates(request, context)
+    plan = merges.merge_plan(found, form.cleaned_data["keep"])
+    context.update(_confirm_context(plan))
+    if request.method == "POST":
+        return _perform_merge(request, recorder, plan, context)
+    return _confirm_merge(request, context)
 
 
 # --- Groups with nearly the same name ---------------------------------------------------

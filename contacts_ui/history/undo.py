@@ -2,8 +2,9 @@
 
 `describe` says what undoing an entry will do, `check` refuses (reading only) when
 the target has changed since or already exists again, and `perform` makes the
-writes through a RecordingClient, so that an undo is itself recorded (each write
-an entry of its own, pointing at the entry it undoes).
+writes through a WriteRecorder, so that an undo is itself recorded (each write
+an entry of its own, pointing at the entry it undoes). Both read with the
+recorder's client and memo, so that what `check` read costs `perform` nothing.
 """
 
 from django.utils.translation import gettext as _
@@ -11,7 +12,8 @@ from django.utils.translation import ngettext
 
 from ..models import HistoryEntry
 from ..serwersms import CONTACT_FIELDS, PAGE_LIMIT, ContactData, NotFound, SerwerSMSError
-from .recording import RecordingClient, contact_name, differing
+from .recorder import WriteRecorder
+from .records import differing
 
 Action = HistoryEntry.Action
 UNDOABLE = {
@@ -90,16 +92,18 @@ def describe(entry: HistoryEntry) -> str:
 # --- Checks: reading only ------------------------------------------------------------
 
 
-def _contact_with_phone(client: RecordingClient, phone: str) -> dict | None:
-    page = client.contacts_index(search=phone, limit=50)
+def _contact_with_phone(recorder: WriteRecorder, phone: str) -> dict | None:
+    page = recorder.client.contacts_index(search=phone, limit=50)
     for contact in page.items:
         if contact.phone == phone:
-            return client.contact_now(contact.id)
+            recorder.memo.remember_contacts([contact])
+            return recorder.memo.contact_record(contact.id)
     return None
 
 
-def _group_named(client: RecordingClient, name: str):
-    page = client.groups_index(search=name, limit=PAGE_LIMIT)
+def _group_named(recorder: WriteRecorder, name: str):
+    page = recorder.client.groups_index(search=name, limit=PAGE_LIMIT)
+    recorder.memo.remember_groups(page.items)
     return next((group for group in page.items if group.name == name), None)
 
 
@@ -109,12 +113,12 @@ def _changed_since(entry: HistoryEntry) -> str:
     }
 
 
-def check(entry: HistoryEntry, client: RecordingClient) -> None:
+def check(entry: HistoryEntry, recorder: WriteRecorder) -> None:
     """Refuse (UndoRefused) when the target changed since or exists again. Reads only."""
     before, after = entry.before or {}, entry.after or {}
     if entry.action in (Action.CONTACT_ADD, Action.CONTACT_EDIT):
         try:
-            now = client.contact_now(entry.target_id)
+            now = recorder.memo.contact_record(entry.target_id)
         except NotFound:
             raise UndoRefused(
                 _("The contact “%(name)s” no longer exists.") % {"name": entry.target_name}
@@ -123,7 +127,7 @@ def check(entry: HistoryEntry, client: RecordingClient) -> None:
         if differences:
             raise UndoRefused(_changed_since(entry), differences)
     elif entry.action == Action.CONTACT_DELETE:
-        existing = _contact_with_phone(client, before["phone"])
+        existing = _contact_with_phone(recorder, before["phone"])
         if existing is not None:
             raise UndoRefused(
                 _("A contact with the phone %(phone)s exists again.") % {"phone": before["phone"]},
@@ -131,7 +135,7 @@ def check(entry: HistoryEntry, client: RecordingClient) -> None:
             )
     elif entry.action in (Action.GROUP_ADD, Action.GROUP_EDIT):
         try:
-            now = client.group_now(entry.target_id)
+            now = recorder.memo.group_record(entry.target_id)
         except NotFound:
             raise UndoRefused(
                 _("The group “%(name)s” no longer exists.") % {"name": entry.target_name}
@@ -142,7 +146,7 @@ def check(entry: HistoryEntry, client: RecordingClient) -> None:
         if differences:
             raise UndoRefused(_changed_since(entry), differences)
     elif entry.action == Action.GROUP_DELETE:
-        existing = _group_named(client, before["name"])
+        existing = _group_named(recorder, before["name"])
         if existing is not None:
             raise UndoRefused(
                 _("A group named “%(name)s” exists again.") % {"name": before["name"]},
@@ -153,26 +157,22 @@ def check(entry: HistoryEntry, client: RecordingClient) -> None:
 # --- Undoing ---------------------------------------------------------------------------
 
 
-def _data(record: dict) -> ContactData:
-    return ContactData(**{name: record[name] for name in CONTACT_FIELDS})
-
-
-def perform(entry: HistoryEntry, client: RecordingClient) -> str:
+def perform(entry: HistoryEntry, recorder: WriteRecorder) -> str:
     """Check, then undo the entry; what was done, as a sentence. Raises UndoRefused, or the
     service module's errors when a write fails (each write is recorded either way)."""
     if not undoable(entry):
         raise UndoRefused(_("This change cannot be undone (or has been undone already)."))
-    check(entry, client)
-    writer = client.undoing(entry)
+    check(entry, recorder)
+    writer = recorder.undoing(entry)
     before = entry.before or {}
     name = entry.target_name
     if entry.action == Action.CONTACT_ADD:
         writer.contacts_delete(entry.target_id)
         return _("The contact “%(name)s” was deleted again.") % {"name": name}
     if entry.action == Action.CONTACT_EDIT:
-        writer.contacts_edit(entry.target_id, _data(before), before["group_ids"])
+        writer.contacts_edit(entry.target_id, ContactData.from_record(before), before["group_ids"])
         return _("The contact “%(name)s” has its previous values back.") % {
-            "name": contact_name(before)
+            "name": ContactData.from_record(before).display_name
         }
     if entry.action == Action.CONTACT_DELETE:
         return _recreate_contact(writer, before, {}, _existing_group_ids(writer))
@@ -185,12 +185,14 @@ def perform(entry: HistoryEntry, client: RecordingClient) -> str:
     return _restore_group(writer, entry)
 
 
-def _existing_group_ids(client: RecordingClient) -> set[int]:
-    return {group.id for group in client.groups_index(limit=PAGE_LIMIT).items}
+def _existing_group_ids(recorder: WriteRecorder) -> set[int]:
+    groups = recorder.client.groups_index(limit=PAGE_LIMIT).items
+    recorder.memo.remember_groups(groups)
+    return {group.id for group in groups}
 
 
 def _recreate_contact(
-    writer: RecordingClient, record: dict, group_map: dict[int, int], existing: set[int]
+    writer: WriteRecorder, record: dict, group_map: dict[int, int], existing: set[int]
 ) -> str:
     """Create a deleted contact again, in those of its groups that exist (`existing`);
     group_map gives re-created groups' new ids."""
@@ -198,9 +200,9 @@ def _recreate_contact(
     for group_id in record["group_ids"]:
         group_id = group_map.get(group_id, group_id)
         (group_ids if group_id in existing else missing).append(group_id)
-    new_id = writer.contacts_add(_data(record), group_ids)
+    new_id = writer.contacts_add(ContactData.from_record(record), group_ids)
     text = _("The contact “%(name)s” was created again (its new id is %(id)s).") % {
-        "name": contact_name(record),
+        "name": ContactData.from_record(record).display_name,
         "id": new_id,
     }
     if missing:
@@ -211,7 +213,7 @@ def _recreate_contact(
     return text
 
 
-def _restore_group(writer: RecordingClient, entry: HistoryEntry) -> str:
+def _restore_group(writer: WriteRecorder, entry: HistoryEntry) -> str:
     """Create a deleted group again, then its contacts: re-created if they went with it,
     else put back in it. A contact that cannot be restored is skipped and named."""
     before = entry.before
@@ -223,16 +225,18 @@ def _restore_group(writer: RecordingClient, entry: HistoryEntry) -> str:
         try:
             if before.get("delete_contacts"):
                 if _contact_with_phone(writer, member["phone"]) is not None:
-                    skipped.append(contact_name(member))
+                    skipped.append(ContactData.from_record(member).display_name)
                     continue
                 _recreate_contact(writer, member, group_map, existing)
             else:
-                now = writer.contact_now(member["id"])
-                writer.contacts_edit(member["id"], _data(now), [*now["group_ids"], new_id])
+                now = writer.memo.contact_record(member["id"])
+                writer.contacts_edit(
+                    member["id"], ContactData.from_record(now), [*now["group_ids"], new_id]
+                )
             restored += 1
         except SerwerSMSError:
             # Gone meanwhile, or the write failed (recorded as such): say so, go on.
-            skipped.append(contact_name(member))
+            skipped.append(ContactData.from_record(member).display_name)
     text = _("The group “%(name)s” was created again (its new id is %(id)s).") % {
         "name": before["name"],
         "id": new_id,

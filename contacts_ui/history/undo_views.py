@@ -17,10 +17,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ..jobs import runner
 from ..models import HistoryEntry, Job
-from ..serwersms import SerwerSMSError
-from ..views.shared import api_client_required, id_from, render_partial_or_page, safe_next
+from ..serwersms import SerwerSMSClient, SerwerSMSError
+from ..views.shared import (
+    api_client_required,
+    id_from,
+    recorder_for,
+    render_partial_or_page,
+    safe_next,
+)
 from . import undo
-from .recording import RecordingClient, field_label
+from .recorder import WriteRecorder
+from .records import field_label
 
 TRASH_PER_PAGE = 50
 # The most items one bulk restore takes.
@@ -45,19 +52,20 @@ def _differences(entry, refused: undo.UndoRefused | None) -> list[tuple[str, obj
 @login_required
 @api_client_required
 @require_http_methods(["GET", "POST"])
-def history_undo(request: HttpRequest, client: RecordingClient, entry_id: int) -> HttpResponse:
+def history_undo(request: HttpRequest, client: SerwerSMSClient, entry_id: int) -> HttpResponse:
     """GET: what undoing will do, and whether it can (reading only). POST: undo it."""
     entry = _own_entry(request, entry_id)
     back = safe_next(request) or reverse("contacts_ui:history_detail", args=[entry.id])
     refused, error = None, None
+    recorder = recorder_for(request, client)
     try:
         if not undo.undoable(entry):
             raise undo.UndoRefused(_("This change cannot be undone (or has been undone already)."))
         if request.method == "POST":
-            done = undo.perform(entry, client)
+            done = undo.perform(entry, recorder)
             messages.success(request, done)
             return redirect(back)
-        undo.check(entry, client)
+        undo.check(entry, recorder)
     except undo.UndoRefused as exc:
         refused = exc
     except SerwerSMSError as exc:
@@ -112,9 +120,9 @@ def trash_list(request: HttpRequest) -> HttpResponse:
     return render(request, "contacts_ui/trash_list.html", context)
 
 
-def _undo_one(client: RecordingClient, entry: HistoryEntry) -> tuple[bool, str]:
+def _undo_one(recorder: WriteRecorder, entry: HistoryEntry) -> tuple[bool, str]:
     try:
-        return True, undo.perform(entry, client)
+        return True, undo.perform(entry, recorder)
     except (undo.UndoRefused, SerwerSMSError) as exc:
         return False, f"{entry.target_name}: {exc.message}"
 
@@ -129,7 +137,7 @@ def _count(request: HttpRequest, name: str) -> int:
     return int(value) if value.isascii() and value.isdigit() and len(value) < 6 else 0
 
 
-def _undo_many(request, client, allowed, action_url: str, done_url: str) -> HttpResponse:
+def _undo_many(request, recorder, allowed, action_url: str, done_url: str) -> HttpResponse:
     """Undo the chosen entries of `allowed`, in the order given. With htmx, one a request,
     each answer showing the progress and asking for the next; without JavaScript, all of
     them in this request, then back to `done_url` with a message for each."""
@@ -138,7 +146,7 @@ def _undo_many(request, client, allowed, action_url: str, done_url: str) -> Http
     remaining = [entry_id for entry_id in chosen if entry_id in allowed_ids]
     if not render_partial_or_page(request):
         for entry_id in remaining:
-            ok, text = _undo_one(client, _own_entry(request, entry_id))
+            ok, text = _undo_one(recorder, _own_entry(request, entry_id))
             (messages.success if ok else messages.error)(request, text)
         if not remaining:
             messages.info(request, _("Choose the items to restore."))
@@ -147,7 +155,7 @@ def _undo_many(request, client, allowed, action_url: str, done_url: str) -> Http
     total = _count(request, "total") or len(remaining)
     notes = request.POST.getlist("note")[:MAX_BULK_RESTORE]
     if remaining:
-        ok, text = _undo_one(client, _own_entry(request, remaining[0]))
+        ok, text = _undo_one(recorder, _own_entry(request, remaining[0]))
         notes.append(("✓ " if ok else "✗ ") + text)
         remaining = remaining[1:]
     done = min(total, _count(request, "done") + 1)
@@ -165,11 +173,12 @@ def _undo_many(request, client, allowed, action_url: str, done_url: str) -> Http
 @login_required
 @api_client_required
 @require_POST
-def trash_restore(request: HttpRequest, client: RecordingClient) -> HttpResponse:
+def trash_restore(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
     """Restore the chosen items of the trash, showing progress."""
     done_url = safe_next(request) or reverse("contacts_ui:trash_list")
     action_url = reverse("contacts_ui:trash_restore")
-    return _undo_many(request, client, _trash(request), action_url, done_url)
+    recorder = recorder_for(request, client)
+    return _undo_many(request, recorder, _trash(request), action_url, done_url)
 
 
 # --- A bulk action, undone item by item --------------------------------------------------
@@ -178,7 +187,7 @@ def trash_restore(request: HttpRequest, client: RecordingClient) -> HttpResponse
 @login_required
 @api_client_required
 @require_http_methods(["GET", "POST"])
-def batch_undo(request: HttpRequest, client: RecordingClient, batch) -> HttpResponse:
+def batch_undo(request: HttpRequest, client: SerwerSMSClient, batch) -> HttpResponse:
     """GET: what undoing a bulk action will do, item by item. POST: undo its items, the
     latest first, showing progress."""
     entries = HistoryEntry.objects.filter(user=request.user, batch=batch, undo_of=None)
@@ -205,7 +214,7 @@ def batch_undo(request: HttpRequest, client: RecordingClient, batch) -> HttpResp
         return redirect("contacts_ui:job_detail", job.pk)
     if request.method == "POST":
         action_url = reverse("contacts_ui:batch_undo", args=[batch])
-        return _undo_many(request, client, entries, action_url, history_url)
+        return _undo_many(request, recorder_for(request, client), entries, action_url, history_url)
     items = [(entry, undo.describe(entry)) for entry in undoable[:LISTED_ON_CONFIRMATION]]
     context = {
         "title": _("Undo a bulk action"),

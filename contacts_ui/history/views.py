@@ -20,8 +20,9 @@ from django.views.decorators.vary import vary_on_headers
 
 from ..forms import HISTORY_DATES, HistoryListQuery
 from ..models import ApiCredentials, HistoryEntry
+from ..serwersms import ContactData
 from ..views.shared import render_partial_or_page
-from .recording import contact_name, field_changes, field_label
+from .records import field_changes, field_label
 from .undo import undoable
 
 ENTRIES_PER_PAGE = 50
@@ -204,7 +205,7 @@ def _members(entry: HistoryEntry) -> list[dict]:
         names = record.get("group_names") or {}
         members.append(
             {
-                "name": contact_name(record),
+                "name": ContactData.from_record(record).display_name,
                 "phone": record.get("phone", ""),
                 "email": record.get("email", ""),
                 "groups": _shown(entry, "group_ids", record.get("group_ids") or [], names),

@@ -26,9 +26,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from .. import group_list
 from ..jobs import runner
 from ..models import ImportUpload, Job, JobItem
-from ..serwersms import PAGE_LIMIT, Group, SerwerSMSClient, SerwerSMSError
+from ..serwersms import PAGE_LIMIT, Group, SerwerSMSClient, SerwerSMSError, every_item
 from ..views.shared import api_client_required, id_from, render_partial_or_page
 from . import csv_rows
 from .forms import ImportMappingForm, ImportUploadForm
@@ -43,11 +44,11 @@ def _upload_of(request: HttpRequest, upload_id: int) -> ImportUpload:
     return get_object_or_404(ImportUpload, pk=upload_id, user=request.user)
 
 
-def _groups(client: SerwerSMSClient, chosen: list[str]) -> tuple[list[Group], str | None]:
+def _groups(request, client: SerwerSMSClient, chosen: list[str]) -> tuple[list[Group], str | None]:
     """The groups to choose from; when they cannot be listed, the ones already chosen
     (named by number) and the reason, so that the person's choice is kept."""
     try:
-        return client.all_groups(), None
+        return group_list.all_groups(request.user, client), None
     except SerwerSMSError as exc:
         ids = [group_id for group_id in map(id_from, chosen) if group_id is not None]
         unnamed = [
@@ -63,17 +64,14 @@ def _phones_in_groups(
     """Each phone (E.164) already in one of the groups, with the names of those groups."""
     phones: dict[str, list[str]] = {}
     for group_id in group_ids:
-        page_number = 1
-        while True:
-            page = client.contacts_index(group_id=group_id, page=page_number, limit=PAGE_LIMIT)
-            for contact in page.items:
-                phone = csv_rows.phone_or_none(contact.phone) or contact.phone
-                in_groups = phones.setdefault(phone, [])
-                if names[group_id] not in in_groups:
-                    in_groups.append(names[group_id])
-            if not page.has_next:
-                break
-            page_number = page.page + 1
+        members = every_item(
+            lambda page, g=group_id: client.contacts_index(group_id=g, page=page, limit=PAGE_LIMIT)
+        )
+        for contact in members:
+            phone = csv_rows.phone_or_none(contact.phone) or contact.phone
+            in_groups = phones.setdefault(phone, [])
+            if names[group_id] not in in_groups:
+                in_groups.append(names[group_id])
     return phones
 
 
@@ -115,10 +113,10 @@ def _mapping_form(data, table, groups) -> ImportMappingForm:
     return ImportMappingForm(data, columns=columns, groups=groups)
 
 
-def _check(client: SerwerSMSClient, upload: ImportUpload, data) -> _Checked:
+def _check(request, client: SerwerSMSClient, upload: ImportUpload, data) -> _Checked:
     """Read the upload with the mapping sent in `data`, and check every row."""
     table = csv_rows.read_table(upload.text, upload.delimiter)
-    groups, error = _groups(client, data.getlist("g"))
+    groups, error = _groups(request, client, data.getlist("g"))
     checked = _Checked(upload, table, _mapping_form(data, table, groups), groups)
     if not checked.form.is_valid():
         checked.error = error
@@ -200,7 +198,7 @@ def import_map(request: HttpRequest, client: SerwerSMSClient, upload_id: int) ->
     preview to be changed."""
     upload = _upload_of(request, upload_id)
     table = csv_rows.read_table(upload.text, upload.delimiter)
-    groups, error = _groups(client, request.GET.getlist("g"))
+    groups, error = _groups(request, client, request.GET.getlist("g"))
     if request.GET:
         form = _mapping_form(request.GET, table, groups)
     else:
@@ -222,7 +220,7 @@ def import_map(request: HttpRequest, client: SerwerSMSClient, upload_id: int) ->
 @vary_on_headers("HX-Request")
 def import_preview(request: HttpRequest, client: SerwerSMSClient, upload_id: int) -> HttpResponse:
     """The dry run: every row as it will be sent, with what is wrong with it. Writes nothing."""
-    checked = _check(client, _upload_of(request, upload_id), request.GET)
+    checked = _check(request, client, _upload_of(request, upload_id), request.GET)
     if checked.rows is None:
         return _render_map(request, checked, checked.error)
     only_errors = request.GET.get("errors") == "1"
@@ -289,7 +287,7 @@ def import_errors_csv(
     request: HttpRequest, client: SerwerSMSClient, upload_id: int
 ) -> HttpResponse:
     """The preview's rows with errors, as a CSV with an error column: to fix and upload again."""
-    checked = _check(client, _upload_of(request, upload_id), request.GET)
+    checked = _check(request, client, _upload_of(request, upload_id), request.GET)
     if checked.rows is None:
         return _render_map(request, checked, checked.error)
     if checked.error is not None:
@@ -312,7 +310,7 @@ def _preview_url(checked: _Checked) -> str:
 @require_POST
 def import_start(request: HttpRequest, client: SerwerSMSClient, upload_id: int) -> HttpResponse:
     """Start the import of the rows without errors, as a background job."""
-    checked = _check(client, _upload_of(request, upload_id), request.POST)
+    checked = _check(request, client, _upload_of(request, upload_id), request.POST)
     if checked.rows is None:
         return _render_map(request, checked, checked.error)
     if checked.error is not None:
@@ -325,7 +323,7 @@ def import_start(request: HttpRequest, client: SerwerSMSClient, upload_id: int) 
     group_ids = checked.form.cleaned_data["g"]
     items = [
         (
-            runner.contact_label(row.data),
+            row.data.label,
             {
                 "row": row.line,
                 "data": asdict(row.data),

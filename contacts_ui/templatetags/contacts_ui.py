@@ -4,7 +4,7 @@ from urllib.parse import quote
 from django import template
 from django.templatetags.static import static
 from django.urls import reverse
-from django.utils.html import format_html
+from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -20,6 +20,12 @@ READABLE_FIELDS = frozenset(
 def field(record, name: str):
     """One of a contact's text fields by name, for tables whose columns vary."""
     return getattr(record, name) if name in READABLE_FIELDS else ""
+
+
+@register.filter
+def quoted_list(names) -> str:
+    """Names in quotes, separated by commas: “Anna”, “Jan”."""
+    return format_html_join(", ", "“{}”", ((name,) for name in names))
 
 
 # --- The contacts list's rows ---------------------------------------------------------------

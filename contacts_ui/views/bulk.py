@@ -14,8 +14,13 @@ from ..forms import ContactActionForm, ContactListQuery
 from ..jobs import runner
 from ..models import Job, ListPreferences
 from ..serwersms import PAGE_LIMIT, NotFound, SerwerSMSError
-from .contacts import _all_groups
-from .shared import FILTERS_PARAM, api_client_required, back_to_list, list_filters
+from .shared import (
+    FILTERS_PARAM,
+    api_client_required,
+    back_to_list,
+    groups_or_error,
+    list_filters,
+)
 
 # How many of the contacts concerned the confirmation page lists.
 SHOWN_ON_CONFIRMATION = 100
@@ -150,7 +155,7 @@ def contact_action(request: HttpRequest, client) -> HttpResponse:
     filters = list_filters(request)
     query = ContactListQuery.read(QueryDict(filters))
     list_url = back_to_list(request, "contacts_ui:contact_list")
-    groups, groups_error = _all_groups(client)
+    groups, groups_error = groups_or_error(request, client)
     form = ContactActionForm(request.POST, groups=groups)
     form.is_valid()
     if "action" in form.errors or form.non_field_errors():
@@ -217,7 +222,7 @@ def _start(request, form: ContactActionForm, query: dict, contacts, list_url: st
     if form.cleaned_data["select_across"]:
         params["query"] = {"q": query["q"], "g": query["g"], "o": query["o"]}
     else:
-        items = [(runner.contact_label(contact), {"id": contact.id}) for contact in contacts]
+        items = [(contact.label, {"id": contact.id}) for contact in contacts]
     title = dict(ContactActionForm.ACTIONS)[action]
     if form.needs_group():
         title = f"{title}: {params['group_name']}"

@@ -1,5 +1,4 @@
 import concurrent.futures
-from dataclasses import asdict
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,6 +10,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from .. import group_list
 from ..forms import (
     PAGE_SIZES,
     ContactActionForm,
@@ -18,7 +18,6 @@ from ..forms import (
     ContactListQuery,
     FindByPhoneForm,
 )
-from ..history.recording import RecordingClient, contact_name
 from ..models import ListPreferences
 from ..serwersms import (
     CONTACT_FIELDS,
@@ -36,9 +35,11 @@ from .shared import (
     back_to_list_with_error,
     contact_look_up,
     contact_page_look_up,
+    groups_or_error,
     id_from,
     in_background,
     list_filters,
+    recorder_for,
     render_partial_or_page,
     respond_redirect,
     with_filters,
@@ -83,20 +84,6 @@ def _columns(query: dict, shown_extra: list[str]) -> list[dict]:
     return columns
 
 
-def _groups_or_error(read):
-    """What `read` gives (a list of groups), and None; or none and why, when the API fails."""
-    try:
-        return read(), None
-    except SerwerSMSError as exc:
-        return [], exc.message
-
-
-def _all_groups(client: RecordingClient):
-    """Every group (up to PAGE_LIMIT), for the filter sidebar and the group picker,
-    cached (group_list); an error message instead when the API fails."""
-    return _groups_or_error(client.all_groups)
-
-
 def _chosen_group_ids(values: list[str]) -> list[int]:
     """The group ids a form carries, as numbers; anything else is left out."""
     ids = (id_from(value) for value in values)
@@ -118,14 +105,21 @@ def _picker_groups(groups, error: str | None, chosen_ids: list[int]) -> list[Gro
     ]
 
 
-def _all_groups_beside(client: RecordingClient):
+def _read_groups_or_error(user, client: SerwerSMSClient):
+    try:
+        return group_list.read_all(user, client), None
+    except SerwerSMSError as exc:
+        return [], exc.message
+
+
+def _all_groups_beside(request: HttpRequest, client: SerwerSMSClient):
     """The group list, when it must be read: read in the background, beside the
     request's other call, so that the page waits on one round trip, not two. Call
-    `.result()` on what it returns for `_all_groups`'s answer."""
-    groups = client.listed_groups()
+    `.result()` on what it returns for `groups_or_error`'s answer."""
+    groups = group_list.listed(request.user, client)
     if groups is None:
         # Not cached: read (not looked up in the cache again) beside the other call.
-        return in_background(_groups_or_error, client.read_all_groups)
+        return in_background(_read_groups_or_error, request.user, client)
     done = concurrent.futures.Future()
     done.set_result((groups, None))
     return done
@@ -169,7 +163,7 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
             **ContactListQuery.search_params(query), page=query["p"], limit=page_size
         )
 
-    all_groups = _all_groups_beside(client)
+    all_groups = _all_groups_beside(request, client)
     page, error = None, None
     try:
         page = fetch_page()
@@ -279,7 +273,7 @@ def _after_save(request, contact_id: int) -> HttpResponse:
 @api_client_required
 @require_http_methods(["GET", "POST"])
 def contact_add(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
-    groups, error = _all_groups(client)
+    groups, error = groups_or_error(request, client)
     initial = {}
     if group_id := id_from(request.GET.get("g", "")):
         initial["group_id"] = [group_id]
@@ -294,11 +288,14 @@ def contact_add(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
                 "%(reason)s The groups could not be loaded, so the contact was not added."
             ) % {"reason": error}
             return _render_contact_form(request, form, title=_("Add contact"), error=error)
-        contact_id, error = _save_contact(form, client.contacts_add)
+        recorder = recorder_for(request, client)
+        # The new contact's groups are named in its record.
+        recorder.memo.remember_group_names(groups)
+        contact_id, error = _save_contact(form, recorder.contacts_add)
         if contact_id is not None:
             messages.success(
                 request,
-                _("The contact “%(name)s” was added.") % {"name": _name(form.contact_data())},
+                _("The contact “%(name)s” was added.") % {"name": form.contact_data().display_name},
             )
             return _after_save(request, contact_id)
     return _render_contact_form(request, form, title=_("Add contact"), error=error)
@@ -307,20 +304,17 @@ def contact_add(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
 CONTACT_MISSING = gettext_lazy("That contact does not exist (it may have been deleted).")
 
 
-def _name(contact) -> str:
-    """How a contact is named in messages: as the history names it."""
-    return contact_name(asdict(contact))
-
-
 @login_required
 @api_client_required
 @require_http_methods(["GET", "POST"])
 def contact_change(request: HttpRequest, client: SerwerSMSClient, contact_id: int) -> HttpResponse:
     list_url = back_to_list(request, "contacts_ui:contact_list")
-    all_groups = _all_groups_beside(client)
+    all_groups = _all_groups_beside(request, client)
+    recorder = recorder_for(request, client)
     try:
-        contact = client.contacts_view(contact_id)
-        memberships = client.groups_check(contact.phone)
+        # Read through the recorder's memo: the record before the save costs no call.
+        contact = recorder.memo.contact(contact_id)
+        memberships = recorder.memo.memberships_of(contact.phone)
     except SerwerSMSError as exc:
         all_groups.result()  # not left running on its own
         if request.method == "POST" and not isinstance(exc, NotFound):
@@ -343,13 +337,14 @@ def contact_change(request: HttpRequest, client: SerwerSMSClient, contact_id: in
             "%(reason)s The groups could not be shown, so the contact cannot be saved now."
         ) % {"reason": error}
     elif request.method == "POST" and form.is_valid():
+        recorder.memo.remember_group_names(groups)
         saved_id, error = _save_contact(
-            form, lambda data, group_ids: client.contacts_edit(contact.id, data, group_ids)
+            form, lambda data, group_ids: recorder.contacts_edit(contact.id, data, group_ids)
         )
         if saved_id is not None:
             messages.success(
                 request,
-                _("The contact “%(name)s” was saved.") % {"name": _name(form.contact_data())},
+                _("The contact “%(name)s” was saved.") % {"name": form.contact_data().display_name},
             )
             return _after_save(request, contact.id)
     return _render_contact_form(
@@ -359,7 +354,7 @@ def contact_change(request: HttpRequest, client: SerwerSMSClient, contact_id: in
 
 def _contact_unreadable_on_save(request, client, contact_id: int, exc) -> HttpResponse:
     """Saving, the contact could not be read first: nothing is sent; the form comes back."""
-    groups, groups_error = _all_groups(client)
+    groups, groups_error = groups_or_error(request, client)
     if request.POST.get("groups_shown"):
         picker = _picker_groups(
             groups, groups_error, _chosen_group_ids(request.POST.getlist("group_id"))
@@ -382,15 +377,16 @@ def _contact_unreadable_on_save(request, client, contact_id: int, exc) -> HttpRe
 @require_http_methods(["GET", "POST"])
 def contact_delete(request: HttpRequest, client: SerwerSMSClient, contact_id: int) -> HttpResponse:
     list_url = back_to_list(request, "contacts_ui:contact_list")
+    recorder = recorder_for(request, client)
     try:
-        contact = client.contacts_view(contact_id)
+        contact = recorder.memo.contact(contact_id)
     except SerwerSMSError as exc:
         return back_to_list_with_error(request, list_url, exc, CONTACT_MISSING)
-    name = _name(contact)
+    name = contact.display_name
     error = None
     if request.method == "POST":
         try:
-            client.contacts_delete(contact.id)
+            recorder.contacts_delete(contact.id)
         except SerwerSMSError as exc:
             error = write_failed(exc, contact_look_up(contact.phone))
         else:
@@ -419,7 +415,7 @@ def contact_delete_row(
 ) -> HttpResponse:
     """Delete from the list's row, confirmed in the browser: the row goes away in place."""
     try:
-        client.contacts_delete(contact_id)
+        recorder_for(request, client).contacts_delete(contact_id)
     except SerwerSMSError as exc:
         context = {
             "contact_id": contact_id,

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_http_methods
 from ..api_access import client_for
 from ..crypto import SecretUnreadable
 from ..forms import CredentialsForm
-from ..history.recording import record_credentials_change
+from ..history.recorder import record_credentials_change
 from ..models import ApiCredentials
 from ..serwersms import Credentials, CredentialsRejected, SerwerSMSError
 from .shared import safe_next

@@ -17,6 +17,7 @@ from .shared import (
     back_to_list_with_error,
     group_look_up,
     list_filters,
+    recorder_for,
     render_partial_or_page,
     respond_redirect,
     write_failed,
@@ -101,7 +102,7 @@ def group_add(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
     form = GroupForm(request.POST or None)
     error = None
     if request.method == "POST" and form.is_valid():
-        error = _save_group(request, form, client.groups_add)
+        error = _save_group(request, form, recorder_for(request, client).groups_add)
         if error is None and form.is_valid():
             name = form.cleaned_data["name"]
             messages.success(request, _("The group “%(name)s” was added.") % {"name": name})
@@ -116,8 +117,10 @@ def group_add(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 def group_change(request: HttpRequest, client: SerwerSMSClient, group_id: int) -> HttpResponse:
+    recorder = recorder_for(request, client)
     try:
-        group = client.groups_view(group_id)
+        # Read through the recorder's memo: the record before the save costs no call.
+        group = recorder.memo.group(group_id)
     except NotFound as exc:
         list_url = back_to_list(request, "contacts_ui:group_list")
         return back_to_list_with_error(request, list_url, exc, GROUP_MISSING)
@@ -129,7 +132,7 @@ def group_change(request: HttpRequest, client: SerwerSMSClient, group_id: int) -
     form = GroupForm(request.POST or None, initial={"name": group.name})
     error = None
     if request.method == "POST" and form.is_valid():
-        error = _save_group(request, form, lambda name: client.groups_edit(group.id, name))
+        error = _save_group(request, form, lambda name: recorder.groups_edit(group.id, name))
         if error is None and form.is_valid():
             name = form.cleaned_data["name"]
             messages.success(request, _("The group “%(name)s” was saved.") % {"name": name})
@@ -144,8 +147,9 @@ def group_change(request: HttpRequest, client: SerwerSMSClient, group_id: int) -
 @require_http_methods(["GET", "POST"])
 def group_delete(request: HttpRequest, client: SerwerSMSClient, group_id: int) -> HttpResponse:
     list_url = back_to_list(request, "contacts_ui:group_list")
+    recorder = recorder_for(request, client)
     try:
-        group = client.groups_view(group_id)
+        group = recorder.memo.group(group_id)
     except SerwerSMSError as exc:
         return back_to_list_with_error(request, list_url, exc, GROUP_MISSING)
 
@@ -155,7 +159,7 @@ def group_delete(request: HttpRequest, client: SerwerSMSClient, group_id: int) -
         form.is_valid()
         delete_contacts = bool(form.cleaned_data.get("delete_contacts"))
         try:
-            client.groups_delete(group.id, delete_contacts=delete_contacts)
+            recorder.groups_delete(group.id, delete_contacts=delete_contacts)
         except SerwerSMSError as exc:
             error = write_failed(exc, group_look_up(group.name))
         else:

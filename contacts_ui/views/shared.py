@@ -16,12 +16,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
+from .. import group_list
 from ..api_access import client_for
 from ..crypto import SecretUnreadable
-from ..group_list import CachedGroupList
-from ..history.recording import RecordingClient
+from ..history.recorder import WriteRecorder
 from ..models import ApiCredentials
-from ..serwersms import NotFound, SerwerSMSError, TransportError
+from ..serwersms import NotFound, SerwerSMSClient, SerwerSMSError, TransportError
 
 
 def id_from(value: str) -> int | None:
@@ -36,8 +36,8 @@ def _to_credentials_page(request: HttpRequest):
 
 
 def api_client_required(view):
-    """Pass the view a client acting with the signed-in user's own credentials,
-    recording its writes in the history.
+    """Pass the view a service client acting with the signed-in user's own credentials.
+    A view that writes does so through `recorder_for(request, client)`.
 
     A user with none (or with a secret the current keys cannot open) is sent to
     the credentials page with a sentence saying why. Use under @login_required.
@@ -67,14 +67,23 @@ def api_client_required(view):
                 ),
             )
             return _to_credentials_page(request)
-        # Every write the view makes through this client is recorded in the history.
-        service = client_for(request, credentials)
-        client = RecordingClient(
-            service, request.user, cached_groups=CachedGroupList(stored, service.base_url)
-        )
-        return view(request, client, *args, **kwargs)
+        return view(request, client_for(request, credentials), *args, **kwargs)
 
     return wrapper
+
+
+def recorder_for(request: HttpRequest, client: SerwerSMSClient, **options) -> WriteRecorder:
+    """The view's writes, recorded in the signed-in user's history (options: WriteRecorder's)."""
+    return WriteRecorder(client, request.user, **options)
+
+
+def groups_or_error(request: HttpRequest, client: SerwerSMSClient):
+    """Every group (up to PAGE_LIMIT), for the filter sidebar and the group pickers,
+    cached (group_list), and None; or no group and why, when the API fails."""
+    try:
+        return group_list.all_groups(request.user, client), None
+    except SerwerSMSError as exc:
+        return [], exc.message
 
 
 _pool: concurrent.futures.ThreadPoolExecutor | None = None

@@ -1,0 +1,174 @@
+"""The history of writes: recorded in one place, on the write path.
+
+Every write of the address book goes through a WriteRecorder: it takes the record as
+it is before the change (given by the caller, or from its ReadMemo), makes the call
+with the service client, and writes one HistoryEntry with the outcome (done, failed,
+or unknown when the request went out and no answer came). Reads do not go through it:
+views and jobs read with the service client itself.
+
+What varies between a request and a background job is passed in, never copied: the
+memo of what was read, the batch a bulk action's entries share, the entry an undo
+undoes, and how an entry is saved (at once, or handed to the job runner, whose worker
+threads must not touch the database).
+"""
+
+import contextlib
+from collections.abc import Callable
+
+from django.utils.translation import gettext as _
+
+from .. import group_list
+from ..models import HistoryEntry
+from ..serwersms import ContactData, SerwerSMSClient, SerwerSMSError, TransportError
+from .memo import ReadMemo
+from .records import contact_record
+
+Action = HistoryEntry.Action
+
+
+def save_now(entry: HistoryEntry) -> None:
+    """Save the entry; the write may have changed groups or their counts (even one that
+    failed may have gone through), so every page reads the group list afresh."""
+    entry.save()
+    group_list.changed(entry.user)
+
+
+def _outcome(error: SerwerSMSError) -> str:
+    if isinstance(error, TransportError) and error.request_sent:
+        return HistoryEntry.Outcome.UNKNOWN
+    return HistoryEntry.Outcome.FAILED
+
+
+class WriteRecorder:
+    """The six writes of the service client, each recorded in the user's history."""
+
+    def __init__(
+        self,
+        client: SerwerSMSClient,
+        user,
+        *,
+        memo: ReadMemo | None = None,
+        batch=None,
+        undo_of: HistoryEntry | None = None,
+        save: Callable[[HistoryEntry], None] = save_now,
+    ):
+        self.client = client
+        self.user = user
+        self.memo = memo if memo is not None else ReadMemo(client)
+        # A bulk action records each of its items as an entry, all under one batch.
+        self.batch = batch
+        self.undo_of = undo_of
+        self.save = save
+
+    def __repr__(self) -> str:
+        return f"<WriteRecorder {self.client!r}>"
+
+    def undoing(self, entry: HistoryEntry) -> "WriteRecorder":
+        """A recorder for the writes that undo `entry`: the same client, memo and saving,
+        each write pointing at the entry it undoes (and in no batch of its own)."""
+        return WriteRecorder(self.client, self.user, memo=self.memo, undo_of=entry, save=self.save)
+
+    @contextlib.contextmanager
+    def _recording(self, action, *, name: str, phone: str = "", target_id=None, before, after):
+        entry = HistoryEntry(
+            user=self.user,
+            username=self.user.get_username(),
+            action=action,
+            outcome=HistoryEntry.Outcome.DONE,
+            target_id=target_id,
+            target_name=name[:255],
+            phone=phone[:32],
+            before=before,
+            after=after,
+            undo_of=self.undo_of,
+            batch=self.batch,
+        )
+        try:
+            yield entry
+        except SerwerSMSError as error:
+            entry.outcome = _outcome(error)
+            entry.error = error.message
+            self.save(entry)
+            raise
+        self.save(entry)
+
+    def contacts_add(self, contact: ContactData, group_ids: list[int]) -> int:
+        after = contact_record(None, contact, group_ids, self.memo.group_names())
+        with self._recording(
+            Action.CONTACT_ADD,
+            name=contact.display_name,
+            phone=contact.phone,
+            before=None,
+            after=after,
+        ) as entry:
+            entry.target_id = after["id"] = self.client.contacts_add(contact, group_ids)
+        return entry.target_id
+
+    def contacts_edit(self, id: int, contact: ContactData, group_ids: list[int]) -> int:
+        before = self.memo.contact_record(id)
+        after = contact_record(id, contact, group_ids, self.memo.group_names())
+        with self._recording(
+            Action.CONTACT_EDIT,
+            name=contact.display_name,
+            phone=contact.phone,
+            target_id=id,
+            before=before,
+            after=after,
+        ):
+            return self.client.contacts_edit(id, contact, group_ids)
+
+    def contacts_delete(self, id: int) -> None:
+        before = self.memo.contact_record(id)
+        with self._recording(
+            Action.CONTACT_DELETE,
+            name=ContactData.from_record(before).display_name,
+            phone=before["phone"],
+            target_id=id,
+            before=before,
+            after=None,
+        ):
+            self.client.contacts_delete(id)
+
+    def groups_add(self, name: str) -> int:
+        after = {"id": None, "name": name}
+        with self._recording(Action.GROUP_ADD, name=name, before=None, after=after) as entry:
+            entry.target_id = after["id"] = self.client.groups_add(name)
+        return entry.target_id
+
+    def groups_edit(self, id: int, name: str) -> int:
+        before = self.memo.group_record(id)
+        with self._recording(
+            Action.GROUP_EDIT,
+            name=name,
+            target_id=id,
+            before=before,
+            after={**before, "name": name},
+        ):
+            return self.client.groups_edit(id, name)
+
+    def groups_delete(self, id: int, delete_contacts: bool = False) -> None:
+        before = {
+            **self.memo.group_record(id),
+            "delete_contacts": delete_contacts,
+            # Who was in it: to put them back in the group, or (when they went
+            # with it) to re-create them, should the deletion be undone.
+            "members": self.memo.member_records(id),
+        }
+        with self._recording(
+            Action.GROUP_DELETE, name=before["name"], target_id=id, before=before, after=None
+        ):
+            self.client.groups_delete(id, delete_contacts=delete_contacts)
+
+
+def record_credentials_change(user, before: dict | None, after: dict) -> HistoryEntry:
+    """A change of a user's API credentials: the sign-in method and username, never the secret."""
+    allowed = ("auth_style", "username")
+    return HistoryEntry.objects.create(
+        user=user,
+        username=user.get_username(),
+        action=Action.CREDENTIALS_CHANGE,
+        outcome=HistoryEntry.Outcome.DONE,
+        target_name=_("API credentials of %(user)s") % {"user": user.get_username()},
+        before={key: before[key] for key in allowed} if before else None,
+        after={key: after[key] for key in allowed},
+    )

@@ -1,0 +1,303 @@
+"""What each kind of background job does: one JobKind record a kind.
+
+The runner (jobs.runner) knows how a job runs: claiming it, threads, the heartbeat,
+cancelling, progress, retries. This module says, for each kind, what it prepares (reads
+in bulk before the items, or finds the items itself), what one item does, whether its
+items must run in order on the runner's own thread, and how it finishes.
+
+An item's function takes the job's WriteRecorder, the item's payload and the job's
+params; it returns a message (or nothing) when done, raises Skip when there was nothing
+to do and ItemFailed when this application could not do it. The service module's
+errors say themselves why a call failed.
+"""
+
+import concurrent.futures
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from ..forms import ContactListQuery
+from ..history.recorder import WriteRecorder
+from ..models import HistoryEntry, Job, JobItem
+from ..serwersms import PAGE_LIMIT, ContactData, GroupMembership, NotFound, every_item
+
+Kind = Job.Kind
+Status = JobItem.Status
+
+
+class _ItemOutcome(Exception):
+    """How an item ended, other than done, with a sentence for the person."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+class Skip(_ItemOutcome):
+    """The item needed nothing (say, the contact is in the group already)."""
+
+
+class ItemFailed(_ItemOutcome):
+    """The item could not be done, for a reason of this application's (not the API's)."""
+
+
+# An item's work: (recorder, payload, params) -> a message for the person, or None.
+RunItem = Callable[[WriteRecorder, dict, dict], str | None]
+# Work on the job as a whole, before or after its items.
+JobStep = Callable[[WriteRecorder, Job], None]
+
+
+@dataclass(frozen=True)
+class JobKind:
+    run_item: RunItem
+    # Before the items: read in bulk what the records need, or find the items.
+    prepare: JobStep | None = None
+    # Once every item is done (not after a cancel).
+    finish: JobStep | None = None
+    # Its items create records: one whose outcome is unknown may have been made, and
+    # done again would make a second one, so a retry leaves it out.
+    adds_records: bool = False
+    # Its items run one at a time, in order, on the runner's own thread: each may rest on
+    # the one before, and they read and write the database (the history) themselves.
+    in_order_on_runner_thread: bool = False
+
+
+# --- Reading in bulk what the records need ---------------------------------------------
+
+
+def _read_memberships(recorder: WriteRecorder, items: int) -> None:
+    """Read every group's members when that costs fewer calls than one groups/check per
+    item; then each item's record before the write costs no read of its own."""
+    client = recorder.client
+    groups = every_item(
+        lambda p: client.groups_index(sort="name", order="asc", page=p, limit=PAGE_LIMIT)
+    )
+    recorder.memo.remember_groups(groups)
+    cost = sum(max(1, math.ceil(group.count / PAGE_LIMIT)) for group in groups)
+    if cost > items:
+        return
+
+    def members(group):
+        return group, every_item(
+            lambda p: client.contacts_index(group_id=group.id, page=p, limit=PAGE_LIMIT)
+        )
+
+    by_phone: dict[str, list[GroupMembership]] = {}
+    contacts = []
+    with concurrent.futures.ThreadPoolExecutor(max(1, settings.BULK_CONCURRENCY)) as pool:
+        for group, group_members in pool.map(members, groups):
+            for contact in group_members:
+                contacts.append(contact)
+                by_phone.setdefault(contact.phone, []).append(
+                    GroupMembership(contact.id, group.id, group.name)
+                )
+    recorder.memo.remember_contacts(contacts)
+    recorder.memo.remember_memberships(by_phone, complete=True)
+
+
+def _add_contact_items(job: Job, contacts) -> None:
+    """The job's items: one a contact, found by the job itself."""
+    JobItem.objects.bulk_create(
+        [
+            JobItem(
+                job=job, position=position, label=contact.label[:255], payload={"id": contact.id}
+            )
+            for position, contact in enumerate(contacts)
+        ],
+        batch_size=1000,
+    )
+
+
+def prepare_contacts(recorder: WriteRecorder, job: Job) -> None:
+    """Contacts chosen by a search: every contact it finds becomes an item. Then the
+    records before the writes are read in bulk."""
+    query = job.params.get("query")
+    if query is not None and not job.items.exists():
+        found = every_item(
+            lambda p: recorder.client.contacts_index(
+                **ContactListQuery.search_params(query), page=p, limit=PAGE_LIMIT
+            )
+        )
+        recorder.memo.remember_contacts(found)
+        _add_contact_items(job, found)
+    _read_memberships(recorder, job.items.filter(status=Status.PENDING).count())
+
+
+def prepare_group_merge(recorder: WriteRecorder, job: Job) -> None:
+    """Merging groups: every member of the source group is an item."""
+    if job.items.exists():
+        _read_memberships(recorder, job.items.filter(status=Status.PENDING).count())
+        return
+    source_id = job.params["source_id"]
+    members = every_item(
+        lambda p: recorder.client.contacts_index(group_id=source_id, page=p, limit=PAGE_LIMIT)
+    )
+    recorder.memo.remember_contacts(members)
+    _add_contact_items(job, members)
+    _read_memberships(recorder, len(members))
+
+
+# --- What each item does ---------------------------------------------------------------
+
+
+def _record(recorder: WriteRecorder, contact_id: int) -> dict:
+    try:
+        return recorder.memo.contact_record(contact_id)
+    except NotFound:
+        raise Skip(_("It was no longer there.")) from None
+
+
+def _set_groups(recorder: WriteRecorder, record: dict, group_ids: set[int], unchanged: str):
+    if group_ids == set(record["group_ids"]):
+        raise Skip(unchanged)
+    recorder.contacts_edit(record["id"], ContactData.from_record(record), sorted(group_ids))
+
+
+def delete_contact(recorder, payload, params):
+    _record(recorder, payload["id"])
+    try:
+        recorder.contacts_delete(payload["id"])
+    except NotFound:
+        # Deleted elsewhere since the records were read.
+        raise Skip(_("It was no longer there.")) from None
+
+
+def add_to_group(recorder, payload, params):
+    record = _record(recorder, payload["id"])
+    _set_groups(
+        recorder,
+        record,
+        {*record["group_ids"], params["group_id"]},
+        _("Already in “%(group)s”.") % {"group": params["group_name"]},
+    )
+
+
+def remove_from_group(recorder, payload, params):
+    record = _record(recorder, payload["id"])
+    _set_groups(
+        recorder,
+        record,
+        set(record["group_ids"]) - {params["group_id"]},
+        _("Not in “%(group)s”.") % {"group": params["group_name"]},
+    )
+
+
+def move_to_group(recorder, payload, params):
+    """Out of the group the list was filtered by (or, with none, out of every group),
+    into the chosen one."""
+    record = _record(recorder, payload["id"])
+    source = params.get("from_group_id")
+    kept = set(record["group_ids"]) - {source} if source else set()
+    _set_groups(
+        recorder,
+        record,
+        kept | {params["group_id"]},
+        (
+            _(
+                "Nothing to move: it is in “%(group)s” already, "
+                "and not in the group it was to leave."
+            )
+            if source
+            else _("Nothing to move: “%(group)s” is its only group already.")
+        )
+        % {"group": params["group_name"]},
+    )
+
+
+def merge_into_target(recorder, payload, params):
+    record = _record(recorder, payload["id"])
+    _set_groups(
+        recorder,
+        record,
+        set(record["group_ids"]) - {params["source_id"]} | {params["target_id"]},
+        _("Already moved."),
+    )
+
+
+def import_contact(recorder, payload, params):
+    recorder.contacts_add(ContactData(**payload["data"]), payload.get("group_ids", []))
+
+
+def delete_group(recorder, payload, params):
+    try:
+        recorder.groups_delete(payload["id"], delete_contacts=False)
+    except NotFound:
+        raise Skip(_("It was no longer there.")) from None
+
+
+def no_items(recorder, payload, params):
+    raise AssertionError("This kind of job has no items.")
+
+
+def undo_entry(recorder, payload, params):
+    """Undo one recorded change (reading and writing the history: in_order_on_runner_thread)."""
+    from ..history import undo
+
+    entry = HistoryEntry.objects.filter(pk=payload["entry_id"], user=recorder.user).first()
+    if entry is None or not undo.undoable(entry):
+        raise Skip(_("Undone already, or it cannot be undone."))
+    try:
+        return undo.perform(entry, recorder)
+    except undo.UndoRefused as refused:
+        raise ItemFailed(refused.message) from None
+
+
+# --- Finishing ---------------------------------------------------------------------------
+
+
+def finish_group_merge(recorder: WriteRecorder, job: Job) -> None:
+    """Delete the source group once it is empty; otherwise leave it and say why."""
+    if job.items.filter(status__in=[Status.FAILED, Status.UNKNOWN, Status.CANCELLED]).exists():
+        job.result = {
+            "note": _("“%(group)s” was not deleted, since not every contact was moved.")
+            % {"group": job.params["source_name"]}
+        }
+        return
+    try:
+        source = recorder.client.groups_view(job.params["source_id"])
+    except NotFound:
+        job.result = {
+            "note": _("“%(group)s” was deleted meanwhile, elsewhere.")
+            % {"group": job.params["source_name"]}
+        }
+        return
+    recorder.memo.remember_groups([source])
+    if source.count:
+        job.result = {
+            "note": ngettext(
+                "“%(group)s” was not deleted: it still holds %(count)s contact.",
+                "“%(group)s” was not deleted: it still holds %(count)s contacts.",
+                source.count,
+            )
+            % {"group": source.name, "count": source.count}
+        }
+        return
+    recorder.groups_delete(source.id, delete_contacts=False)
+    job.result = {"note": _("“%(group)s” was deleted.") % {"group": source.name}}
+
+
+def finish_scan(recorder: WriteRecorder, job: Job) -> None:
+    from ..cleanup import detectors
+
+    job.result = detectors.scan(recorder.client)
+
+
+# --- The kinds -------------------------------------------------------------------------
+
+KINDS: dict[str, JobKind] = {
+    Kind.CONTACT_DELETE: JobKind(delete_contact, prepare=prepare_contacts),
+    Kind.CONTACT_ADD_TO_GROUP: JobKind(add_to_group, prepare=prepare_contacts),
+    Kind.CONTACT_REMOVE_FROM_GROUP: JobKind(remove_from_group, prepare=prepare_contacts),
+    Kind.CONTACT_MOVE_TO_GROUP: JobKind(move_to_group, prepare=prepare_contacts),
+    Kind.CONTACT_IMPORT: JobKind(import_contact, adds_records=True),
+    Kind.GROUP_DELETE: JobKind(delete_group),
+    Kind.GROUP_MERGE: JobKind(
+        merge_into_target, prepare=prepare_group_merge, finish=finish_group_merge
+    ),
+    Kind.ACCOUNT_SCAN: JobKind(no_items, finish=finish_scan),
+    Kind.HISTORY_UNDO: JobKind(undo_entry, in_order_on_runner_thread=True),
+}
