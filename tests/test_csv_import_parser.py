@@ -9,6 +9,7 @@ import os
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from contacts_ui.forms import ContactForm
 from contacts_ui.imports import csv_rows as csv_import
 from contacts_ui.imports.csv_rows import ImportFileError, load, validate_rows
 from contacts_ui.imports.forms import ImportUploadForm
@@ -413,16 +414,19 @@ def test_a_good_row_is_sent_with_its_phone_in_e164_and_its_values_trimmed():
     assert row.cells[0] == "  Anna "
 
 
+NOT_A_PHONE = "Enter a phone number, such as 500 600 700 or +48 500 600 700."
+
+
 @pytest.mark.parametrize(
     ("phone", "error"),
     [
-        ("", "No phone number."),
-        ("12", "“12” is not a valid phone number."),
-        ("abc", "“abc” is not a valid phone number."),
-        ("5" * 41, f"“{'5' * 41}” is not a valid phone number."),
+        ("", "Phone: This field is required."),
+        ("12", f"Phone: {NOT_A_PHONE}"),
+        ("abc", f"Phone: {NOT_A_PHONE}"),
+        ("5" * 41, "Phone: Ensure this value has at most 40 characters (it has 41)."),
     ],
 )
-def test_a_missing_or_invalid_phone_is_an_error(phone, error):
+def test_a_missing_or_invalid_phone_is_an_error_as_the_contact_form_says(phone, error):
     [row] = _rows([["Anna", "", phone, "", ""]])
     assert row.errors == [error]
 
@@ -432,16 +436,24 @@ def test_a_field_over_255_characters_is_an_error_and_255_is_not():
         [["A" * 255, "", "500600700", "", ""], ["Jan", "B" * 256, "501600700", "", ""]]
     )
     assert fits.ok
-    assert too_long.errors == ["Last name is longer than 255 characters (256)."]
+    assert too_long.errors == [
+        "Last name: Ensure this value has at most 255 characters (it has 256)."
+    ]
 
 
-def test_an_invalid_email_or_nip_is_an_error():
+def test_an_invalid_email_or_nip_is_an_error_with_the_contact_forms_own_messages():
     header = ["Telefon", "E-mail", "NIP"]
     loaded = _load(_csv([header, ["500600700", "anna@", "526-025-02-75"]]))
     [row] = validate_rows(loaded.table, True, ["phone", "email", "tax_id"])
+    form = ContactForm({"phone": "500600700", "email": "anna@", "tax_id": "526-025-02-75"})
+    assert not form.is_valid()
     assert row.errors == [
-        "“anna@” is not a valid email address.",
-        "The NIP “526-025-02-75” has a wrong check digit.",
+        f"Email: {form.errors['email'][0]}",
+        f"Tax ID (NIP): {form.errors['tax_id'][0]}",
+    ]
+    assert row.errors == [
+        "Email: Enter a valid email address.",
+        "Tax ID (NIP): This NIP’s check digit is wrong; check it for a typo.",
     ]
 
 

@@ -17,21 +17,20 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from django import forms
-from django.core.validators import validate_email
 from django.utils.formats import number_format
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
-from ..forms import ContactForm, nip_digits, nip_is_valid, normalise_phone
+from ..forms import ContactForm, normalise_phone
 from ..serwersms import CONTACT_FIELDS, ContactData
 from ..spreadsheet import safe_cell
 
 DELIMITERS = (";", ",", "\t")
 # When no delimiter shows (a file of one column), the one Polish Excel writes.
 DEFAULT_DELIMITER = ";"
-# The API's limit for each text field (api/CONTRACT.md) and the contact form's for a phone.
-FIELD_MAX = 255
-PHONE_MAX = 40
+# The contact form's limits: each text field (the API's, api/CONTRACT.md), and a phone.
+FIELD_MAX = ContactForm.base_fields["email"].max_length
+PHONE_MAX = ContactForm.base_fields["phone"].max_length
 # More columns than any address book has: a file with more is not one.
 MAX_COLUMNS = 100
 # How much of the file the delimiter is guessed from.
@@ -496,16 +495,15 @@ def validate_rows(
 
     `mapping` gives a contact field (or "") for each column. `existing` maps each phone
     (E.164) already in a target group to those groups' names. A row's errors: no phone or
-    not a valid one, a value too long, an invalid email or NIP, values beyond the header's
-    columns, the same phone as an earlier row, a phone already in a target group.
+    not a valid one, a value too long, an invalid email or NIP (the contact form's own
+    rules and messages), values beyond the header's columns, the same phone as an earlier
+    row, a phone already in a target group.
     """
     existing = existing or {}
     records = table.records[1:] if has_header else table.records
     header_width = _used_width(table.records[0][1]) if has_header and table.records else None
     columns = [(index, name) for index, name in enumerate(mapping) if name in CONTACT_FIELDS]
     seen: dict[str, int] = {}
-    # Files repeat phones in many formats; each is parsed once.
-    phones: dict[str, str | None] = {}
     rows = []
     for line, cells in records:
         values = {name: "" for name in CONTACT_FIELDS}
@@ -521,17 +519,10 @@ def validate_rows(
                 )
                 % {"cells": _used_width(cells), "columns": header_width}
             )
-        raw_phone = values["phone"]
-        if raw_phone not in phones:
-            phones[raw_phone] = phone_or_none(raw_phone)
-        phone = phones[raw_phone]
-        if not raw_phone:
-            errors.append(_("No phone number."))
-        elif phone is None:
-            errors.append(_("“%(phone)s” is not a valid phone number.") % {"phone": raw_phone})
-        else:
-            values["phone"] = phone
-        errors.extend(_field_errors(values))
+        values, field_errors = ContactForm.clean_contact_fields(values)
+        for messages in field_errors.values():
+            errors.extend(messages)
+        phone = values["phone"] if "phone" not in field_errors else None
         if phone is not None:
             if phone in seen:
                 errors.append(_("The same phone number as line %(line)d.") % {"line": seen[phone]})
@@ -553,35 +544,10 @@ def validate_rows(
 
 def phone_or_none(raw: str) -> str | None:
     """The phone in E.164, as the contact form saves it, or None if it is not a valid one."""
-    if not raw or len(raw) > PHONE_MAX:
-        return None
     try:
-        return normalise_phone(raw)
+        return ContactForm.base_fields["phone"].clean(raw) or None
     except forms.ValidationError:
         return None
-
-
-def _field_errors(values: dict[str, str]) -> list[str]:
-    errors = []
-    # A phone too long is not a valid phone number, said above.
-    for name in CONTACT_FIELDS[1:]:
-        if len(values[name]) > FIELD_MAX:
-            errors.append(
-                _("%(field)s is longer than %(limit)d characters (%(length)d).")
-                % {"field": field_label(name), "limit": FIELD_MAX, "length": len(values[name])}
-            )
-    if values["email"] and len(values["email"]) <= FIELD_MAX:
-        try:
-            validate_email(values["email"])
-        except forms.ValidationError:
-            errors.append(
-                _("“%(email)s” is not a valid email address.") % {"email": values["email"]}
-            )
-    # The contact form's NIP check: a Polish NIP must have the right check digit.
-    digits = nip_digits(values["tax_id"])
-    if digits is not None and not nip_is_valid(digits):
-        errors.append(_("The NIP “%(nip)s” has a wrong check digit.") % {"nip": values["tax_id"]})
-    return errors
 
 
 # --- Writing rows back ------------------------------------------------------------------
