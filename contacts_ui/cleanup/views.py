@@ -439,15 +439,13 @@ def cleanup_merge_contacts(request: HttpRequest, client: SerwerSMSClient) -> Htt
 
 
 # --- Groups with nearly the same name ---------------------------------------------------
+# The same three steps: review the groups (GET), confirm which is merged into which (GET
+# with `keep`), perform the merge (POST: a job moves every contact, then deletes the group).
 
 
-@login_required
-@api_client_required
-@require_http_methods(["GET", "POST"])
-def cleanup_merge_groups(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
-    """Groups whose names differ only by case, spacing or diacritics: choose which to keep
-    (GET), see what merging will do (GET with `keep`), then merge (POST, a job)."""
-    data = request.POST if request.method == "POST" else request.GET
+def _read_similar_groups(request: HttpRequest, client: SerwerSMSClient, data):
+    """The groups a merge names, read afresh, and the ids no longer there; or, when there
+    is nothing to merge or they cannot be read, the response that says so."""
     ids = _ids(data)
     if len(ids) < 2:
         messages.error(request, _("Choose at least two groups to merge."))
@@ -477,6 +475,45 @@ def cleanup_merge_groups(request: HttpRequest, client: SerwerSMSClient) -> HttpR
             _("Of these groups only one is left (the others were deleted): nothing to merge."),
         )
         return redirect("contacts_ui:cleanup")
+    return groups, missing
+
+
+def _review_groups(request: HttpRequest, context: dict) -> HttpResponse:
+    return render(request, "contacts_ui/cleanup_groups_review.html", context)
+
+
+def _confirm_group_merge(request: HttpRequest, context: dict) -> HttpResponse:
+    return render(request, "contacts_ui/cleanup_groups_confirm_merge.html", context)
+
+
+def _perform_group_merge(request: HttpRequest, source, target) -> HttpResponse:
+    job = runner.start(
+        request,
+        kind=Job.Kind.GROUP_MERGE,
+        title=_("Merge “%(source)s” into “%(target)s”")
+        % {"source": source.name, "target": target.name},
+        params={
+            "source_id": source.id,
+            "source_name": source.name,
+            "target_id": target.id,
+            "target_name": target.name,
+        },
+        back_url=reverse("contacts_ui:cleanup"),
+    )
+    return _to_job(job)
+
+
+@login_required
+@api_client_required
+@require_http_methods(["GET", "POST"])
+def cleanup_merge_groups(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
+    """Groups whose names differ only by case, spacing or diacritics: review (GET), confirm
+    (GET with `keep`), perform (POST, a job)."""
+    data = request.POST if request.method == "POST" else request.GET
+    read = _read_similar_groups(request, client, data)
+    if isinstance(read, HttpResponse):
+        return read
+    groups, missing = read
     group_ids = [g.id for g in groups]
     form = GroupMergeForm(data if "keep" in data else None, ids=group_ids)
     context = {
@@ -491,23 +528,10 @@ def cleanup_merge_groups(request: HttpRequest, client: SerwerSMSClient) -> HttpR
         "review_url": _ids_url("contacts_ui:cleanup_merge_groups", group_ids),
     }
     if not form.is_valid():
-        return render(request, "contacts_ui/cleanup_groups_review.html", context)
+        return _review_groups(request, context)
     by_id = {g.id: g for g in groups}
     target, source = by_id[form.cleaned_data["keep"]], by_id[form.cleaned_data["merge"]]
     if request.method == "POST":
-        job = runner.start(
-            request,
-            kind=Job.Kind.GROUP_MERGE,
-            title=_("Merge “%(source)s” into “%(target)s”")
-            % {"source": source.name, "target": target.name},
-            params={
-                "source_id": source.id,
-                "source_name": source.name,
-                "target_id": target.id,
-                "target_name": target.name,
-            },
-            back_url=reverse("contacts_ui:cleanup"),
-        )
-        return _to_job(job)
+        return _perform_group_merge(request, source, target)
     context.update({"target": target, "source": source})
-    return render(request, "contacts_ui/cleanup_groups_confirm_merge.html", context)
+    return _confirm_group_merge(request, context)
