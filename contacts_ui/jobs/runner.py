@@ -409,6 +409,7 @@ def _run_in_order(job: Job, kind: JobKind, recorder, pending, rounds: _Rounds) -
 def _run_concurrently(job: Job, kind: JobKind, recorder, pending, rounds: _Rounds) -> None:
     """BULK_CONCURRENCY items at a time on item threads. The next calls go out before the
     finished items are written, so that no slot waits on the database."""
+    assert recorder.save is not save_now, "Item threads must not touch the database."
     concurrency = max(1, settings.BULK_CONCURRENCY)
     running: dict[concurrent.futures.Future, int] = {}
     with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
