@@ -66,7 +66,7 @@ class HistoryEntryAdmin(admin.ModelAdmin):
         return request.user.is_active and request.user.is_superuser
 
     def has_add_permission(self, request):
-        # Written only on the write path (contacts_ui.history), never by hand.
+        # Written only on the write path (contacts_ui.history.recorder), never by hand.
         return False
 
     def has_change_permission(self, request, obj=None):

@@ -95,7 +95,7 @@ class ListPreferences(models.Model):
 class HistoryEntry(models.Model):
     """One write a user made through the application, kept with the record before and after.
 
-    Written by contacts_ui.history (the one place on the write path), never by views.
+    Written by contacts_ui.history.recorder (the one place on the write path), never by views.
     `before` and `after` are whole records as plain JSON: a contact's fields with its
     group ids, or a group's name (with its members, for a deletion). Never a secret.
     """
@@ -161,7 +161,7 @@ class HistoryEntry(models.Model):
 
 
 class Job(models.Model):
-    """Long work for one user, run by the task worker (contacts_ui.jobs): a bulk action,
+    """Long work for one user, run by the task worker (contacts_ui.jobs.runner): a bulk action,
     an import, a merge or a scan. Its items are JobItems; each write is in the history,
     all under the job's batch."""
 

@@ -10,7 +10,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
 from contacts_ui.forms import ContactForm
-from contacts_ui.imports import csv_rows as csv_import
+from contacts_ui.imports import csv_rows
 from contacts_ui.imports.csv_rows import ImportFileError, load, validate_rows
 from contacts_ui.imports.forms import ImportUploadForm
 
@@ -73,7 +73,7 @@ def test_it_reads_every_encoding_and_delimiter_with_polish_letters_intact(
 def test_the_byte_order_mark_is_not_part_of_the_first_column_name():
     loaded = _load(codecs.BOM_UTF8 + _csv([HEADER, *ROWS]).encode())
     assert _cells(loaded)[0][0] == "Imię"
-    assert csv_import.guess_mapping(loaded.table, True)[0] == "first_name"
+    assert csv_rows.guess_mapping(loaded.table, True)[0] == "first_name"
 
 
 def test_a_file_that_is_not_utf8_is_read_as_windows_1250():
@@ -136,7 +136,7 @@ def test_a_file_of_one_column_of_phones_is_read():
     loaded = _load("500600700\n501600700\n502600700\n")
     assert _cells(loaded) == [["500600700"], ["501600700"], ["502600700"]]
     assert loaded.has_header is False
-    assert csv_import.guess_mapping(loaded.table, False) == ["phone"]
+    assert csv_rows.guess_mapping(loaded.table, False) == ["phone"]
 
 
 def test_blank_lines_are_left_out_but_counted_in_line_numbers():
@@ -180,7 +180,7 @@ def test_a_stray_quotation_mark_inside_a_value_is_kept():
     ],
 )
 def test_it_knows_polish_column_names(name, field):
-    assert csv_import.guess_field(name) == field
+    assert csv_rows.guess_field(name) == field
 
 
 @pytest.mark.parametrize(
@@ -204,7 +204,7 @@ def test_it_knows_polish_column_names(name, field):
     ],
 )
 def test_it_knows_english_column_names(name, field):
-    assert csv_import.guess_field(name) == field
+    assert csv_rows.guess_field(name) == field
 
 
 @pytest.mark.parametrize(
@@ -219,19 +219,19 @@ def test_it_knows_english_column_names(name, field):
     ],
 )
 def test_names_are_compared_without_case_spaces_punctuation_or_polish_letters(name, field):
-    assert csv_import.guess_field(name) == field
+    assert csv_rows.guess_field(name) == field
 
 
 @pytest.mark.parametrize("name", ["Imię i nazwisko", "Lp.", "Data", "", "Kolumna"])
 def test_a_name_that_does_not_say_one_field_is_left_for_the_person(name):
-    assert csv_import.guess_field(name) == ""
+    assert csv_rows.guess_field(name) == ""
 
 
 def test_the_mapping_is_guessed_from_the_header_each_field_once():
     text = _csv([["Lp.", "Imię", "Telefon", "Tel. domowy", "Miasto"], ["1", "Anna", "500600700"]])
     loaded = _load(text)
     assert loaded.has_header is True
-    assert csv_import.guess_mapping(loaded.table, True) == [
+    assert csv_rows.guess_mapping(loaded.table, True) == [
         "",
         "first_name",
         "phone",
@@ -246,13 +246,13 @@ def test_without_a_header_the_phone_and_email_columns_are_found_by_their_cells()
     )
     loaded = _load(text)
     assert loaded.has_header is False
-    assert csv_import.guess_mapping(loaded.table, False) == ["", "email", "phone"]
-    assert csv_import.column_names(loaded.table, False) == ["Column 1", "Column 2", "Column 3"]
+    assert csv_rows.guess_mapping(loaded.table, False) == ["", "email", "phone"]
+    assert csv_rows.column_names(loaded.table, False) == ["Column 1", "Column 2", "Column 3"]
 
 
 def test_column_names_come_from_the_header_and_fill_in_where_it_has_none():
     loaded = _load("Telefon;;Imię\n500600700;x;Anna;extra\n")
-    assert csv_import.column_names(loaded.table, True) == [
+    assert csv_rows.column_names(loaded.table, True) == [
         "Telefon",
         "Column 2",
         "Imię",
@@ -490,7 +490,7 @@ def test_ten_thousand_rows_parse_and_validate():
     lines += [f"Osoba {n};Nazwisko {n};+48 5{n:08d};Łódź" for n in range(10_000)]
     loaded = _load(("\r\n".join(lines) + "\r\n").encode("cp1250"), max_rows=10_000)
     assert loaded.data_rows == 10_000
-    mapping = csv_import.guess_mapping(loaded.table, loaded.has_header)
+    mapping = csv_rows.guess_mapping(loaded.table, loaded.has_header)
     assert mapping == ["first_name", "last_name", "phone", "city"]
     rows = validate_rows(loaded.table, True, mapping, {"+48500000007": ["Klienci"]})
     assert len(rows) == 10_000
@@ -503,7 +503,7 @@ def test_ten_thousand_rows_parse_and_validate():
 
 
 def test_rows_are_written_back_for_polish_excel_with_an_error_column():
-    content = csv_import.rows_csv(
+    content = csv_rows.rows_csv(
         ["Imię", "Telefon", "Opis"],
         [(["Zażółć", "12", "dwie\nlinie; i średnik"], "“12” is not a valid phone number.")],
     )
@@ -520,10 +520,10 @@ def test_rows_are_written_back_for_polish_excel_with_an_error_column():
 
 
 def test_rows_written_back_are_as_wide_as_the_header():
-    content = csv_import.rows_csv(["A", "B"], [(["1"], "e1"), (["1", "2", "3"], "e2")])
+    content = csv_rows.rows_csv(["A", "B"], [(["1"], "e1"), (["1", "2", "3"], "e2")])
     assert content.decode("utf-8-sig").splitlines()[1:] == ["1;;e1", "1;2;e2"]
 
 
 def test_an_error_that_a_spreadsheet_would_run_as_a_formula_is_not_written_as_one():
-    content = csv_import.rows_csv(["A"], [(["=1+1"], "=HYPERLINK(1)")])
+    content = csv_rows.rows_csv(["A"], [(["=1+1"], "=HYPERLINK(1)")])
     assert content.decode("utf-8-sig").splitlines()[1] == "=1+1;'=HYPERLINK(1)"

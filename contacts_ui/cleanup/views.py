@@ -1,7 +1,7 @@
 """The cleanup page: what the latest scan of the account found, and the fix for each.
 
 Reading a whole account is many calls, so the scan is a background job
-(contacts_ui.jobs), as are the fixes that touch many records (deleting groups,
+(contacts_ui.jobs.runner), as are the fixes that touch many records (deleting groups,
 adding contacts to a group, merging groups). Merging a few duplicate contacts is a
 handful of calls and happens within the request.
 

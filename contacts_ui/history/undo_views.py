@@ -32,7 +32,7 @@ from .records import field_label
 TRASH_PER_PAGE = 50
 # The most items one bulk restore takes.
 MAX_BULK_RESTORE = 500
-# A bulk action of more changes than this is undone by the task worker (contacts_ui.jobs).
+# A bulk action of more changes than this is undone by the task worker (contacts_ui.jobs.runner).
 UNDO_HERE_UP_TO = 20
 LISTED_ON_CONFIRMATION = 100
 

@@ -1,6 +1,6 @@
 """Bulk actions on the contacts list, as the admin's actions: tick rows (or every contact
 the search finds), choose an action, confirm on a page that lists what will change,
-and the work runs in the background (contacts_ui.jobs) with live progress."""
+and the work runs in the background (contacts_ui.jobs.runner) with live progress."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
