@@ -135,6 +135,14 @@ def _to_job(job: Job) -> HttpResponse:
     return redirect("contacts_ui:job_detail", job.pk)
 
 
+def _start_fix(request: HttpRequest, kind: str, title: str, **work) -> HttpResponse:
+    """Start a fix (or the scan) as a background job that leads back here; show its page."""
+    job = runner.start(
+        request, kind=kind, title=title, back_url=reverse("contacts_ui:cleanup"), **work
+    )
+    return _to_job(job)
+
+
 # --- The page and the scan --------------------------------------------------------------
 
 
@@ -158,13 +166,7 @@ def cleanup_scan(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
     if running is not None:
         messages.info(request, _("A scan is under way already; here it is."))
         return _to_job(running)
-    job = runner.start(
-        request,
-        kind=SCAN,
-        title=_("Look for what needs tidying"),
-        back_url=reverse("contacts_ui:cleanup"),
-    )
-    return _to_job(job)
+    return _start_fix(request, SCAN, _("Look for what needs tidying"))
 
 
 # --- Empty groups ------------------------------------------------------------------------
@@ -190,17 +192,15 @@ def cleanup_delete_groups(request: HttpRequest, client: SerwerSMSClient) -> Http
     deletable = [now[i] for i in ticked if i in now and now[i].count == 0]
     confirmed = request.POST.get("post") == "yes"
     if confirmed and deletable and [g.id for g in deletable] == ticked:
-        job = runner.start(
+        return _start_fix(
             request,
-            kind=Job.Kind.GROUP_DELETE,
-            title=ngettext(
+            Job.Kind.GROUP_DELETE,
+            ngettext(
                 "Delete %(count)s empty group", "Delete %(count)s empty groups", len(deletable)
             )
             % {"count": len(deletable)},
             items=[(group.name, {"id": group.id}) for group in deletable],
-            back_url=reverse("contacts_ui:cleanup"),
         )
-        return _to_job(job)
     context = {
         "title": _("Delete empty groups"),
         "groups": deletable,
@@ -236,10 +236,10 @@ def cleanup_add_to_group(request: HttpRequest, client: SerwerSMSClient) -> HttpR
     ticked = set(form.cleaned_data["id"])
     chosen = [c for c in found["ungrouped"] if c["id"] in ticked]
     if request.POST.get("post") == "yes":
-        job = runner.start(
+        return _start_fix(
             request,
-            kind=Job.Kind.CONTACT_ADD_TO_GROUP,
-            title=ngettext(
+            Job.Kind.CONTACT_ADD_TO_GROUP,
+            ngettext(
                 "Add %(count)s contact to “%(group)s”",
                 "Add %(count)s contacts to “%(group)s”",
                 len(chosen),
@@ -247,9 +247,7 @@ def cleanup_add_to_group(request: HttpRequest, client: SerwerSMSClient) -> HttpR
             % {"count": len(chosen), "group": group.name},
             items=[(c["label"], {"id": c["id"]}) for c in chosen],
             params={"group_id": group.id, "group_name": group.name},
-            back_url=reverse("contacts_ui:cleanup"),
         )
-        return _to_job(job)
     context = {"title": _("Add contacts to a group"), "contacts": chosen, "group": group}
     return render(request, "contacts_ui/cleanup_confirm_add_to_group.html", context)
 
@@ -487,20 +485,17 @@ def _confirm_group_merge(request: HttpRequest, context: dict) -> HttpResponse:
 
 
 def _perform_group_merge(request: HttpRequest, source, target) -> HttpResponse:
-    job = runner.start(
+    return _start_fix(
         request,
-        kind=Job.Kind.GROUP_MERGE,
-        title=_("Merge “%(source)s” into “%(target)s”")
-        % {"source": source.name, "target": target.name},
+        Job.Kind.GROUP_MERGE,
+        _("Merge “%(source)s” into “%(target)s”") % {"source": source.name, "target": target.name},
         params={
             "source_id": source.id,
             "source_name": source.name,
             "target_id": target.id,
             "target_name": target.name,
         },
-        back_url=reverse("contacts_ui:cleanup"),
     )
-    return _to_job(job)
 
 
 @login_required
