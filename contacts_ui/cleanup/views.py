@@ -366,6 +366,7 @@ def _confirm_context(plan: merges.MergePlan) -> dict:
             if o.contact.blacklist and not plan.keep.contact.blacklist
         ],
         "digest": plan.digest(),
+        "merge_fields": [("keep", plan.keep.id), ("plan", plan.digest())],
         "kept": plan.keep.contact.display_name,
         "deleting": [
             {"label": o.contact.display_name, "phone": o.contact.phone} for o in plan.others
@@ -528,5 +529,11 @@ def cleanup_merge_groups(request: HttpRequest, client: SerwerSMSClient) -> HttpR
     target, source = by_id[form.cleaned_data["keep"]], by_id[form.cleaned_data["merge"]]
     if request.method == "POST":
         return _perform_group_merge(request, source, target)
-    context.update({"target": target, "source": source})
+    context.update(
+        {
+            "target": target,
+            "source": source,
+            "merge_fields": [("keep", target.id), ("merge", source.id)],
+        }
+    )
     return _confirm_group_merge(request, context)
