@@ -15,11 +15,11 @@ from ..jobs import runner
 from ..models import Job, ListPreferences
 from ..serwersms import PAGE_LIMIT, NotFound, SerwerSMSError
 from .shared import (
-    FILTERS_PARAM,
     api_client_required,
     back_to_list,
     groups_or_error,
     list_filters,
+    way_back_to_list,
 )
 
 # How many of the contacts concerned the confirmation page lists.
@@ -202,9 +202,7 @@ def contact_action(request: HttpRequest, client) -> HttpResponse:
         or (shown_group if action == ContactActionForm.REMOVE_FROM_GROUP else None),
         "selected_ids": [contact.id for contact in contacts] if not across else [],
         "error": error,
-        "filters": filters,
-        "filters_param": FILTERS_PARAM,
-        "list_url": list_url,
+        **way_back_to_list(request, "contacts_ui:contact_list"),
         "query": query,
     }
     return render(request, "contacts_ui/contact_action_confirm.html", context)

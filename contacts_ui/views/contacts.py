@@ -38,10 +38,10 @@ from .shared import (
     groups_or_error,
     id_from,
     in_background,
-    list_filters,
     recorder_for,
     render_partial_or_page,
     respond_redirect,
+    way_back_to_list,
     with_filters,
     write_failed,
 )
@@ -239,9 +239,7 @@ def _render_contact_form(request, form, *, contact_id=None, title, error=None):
         "form": form,
         "contact_id": contact_id,
         "error": error,
-        "filters": list_filters(request),
-        "filters_param": FILTERS_PARAM,
-        "list_url": back_to_list(request, "contacts_ui:contact_list"),
+        **way_back_to_list(request, "contacts_ui:contact_list"),
         "media": form.media,
     }
     return render(request, "contacts_ui/contact_form.html", context)
@@ -397,9 +395,7 @@ def contact_delete(request: HttpRequest, client: SerwerSMSClient, contact_id: in
         "contact": contact,
         "name": name,
         "error": error,
-        "filters": list_filters(request),
-        "filters_param": FILTERS_PARAM,
-        "list_url": list_url,
+        **way_back_to_list(request, "contacts_ui:contact_list"),
         "change_url": with_filters(
             reverse("contacts_ui:contact_change", args=[contact.id]), request
         ),

@@ -11,15 +11,14 @@ from django.views.decorators.vary import vary_on_headers
 from ..forms import GroupDeleteForm, GroupForm, GroupListQuery
 from ..serwersms import InvalidData, NotFound, SerwerSMSClient, SerwerSMSError
 from .shared import (
-    FILTERS_PARAM,
     api_client_required,
     back_to_list,
     back_to_list_with_error,
     group_look_up,
-    list_filters,
     recorder_for,
     render_partial_or_page,
     respond_redirect,
+    way_back_to_list,
     write_failed,
 )
 
@@ -75,9 +74,7 @@ def _render_group_form(request, form, *, group=None, error=None, changing=None) 
         "form": form,
         "group": group,
         "error": error,
-        "filters": list_filters(request),
-        "filters_param": FILTERS_PARAM,
-        "list_url": back_to_list(request, "contacts_ui:group_list"),
+        **way_back_to_list(request, "contacts_ui:group_list"),
     }
     template = "contacts_ui/_group_form.html" if render_partial_or_page(request) else None
     return render(request, template or "contacts_ui/group_form.html", context)
@@ -175,9 +172,7 @@ def group_delete(request: HttpRequest, client: SerwerSMSClient, group_id: int) -
         # A failed deletion comes back with the choice as it was made.
         "delete_contacts": delete_contacts,
         "error": error,
-        "filters": list_filters(request),
-        "filters_param": FILTERS_PARAM,
-        "list_url": list_url,
+        **way_back_to_list(request, "contacts_ui:group_list"),
         "change_url": reverse("contacts_ui:group_change", args=[group.id]),
     }
     return render(request, "contacts_ui/group_confirm_delete.html", context)

@@ -128,6 +128,16 @@ def back_to_list(request: HttpRequest, url_name: str) -> str:
     return f"{url}?{filters}" if filters else url
 
 
+def way_back_to_list(request: HttpRequest, url_name: str) -> dict:
+    """What a form or a confirmation carries to return to the list as it was left: the
+    list's query string, the field it goes in, and the list's address with it."""
+    return {
+        "filters": list_filters(request),
+        "filters_param": FILTERS_PARAM,
+        "list_url": back_to_list(request, url_name),
+    }
+
+
 def with_filters(url: str, request: HttpRequest) -> str:
     """A link to another page that keeps the way back to the list."""
     filters = list_filters(request)
