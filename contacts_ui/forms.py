@@ -152,6 +152,20 @@ CONTACT_SORTS = (
     "city",
     "description",
 )
+# The contacts list's columns, and the export's: (sort key, heading). Optional ones show
+# when the user switches them on; the rest always show.
+CONTACT_COLUMNS = [
+    ("first_name", _("First name")),
+    ("last_name", _("Last name")),
+    ("phone", _("Phone")),
+    ("email", _("Email")),
+    ("company", _("Company")),
+    ("city", _("City")),
+    ("tax_id", _("Tax ID")),
+    ("address", _("Address")),
+    ("description", _("Description")),
+]
+OPTIONAL_CONTACT_COLUMNS = ("tax_id", "address", "description")
 PAGE_SIZES = (25, 50, 100, 200)
 
 

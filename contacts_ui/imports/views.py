@@ -26,11 +26,16 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from .. import group_list
 from ..jobs import runner
 from ..models import ImportUpload, Job, JobItem
 from ..serwersms import PAGE_LIMIT, Group, SerwerSMSClient, SerwerSMSError, every_item
-from ..views.shared import api_client_required, id_from, render_partial_or_page
+from ..views.shared import (
+    api_client_required,
+    groups_named_by_number,
+    groups_or_error,
+    id_from,
+    render_partial_or_page,
+)
 from . import csv_rows
 from .forms import ImportMappingForm, ImportUploadForm
 
@@ -47,15 +52,11 @@ def _upload_of(request: HttpRequest, upload_id: int) -> ImportUpload:
 def _groups(request, client: SerwerSMSClient, chosen: list[str]) -> tuple[list[Group], str | None]:
     """The groups to choose from; when they cannot be listed, the ones already chosen
     (named by number) and the reason, so that the person's choice is kept."""
-    try:
-        return group_list.all_groups(request.user, client), None
-    except SerwerSMSError as exc:
-        ids = [group_id for group_id in map(id_from, chosen) if group_id is not None]
-        unnamed = [
-            Group(id=i, name=_("Group %(id)s (its name could not be loaded)") % {"id": i}, count=0)
-            for i in ids[:PAGE_LIMIT]
-        ]
-        return unnamed, exc.message
+    groups, error = groups_or_error(request, client)
+    if error is None:
+        return groups, None
+    ids = [group_id for group_id in map(id_from, chosen) if group_id is not None]
+    return groups_named_by_number(ids[:PAGE_LIMIT]), error
 
 
 def _phones_in_groups(

@@ -1,4 +1,5 @@
 import concurrent.futures
+from functools import partial
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -12,6 +13,8 @@ from django.views.decorators.vary import vary_on_headers
 
 from .. import group_list
 from ..forms import (
+    CONTACT_COLUMNS,
+    OPTIONAL_CONTACT_COLUMNS,
     PAGE_SIZES,
     ContactActionForm,
     ContactForm,
@@ -35,6 +38,7 @@ from .shared import (
     back_to_list_with_error,
     contact_look_up,
     contact_page_look_up,
+    groups_named_by_number,
     groups_or_error,
     id_from,
     in_background,
@@ -46,29 +50,13 @@ from .shared import (
     write_failed,
 )
 
-# The list's columns: (sort key, heading). Optional ones show when the user
-# switches them on; the rest always show.
-COLUMNS = [
-    ("first_name", gettext_lazy("First name")),
-    ("last_name", gettext_lazy("Last name")),
-    ("phone", gettext_lazy("Phone")),
-    ("email", gettext_lazy("Email")),
-    ("company", gettext_lazy("Company")),
-    ("city", gettext_lazy("City")),
-    ("tax_id", gettext_lazy("Tax ID")),
-    ("address", gettext_lazy("Address")),
-    ("description", gettext_lazy("Description")),
-]
-OPTIONAL_COLUMNS = ("tax_id", "address", "description")
-
-
 _url = ContactListQuery.url
 
 
 def _columns(query: dict, shown_extra: list[str]) -> list[dict]:
     columns = []
-    for key, heading in COLUMNS:
-        if key in OPTIONAL_COLUMNS and key not in shown_extra:
+    for key, heading in CONTACT_COLUMNS:
+        if key in OPTIONAL_CONTACT_COLUMNS and key not in shown_extra:
             continue
         sorted_here = query["o"].lstrip("-") == key
         descending = query["o"] == f"-{key}"
@@ -93,23 +81,7 @@ def _chosen_group_ids(values: list[str]) -> list[int]:
 def _picker_groups(groups, error: str | None, chosen_ids: list[int]) -> list[Group]:
     """The group picker's choices. When the group list could not be loaded, the groups
     already chosen stay as choices (named by number), so that the form keeps them."""
-    if error is None:
-        return groups
-    return [
-        Group(
-            id=group_id,
-            name=_("Group %(id)s (its name could not be loaded)") % {"id": group_id},
-            count=0,
-        )
-        for group_id in chosen_ids
-    ]
-
-
-def _read_groups_or_error(user, client: SerwerSMSClient):
-    try:
-        return group_list.read_all(user, client), None
-    except SerwerSMSError as exc:
-        return [], exc.message
+    return groups if error is None else groups_named_by_number(chosen_ids)
 
 
 def _all_groups_beside(request: HttpRequest, client: SerwerSMSClient):
@@ -119,7 +91,7 @@ def _all_groups_beside(request: HttpRequest, client: SerwerSMSClient):
     groups = group_list.listed(request.user, client)
     if groups is None:
         # Not cached: read (not looked up in the cache again) beside the other call.
-        return in_background(_read_groups_or_error, request.user, client)
+        return in_background(partial(groups_or_error, request, client, fresh=True))
     done = concurrent.futures.Future()
     done.set_result((groups, None))
     return done
@@ -184,7 +156,9 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
         "retry_url": "?" + filters,
         "columns": _columns(query, prefs.extra_columns),
         "optional_columns": [
-            (k, h, k in prefs.extra_columns) for k, h in COLUMNS if k in OPTIONAL_COLUMNS
+            (k, h, k in prefs.extra_columns)
+            for k, h in CONTACT_COLUMNS
+            if k in OPTIONAL_CONTACT_COLUMNS
         ],
         "filter_choices": filter_choices,
         "filter_error": filter_error,
@@ -209,7 +183,9 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
 def contact_columns(request: HttpRequest) -> HttpResponse:
     """Remember which optional columns the user wants on the contacts list."""
     prefs = ListPreferences.for_user(request.user)
-    prefs.extra_columns = [c for c in OPTIONAL_COLUMNS if c in request.POST.getlist("columns")]
+    prefs.extra_columns = [
+        c for c in OPTIONAL_CONTACT_COLUMNS if c in request.POST.getlist("columns")
+    ]
     prefs.save()
     return redirect(back_to_list(request, "contacts_ui:contact_list"))
 

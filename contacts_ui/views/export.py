@@ -21,10 +21,9 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
 from .. import serwersms
-from ..forms import ContactListQuery
+from ..forms import CONTACT_COLUMNS, ContactListQuery
 from ..serwersms import Contact, SerwerSMSClient, SerwerSMSError
 from ..spreadsheet import safe_cell
-from . import contacts
 from .shared import api_client_required
 
 logger = logging.getLogger(__name__)
@@ -38,7 +37,7 @@ DELIMITER = ";"
 # The file's columns: the list's own (contact attribute, heading), in its order, then
 # the group the contact was listed under (the first of its groups) and the blacklist.
 COLUMNS = [
-    *contacts.COLUMNS,
+    *CONTACT_COLUMNS,
     ("group_name", gettext_lazy("Group")),
     ("blacklist", gettext_lazy("Blacklisted")),
 ]

@@ -21,7 +21,7 @@ from ..api_access import client_for
 from ..crypto import SecretUnreadable
 from ..history.recorder import WriteRecorder
 from ..models import ApiCredentials
-from ..serwersms import NotFound, SerwerSMSClient, SerwerSMSError, TransportError
+from ..serwersms import Group, NotFound, SerwerSMSClient, SerwerSMSError, TransportError
 
 
 def id_from(value: str) -> int | None:
@@ -77,13 +77,24 @@ def recorder_for(request: HttpRequest, client: SerwerSMSClient, **options) -> Wr
     return WriteRecorder(client, request.user, **options)
 
 
-def groups_or_error(request: HttpRequest, client: SerwerSMSClient):
-    """Every group (up to PAGE_LIMIT), for the filter sidebar and the group pickers,
-    cached (group_list), and None; or no group and why, when the API fails."""
+def groups_or_error(request: HttpRequest, client: SerwerSMSClient, *, fresh: bool = False):
+    """Every group (up to PAGE_LIMIT), for the filter sidebar and the group pickers, and
+    None; or no group and why, when the API fails. From the cache (group_list) unless
+    `fresh`: then read (and cached), without looking in the cache first."""
+    read = group_list.read_all if fresh else group_list.all_groups
     try:
-        return group_list.all_groups(request.user, client), None
+        return read(request.user, client), None
     except SerwerSMSError as exc:
         return [], exc.message
+
+
+def groups_named_by_number(ids) -> list[Group]:
+    """Groups chosen in a form whose names could not be loaded: named by number, so that
+    the form keeps them as choices."""
+    return [
+        Group(id=i, name=_("Group %(id)s (its name could not be loaded)") % {"id": i}, count=0)
+        for i in ids
+    ]
 
 
 _pool: concurrent.futures.ThreadPoolExecutor | None = None
