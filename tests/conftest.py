@@ -4,11 +4,13 @@ import os
 import pathlib
 
 import pytest
+from django.contrib.auth.models import User
 from django.core.cache import cache
+from django.test import Client
 from django.utils import translation
 
 from contacts_ui import serwersms
-from contacts_ui.sandbox.models import Account
+from contacts_ui.sandbox.models import Account, Group
 from tests.helpers import make_user
 
 
@@ -81,6 +83,59 @@ def alice(client, alice_account, api_url):
     user = make_user("alice", token="alice-token")
     client.force_login(user)
     return user
+
+
+@pytest.fixture
+def _quick_password_hashing(settings):
+    """Not applied everywhere: a module asks for it with
+    `pytest.mark.usefixtures("_quick_password_hashing")`."""
+    # Hundreds of tests each make a user; the slow default hasher would be most of their time.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def bob():
+    """Bob's user, not signed in, with no API credentials."""
+    return make_user("bob")
+
+
+@pytest.fixture
+def bob_client(bob_account):
+    """Bob, with his working API token saved, signed in on a test client of his own."""
+    bob = Client()
+    bob.force_login(make_user("bob", token="bob-token"))
+    return bob
+
+
+@pytest.fixture
+def charlie(client, db):
+    """Charlie, signed in, with no API credentials saved."""
+    user = make_user("charlie")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def root(client):
+    """A superuser, signed in."""
+    user = User.objects.create_superuser("root", password="pass-for-tests")
+    client.force_login(user)
+    return user
+
+
+@pytest.fixture
+def groups(alice_account):
+    """Three of Alice's groups, empty: Klienci, Dostawcy, Newsletter."""
+    return [
+        Group.objects.create(account=alice_account, name=name)
+        for name in ("Klienci", "Dostawcy", "Newsletter")
+    ]
+
+
+@pytest.fixture
+def dostawcy(alice_account):
+    """Alice's group Dostawcy, empty."""
+    return Group.objects.create(account=alice_account, name="Dostawcy")
 
 
 @pytest.fixture

@@ -25,14 +25,6 @@ TYPED = {
 }
 
 
-@pytest.fixture
-def groups(alice_account):
-    return [
-        Group.objects.create(account=alice_account, name=name)
-        for name in ("Klienci", "Dostawcy", "Newsletter")
-    ]
-
-
 def _row(page: str, name: str) -> str:
     """The form row of one field, with its errors."""
     start = page.index(f"field-{name}")

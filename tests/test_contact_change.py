@@ -16,11 +16,6 @@ def klienci(alice_account):
 
 
 @pytest.fixture
-def dostawcy(alice_account):
-    return Group.objects.create(account=alice_account, name="Dostawcy")
-
-
-@pytest.fixture
 def anna(alice_account, klienci):
     return make_contact(alice_account, groups=[klienci], **FIELDS)
 

@@ -12,13 +12,6 @@ pytestmark = pytest.mark.django_db(transaction=True)
 URL = "/settings/credentials/"
 
 
-@pytest.fixture
-def charlie(client, db):
-    user = make_user("charlie")
-    client.force_login(user)
-    return user
-
-
 def test_it_requires_login(client, db):
     response = client.get(URL)
     assert response.status_code == 302

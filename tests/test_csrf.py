@@ -16,7 +16,10 @@ from tests.db_snapshot import every_row
 from tests.helpers import form_values, make_contact, make_user
 from tests.history_entries import contact_delete, jobs_and_uploads
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("_quick_password_hashing"),
+]
 
 NEW_PASSWORD = "N3w-pass-for-tests"
 
@@ -82,11 +85,6 @@ SIGNED_OUT_POSTS = [
     ("/admin/login/", {"username": "alice", "password": "pass-for-tests", "next": "/admin/"}),
     ("/accounts/password_reset/", {"email": "alice@example.com"}),
 ]
-
-
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

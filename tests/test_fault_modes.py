@@ -25,7 +25,10 @@ from tests.helpers import (
     writes_fail,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("_quick_password_hashing"),
+]
 
 MODES = ["http500", "api_error", "timeout", "malformed", "disconnect", "refused"]
 
@@ -55,12 +58,6 @@ def fast_timeouts(settings, mode: str) -> None:
     if mode == "timeout":
         settings.SANDBOX_TIMEOUT_SECONDS = 1.0
         settings.SERWERSMS_READ_TIMEOUT = 0.3
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    # Hundreds of tests each make a user; the slow default hasher would be most of their time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -271,11 +268,6 @@ def says_the_write_failed(said: str, mode: str, look_up: str, label: str) -> Non
 @pytest.fixture
 def klienci(alice_account):
     return Group.objects.create(account=alice_account, name="Klienci VIP")
-
-
-@pytest.fixture
-def dostawcy(alice_account):
-    return Group.objects.create(account=alice_account, name="Dostawcy")
 
 
 @pytest.fixture

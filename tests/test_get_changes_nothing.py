@@ -11,12 +11,10 @@ from tests.db_snapshot import every_row
 from tests.helpers import make_contact
 from tests.history_entries import contact_delete, jobs_and_uploads
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("_quick_password_hashing"),
+]
 
 
 @pytest.fixture

@@ -1,26 +1,17 @@
 """Django's admin shows everyone's history to a superuser, read-only, and to no one else."""
 
 import pytest
-from django.contrib.auth.models import Permission, User
+from django.contrib.auth.models import Permission
 
 from tests.helpers import make_user
 from tests.history_entries import contact_edit, group_edit
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("_quick_password_hashing"),
+]
 
 URL = "/admin/contacts_ui/historyentry/"
-
-
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def root(client):
-    user = User.objects.create_superuser("root", password="pass-for-tests")
-    client.force_login(user)
-    return user
 
 
 @pytest.fixture

@@ -20,14 +20,12 @@ from tests.history_entries import (
     group_edit,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("_quick_password_hashing"),
+]
 
 Outcome = HistoryEntry.Outcome
-
-
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -35,11 +33,6 @@ def alice(client):
     user = make_user("alice")
     client.force_login(user)
     return user
-
-
-@pytest.fixture
-def bob():
-    return make_user("bob")
 
 
 def _page(client, entry) -> str:

@@ -4,7 +4,6 @@ only for staff, everyone's for a superuser, with search, filters and paging."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import User
 from django.utils import timezone
 
 from contacts_ui.models import HistoryEntry
@@ -19,33 +18,19 @@ from tests.history_entries import (
     group_edit,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("_quick_password_hashing"),
+]
 
 URL = "/history/"
 HTMX = {"HX-Request": "true"}
 BARTEK = ANNA.__class__(phone="+48600700800", first_name="Bartosz", last_name="Nowak")
 
 
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def alice(client):
     user = make_user("alice")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def bob():
-    return make_user("bob")
-
-
-@pytest.fixture
-def root(client):
-    user = User.objects.create_superuser("root", password="pass-for-tests")
     client.force_login(user)
     return user
 

@@ -32,7 +32,10 @@ from tests.test_history_recording import (
     summary,
 )
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("_quick_password_hashing"),
+]
 
 REASONS = {
     "http500": "The SerwerSMS API answered with an error (HTTP 500).",
@@ -53,11 +56,6 @@ OUTCOMES = {
     "api_error": "failed",
     "refused": "failed",
 }
-
-
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

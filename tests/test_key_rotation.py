@@ -12,14 +12,12 @@ from contacts_ui.sandbox.models import Group
 from tests.helpers import make_user
 from tests.test_deploy_settings import production_env, run_python
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("_quick_password_hashing"),
+]
 
 UNREADABLE = "Your saved API secret can no longer be read"
-
-
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def new_key() -> str:

@@ -6,15 +6,13 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.models import User
 
-pytestmark = pytest.mark.django_db
+pytestmark = [
+    pytest.mark.django_db,
+    pytest.mark.usefixtures("_quick_password_hashing"),
+]
 
 PASSWORD = "a-long-password-1"
 LOCKED = "Too many failed logins for this username or from this address"
-
-
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture

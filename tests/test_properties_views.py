@@ -38,14 +38,6 @@ VIEW_SETTINGS = settings(
 TEXT_FIELDS = ("first_name", "last_name", "company", "tax_id", "address", "city", "description")
 
 
-@pytest.fixture
-def groups(alice_account):
-    return [
-        Group.objects.create(account=alice_account, name=name)
-        for name in ("Klienci", "Dostawcy", "Newsletter")
-    ]
-
-
 def _post(client, url, pairs, **headers):
     """A form post as a browser sends it: urlencoded, keys repeated as they come."""
     body = urlencode([("csrfmiddlewaretoken", "x"), *pairs])

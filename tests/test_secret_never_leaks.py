@@ -24,7 +24,10 @@ from tests.conftest import make_sandbox_account
 from tests.db_snapshot import every_row
 from tests.helpers import make_contact
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("_quick_password_hashing"),
+]
 
 # Plain letters and digits, so that no escaping (HTML, URL, JSON) could hide them from a search.
 TOKEN = "tokenSECRETq7w3e9r1"
@@ -33,11 +36,6 @@ REJECTED = "rejectedSECRETm5n1b7"
 MISTYPED = "mistypedSECRETk2j4h6"
 SECRETS = {"token": TOKEN, "password": PASSWORD}
 API_USERNAME = "acme"
-
-
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture(autouse=True)

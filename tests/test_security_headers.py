@@ -9,12 +9,10 @@ from django.contrib.auth.models import User
 from contacts_ui.sandbox.models import Group
 from tests.helpers import make_contact
 
-pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("_quick_password_hashing"),
+]
 
 
 def _policy(response) -> dict[str, list[str]]:

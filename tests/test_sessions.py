@@ -14,17 +14,15 @@ from django.utils import timezone
 from contacts_ui.middleware import SessionRenewalMiddleware
 from tests.test_deploy_settings import production_env, run_python
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("_quick_password_hashing"),
+]
 
 PRINT_SESSION_SETTINGS = (
     "import django; django.setup(); from django.conf import settings as s;"
     "print(s.SESSION_COOKIE_AGE, s.SESSION_RENEW_SECONDS, s.SESSION_EXPIRE_AT_BROWSER_CLOSE)"
 )
-
-
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 def _session(client) -> Session:

@@ -12,14 +12,12 @@ from contacts_ui.sandbox.models import Contact, Group
 from tests.db_snapshot import every_row
 from tests.helpers import make_contact, make_user
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("_quick_password_hashing"),
+]
 
 ALICES_WORDS = ("Tajna grupa Alicji", "Alicja", "Tajemnicza", "alice@example.pl")
-
-
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
 @pytest.fixture
@@ -43,13 +41,6 @@ def bob(client, bob_account, api_url):
     group = Group.objects.create(account=bob_account, name="Grupa Boba")
     make_contact(bob_account, phone="+48600700800", first_name="Bogdan", groups=[group])
     user = make_user("bob", token="bob-token")
-    client.force_login(user)
-    return user
-
-
-@pytest.fixture
-def charlie(client, db):
-    user = make_user("charlie")
     client.force_login(user)
     return user
 

@@ -1,84 +1,37 @@
-"""Bulk actions on the contacts list: tick rows (or every contact a search finds), choose an
-action, confirm on a page that says what will change, and the work runs as a job.
-
-Each action is checked in the sandbox's own store: every contact's groups after the job, the
-chosen ones changed exactly, the others untouched.
-"""
+"""The contacts list's bulk actions (contacts/action/): the action bar on the list, the
+confirmation page, what is refused, and after confirming the job that changes exactly the
+ticked contacts (and no others: not those gone meanwhile, not another account's)."""
 
 import re
 
 import pytest
 
-from contacts_ui.models import HistoryEntry, Job, JobItem
+from contacts_ui.models import Job, JobItem
 from contacts_ui.sandbox.models import Contact, Group
-from tests.helpers import form_values, make_contact, make_user, table_rows
+from tests import bulk_actions
+from tests.bulk_actions import (
+    ACTION_URL,
+    A,
+    B,
+    C,
+    D,
+    E,
+    G,
+    choose,
+    confirm,
+    groups_of,
+)
+from tests.helpers import form_values, make_contact, make_user
 from tests.jobs import run_worker
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = [
+    pytest.mark.django_db(transaction=True),
+    pytest.mark.usefixtures("_quick_password_hashing"),
+]
 
-ACTION_URL = "/contacts/action/"
-
-
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
-@pytest.fixture
-def groups(alice_account) -> dict[str, Group]:
-    return {
-        name: Group.objects.create(account=alice_account, name=name)
-        for name in ("Klienci", "Dostawcy", "VIP")
-    }
-
-
-@pytest.fixture
-def people(alice_account, groups) -> dict[str, Contact]:
-    """Seven contacts in overlapping groups; Klienci holds four of them."""
-    klienci, dostawcy, vip = groups["Klienci"], groups["Dostawcy"], groups["VIP"]
-    memberships = {
-        "Adam": [klienci],
-        "Beata": [klienci, dostawcy],
-        "Cezary": [dostawcy],
-        "Dorota": [],
-        "Edward": [klienci, vip],
-        "Franek": [dostawcy],
-        "Gosia": [klienci],
-    }
-    return {
-        name: make_contact(
-            alice_account, f"+4850060070{n}", groups=in_groups, first_name=name, last_name="Test"
-        )
-        for n, (name, in_groups) in enumerate(memberships.items(), start=1)
-    }
-
-
-def groups_of(account) -> dict[str, list[str]]:
-    """Every contact of the account, by first name, with the names of its groups."""
-    return {
-        contact.first_name: sorted(contact.groups.values_list("name", flat=True))
-        for contact in Contact.objects.filter(account=account)
-    }
-
-
-def choose(client, action: str, contacts=(), list_url: str = "/contacts/", across=False):
-    """Tick these rows on the list as shown at list_url, choose the action and press Go
-    (or "Apply to every contact this search finds")."""
-    page = client.get(list_url).content.decode()
-    values = form_values(page, "changelist-form")
-    values["action"] = [action]
-    values["_selected_action"] = [str(contact.id) for contact in contacts]
-    if across:
-        values["select_across"] = ["1"]
-    return client.post(ACTION_URL, values)
-
-
-def confirm(client, confirmation, group: Group | None = None):
-    """Press "Yes, I'm sure" on the confirmation page, with this group chosen in its picker."""
-    values = form_values(confirmation.content.decode(), "action-confirm")
-    if group is not None:
-        values["group_id"] = [str(group.id)]
-    return client.post(ACTION_URL, values)
+# Fixtures shared by the bulk action modules (tests/bulk_actions.py).
+groups = bulk_actions.groups
+people = bulk_actions.people
 
 
 def listed(confirmation) -> list[str]:
@@ -167,109 +120,6 @@ def test_the_confirmation_lists_the_ticked_contacts_and_says_what_will_happen(
     assert not Job.objects.exists()
 
 
-def test_the_group_picker_offers_every_group_and_chooses_none_for_adding(
-    client, alice, people, groups
-):
-    response = choose(client, "add_to_group", [people["Adam"]])
-
-    page = response.content.decode()
-    for group in groups.values():
-        assert f'<option value="{group.id}">{group.name} (' in page
-    assert " selected>" not in page[page.index('id="id_group_id"') :]
-
-
-def test_removing_from_a_filtered_list_chooses_the_group_shown(client, alice, people, groups):
-    klienci = groups["Klienci"]
-
-    response = choose(
-        client, "remove_from_group", [people["Adam"]], list_url=f"/contacts/?g={klienci.id}"
-    )
-
-    assert form_values(response.content.decode(), "action-confirm")["group_id"] == [str(klienci.id)]
-
-
-def test_moving_from_a_filtered_list_says_the_other_groups_stay(client, alice, people, groups):
-    response = choose(
-        client,
-        "move_to_group",
-        [people["Adam"], people["Beata"]],
-        list_url=f"/contacts/?g={groups['Klienci'].id}",
-    )
-
-    assert (
-        "2 contacts will be moved from “Klienci” to the group chosen below; their other "
-        "groups stay as they are." in response.content.decode()
-    )
-
-
-def test_moving_to_the_group_shown_is_refused_on_the_page(
-    client, alice, alice_account, people, groups
-):
-    klienci = groups["Klienci"]
-    before = groups_of(alice_account)
-    confirmation = choose(
-        client, "move_to_group", [people["Adam"]], list_url=f"/contacts/?g={klienci.id}"
-    )
-
-    response = confirm(client, confirmation, group=klienci)
-
-    assert response.status_code == 200
-    assert "Choose a group other than the one shown." in response.content.decode()
-    assert groups_of(alice_account) == before
-    assert not Job.objects.exists()
-
-
-# --- Every contact a search finds -----------------------------------------------------------
-
-
-@pytest.fixture
-def small_pages(monkeypatch):
-    """Pages of three, so that a few contacts make several pages of the API's index."""
-    monkeypatch.setattr("contacts_ui.views.bulk.PAGE_LIMIT", 3)
-    monkeypatch.setattr("contacts_ui.jobs.runner.PAGE_LIMIT", 3)
-
-
-@pytest.mark.parametrize("matching", [2, 3, 6, 7])
-def test_select_across_counts_every_contact_the_search_finds_over_every_page(
-    client, alice, alice_account, small_pages, matching
-):
-    for n in range(matching):
-        make_contact(alice_account, f"+4850070{n:04d}", first_name=f"Jan{n}", last_name="Nowak")
-    for n in range(4):
-        make_contact(alice_account, f"+4850080{n:04d}", first_name=f"Ewa{n}", last_name="Lis")
-
-    response = choose(client, "delete", list_url="/contacts/?q=Nowak", across=True)
-
-    page = response.content.decode()
-    assert f"{matching} contacts will be deleted at SerwerSMS." in page
-    assert f"The {matching} contacts concerned" in page
-    assert "Every contact the search finds when the work starts is included" in page
-    assert form_values(page, "action-confirm")["select_across"] == ["1"]
-
-
-def test_select_across_with_a_search_and_a_filter_changes_exactly_what_it_finds(
-    client, alice, alice_account, small_pages, groups
-):
-    klienci, vip = groups["Klienci"], groups["VIP"]
-    for n in range(7):
-        make_contact(alice_account, f"+4850070{n:04d}", groups=[klienci], last_name="Nowak")
-    make_contact(alice_account, "+48500800001", groups=[klienci], last_name="Lis")
-    make_contact(alice_account, "+48500800002", last_name="Nowak")
-
-    confirmation = choose(
-        client, "add_to_group", list_url=f"/contacts/?q=Nowak&g={klienci.id}", across=True
-    )
-    assert "7 contacts will be added to the group chosen below" in confirmation.content.decode()
-    confirm(client, confirmation, group=vip)
-    run_worker()
-
-    job = Job.objects.get()
-    assert job.state == Job.State.DONE
-    assert job.items.filter(status=JobItem.Status.DONE).count() == 7
-    in_vip = Contact.objects.filter(groups=vip)
-    assert sorted(in_vip.values_list("phone", flat=True)) == [f"+4850070{n:04d}" for n in range(7)]
-
-
 # --- Nothing chosen, no group, a bad group -------------------------------------------------
 
 
@@ -336,8 +186,6 @@ def test_a_bad_group_id_is_an_error_on_the_page_not_a_500(
 
 
 # --- After confirming: the job, and exactly the change asked for ------------------------------
-
-A, B, C, D, E, G = "Adam", "Beata", "Cezary", "Dorota", "Edward", "Gosia"
 
 
 @pytest.mark.parametrize(
@@ -406,20 +254,6 @@ def test_a_confirmed_action_runs_as_a_job_and_changes_exactly_the_ticked_contact
     assert list(job.items.values_list("status", flat=True)) == [JobItem.Status.DONE] * 4
 
 
-def test_a_removal_from_the_group_shown_is_titled_with_the_group(client, alice, people, groups):
-    klienci = groups["Klienci"]
-    confirmation = choose(
-        client, "remove_from_group", [people["Adam"]], list_url=f"/contacts/?g={klienci.id}"
-    )
-
-    confirm(client, confirmation)
-
-    job = Job.objects.get()
-    assert job.kind == Job.Kind.CONTACT_REMOVE_FROM_GROUP
-    assert job.title == "Remove selected contacts from a group: Klienci"
-    assert job.params == {"group_id": klienci.id, "group_name": "Klienci"}
-
-
 def test_three_contacts_or_fewer_are_done_within_the_request(
     client, alice, alice_account, people, groups
 ):
@@ -444,29 +278,6 @@ def test_four_contacts_wait_for_the_worker(client, alice, alice_account, people,
     assert Job.objects.get().state == Job.State.QUEUED
     assert groups_of(alice_account) == before
     assert "Waiting to start" in client.get(response.url).content.decode()
-
-
-def test_adding_a_contact_already_in_the_group_skips_it_with_a_note(
-    client, alice, alice_account, people, groups
-):
-    confirmation = choose(client, "add_to_group", [people[A], people[E], people[C], people[D]])
-    confirm(client, confirmation, group=groups["VIP"])
-
-    run_worker()
-
-    job = Job.objects.get()
-    edward = job.items.get(label="Edward Test (+48500600705)")
-    assert (edward.status, edward.message) == (JobItem.Status.SKIPPED, "Already in “VIP”.")
-    assert job.items.filter(status=JobItem.Status.DONE).count() == 3
-    assert groups_of(alice_account)[E] == ["Klienci", "VIP"]
-    # Nothing was written for it, so nothing is in the history.
-    assert HistoryEntry.objects.filter(batch=job.batch).count() == 3
-    assert not HistoryEntry.objects.filter(target_id=people[E].id).exists()
-    page = client.get(f"/jobs/{job.pk}/?items=all").content.decode()
-    assert "Done: 4 (of which 1 needed nothing)" in page
-    assert ["Edward Test (+48500600705)", "nothing to do", "Already in “VIP”."] in table_rows(
-        page, "job-items"
-    )
 
 
 # --- Contacts gone since the list was shown ----------------------------------------------------
@@ -552,6 +363,9 @@ def test_a_ticked_id_of_another_accounts_contact_is_left_out(
     assert A not in groups_of(alice_account)
 
 
+# --- Failures, and who may act ---------------------------------------------------------------
+
+
 @pytest.mark.parametrize("confirmed", [False, True])
 def test_the_api_failing_is_said_on_the_page_not_a_500(
     client, alice, alice_account, people, groups, faults, confirmed
@@ -595,17 +409,3 @@ def test_a_user_without_credentials_is_sent_to_enter_them(client, db, people):
     assert response.status_code == 302
     assert response.url.startswith("/settings/credentials/")
     assert not Job.objects.exists()
-
-
-def test_every_row_ticked_offers_the_number_the_search_finds(
-    client, alice, alice_account, monkeypatch
-):
-    monkeypatch.setattr("contacts_ui.views.bulk.PAGE_LIMIT", 3)
-    for n in range(7):
-        make_contact(alice_account, f"+4850080{n:04d}", last_name="Nowak")
-    make_contact(alice_account, "+48500809999", last_name="Kowalski")
-
-    page = client.get("/contacts/count/?q=Nowak", headers={"HX-Request": "true"}).content.decode()
-
-    assert "Apply to all 7 contacts this search finds" in page
-    assert 'name="select_across"' in page and "hx-get" not in page

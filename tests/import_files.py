@@ -1,0 +1,68 @@
+"""The CSV file the import modules (test_import_*.py) upload, and the steps of an import:
+upload, map the columns, preview (a dry run), start the job, download the failed rows; end to
+end against the sandbox over real HTTP.
+
+The fixture here is shared by assignment in each module (`klienci = import_files.klienci`):
+other modules have fixtures of the same name that hold other things.
+"""
+
+import csv
+import io
+from urllib.parse import urlencode
+
+import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
+
+from contacts_ui.models import ImportUpload
+from contacts_ui.sandbox.models import Group
+from tests.helpers import make_contact
+
+HEADER = ["Imię", "Nazwisko", "Telefon", "E-mail", "Miasto"]
+LONG = "N" * 256
+ROWS = [
+    ["Anna", "Kowalska", "500 600 700", "anna@example.pl", "Łódź"],  # in Klienci already
+    ["Jan", "Nowak", "501-600-700", "jan@example.pl", "Kraków"],
+    ["Ewa", "Zła", "12", "", "Gdańsk"],
+    ["Jan", "Nowak bis", "+48501600700", "", "Kraków"],
+    ["Ola", LONG, "502600700", "", ""],
+    ["Piotr", "Wiśniewski", "503600700", "", "Poznań"],
+]
+MAPPING = {"header": "1", "c1": "first_name", "c2": "last_name", "c3": "phone"}
+MAPPING |= {"c4": "email", "c5": "city"}
+
+
+def _csv(rows, delimiter=";") -> str:
+    out = io.StringIO()
+    csv.writer(out, delimiter=delimiter, lineterminator="\r\n").writerows(rows)
+    return out.getvalue()
+
+
+def _post_file(client, content: bytes, name="kontakty.csv"):
+    return client.post("/import/", {"file": SimpleUploadedFile(name, content)})
+
+
+def _upload(client, rows=ROWS, encoding="cp1250") -> ImportUpload:
+    response = _post_file(client, _csv([HEADER, *rows]).encode(encoding))
+    upload = ImportUpload.objects.latest("created_at")
+    assert response.status_code == 302
+    assert response.url == f"/import/{upload.pk}/"
+    return upload
+
+
+def _preview_url(upload, **extra) -> str:
+    return f"/import/{upload.pk}/preview/?{urlencode({**MAPPING, **extra}, doseq=True)}"
+
+
+def _csv_rows(response) -> list[list[str]]:
+    assert response["Content-Type"] == "text/csv; charset=utf-8"
+    text = response.content.decode("utf-8-sig")
+    return list(csv.reader(io.StringIO(text, newline=""), delimiter=";"))
+
+
+@pytest.fixture
+def klienci(alice_account):
+    """Alice's group "Klienci", which holds Anna (+48500600700) already."""
+    group = Group.objects.create(account=alice_account, name="Klienci")
+    make_contact(alice_account, "+48500600700", groups=[group], first_name="Anna")
+    Group.objects.create(account=alice_account, name="Dostawcy")
+    return group
