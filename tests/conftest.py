@@ -85,11 +85,10 @@ def alice(client, alice_account, api_url):
     return user
 
 
-@pytest.fixture
+@pytest.fixture(autouse=True)
 def _quick_password_hashing(settings):
-    """Not applied everywhere: a module asks for it with
-    `pytest.mark.usefixtures("_quick_password_hashing")`."""
-    # Hundreds of tests each make a user; the slow default hasher would be most of their time.
+    # Each login hashes a password twice (making the user, then checking it); Django's default
+    # hasher is slow on purpose and would make up a good part of every test's time.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 

@@ -8,10 +8,7 @@ from tests.bulk_actions import A, C, D, E, choose, confirm, groups_of
 from tests.helpers import table_rows
 from tests.jobs import run_worker
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 # Fixtures shared by the bulk action modules (tests/bulk_actions.py).
 groups = bulk_actions.groups

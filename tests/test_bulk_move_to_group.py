@@ -6,10 +6,7 @@ from contacts_ui.models import Job
 from tests import bulk_actions
 from tests.bulk_actions import choose, confirm, groups_of
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 # Fixtures shared by the bulk action modules (tests/bulk_actions.py).
 groups = bulk_actions.groups

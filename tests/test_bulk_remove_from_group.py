@@ -7,10 +7,7 @@ from tests import bulk_actions
 from tests.bulk_actions import choose, confirm
 from tests.helpers import form_values
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 # Fixtures shared by the bulk action modules (tests/bulk_actions.py).
 groups = bulk_actions.groups

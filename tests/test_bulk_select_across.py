@@ -9,10 +9,7 @@ from tests.bulk_actions import choose, confirm
 from tests.helpers import form_values, make_contact
 from tests.jobs import run_worker
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 # A fixture shared by the bulk action modules (tests/bulk_actions.py).
 groups = bulk_actions.groups

@@ -24,10 +24,7 @@ from tests.bulk_actions import (
 from tests.helpers import form_values, make_contact, make_user
 from tests.jobs import run_worker
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 # Fixtures shared by the bulk action modules (tests/bulk_actions.py).
 groups = bulk_actions.groups

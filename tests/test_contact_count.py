@@ -5,10 +5,7 @@ import pytest
 
 from tests.helpers import make_contact
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_every_row_ticked_offers_the_number_the_search_finds(

@@ -16,10 +16,7 @@ from tests.db_snapshot import every_row
 from tests.helpers import form_values, make_contact, make_user
 from tests.history_entries import contact_delete, jobs_and_uploads
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 NEW_PASSWORD = "N3w-pass-for-tests"
 

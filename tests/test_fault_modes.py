@@ -25,10 +25,7 @@ from tests.helpers import (
     writes_fail,
 )
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 MODES = ["http500", "api_error", "timeout", "malformed", "disconnect", "refused"]
 

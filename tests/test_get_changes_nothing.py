@@ -11,10 +11,7 @@ from tests.db_snapshot import every_row
 from tests.helpers import make_contact
 from tests.history_entries import contact_delete, jobs_and_uploads
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture

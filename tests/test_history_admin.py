@@ -6,10 +6,7 @@ from django.contrib.auth.models import Permission
 from tests.helpers import make_user
 from tests.history_entries import contact_edit, group_edit
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db
 
 URL = "/admin/contacts_ui/historyentry/"
 

@@ -20,10 +20,7 @@ from tests.history_entries import (
     group_edit,
 )
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db
 
 Outcome = HistoryEntry.Outcome
 

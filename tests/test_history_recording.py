@@ -46,11 +46,6 @@ TYPED = {
 TYPED_AS_SENT = {name: values[0] for name, values in TYPED.items()} | {"phone": "+48700800900"}
 
 
-@pytest.fixture(autouse=True)
-def _fast_password_hashing(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 # --- Alice's address book ------------------------------------------------------------
 
 

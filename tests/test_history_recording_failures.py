@@ -32,10 +32,7 @@ from tests.test_history_recording import (
     summary,
 )
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 REASONS = {
     "http500": "The SerwerSMS API answered with an error (HTTP 500).",

@@ -22,10 +22,7 @@ from tests.job_steps import (
 )
 from tests.jobs import run_worker
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 # Fixtures shared by the job modules (tests/job_steps.py).
 people = job_steps.people

@@ -12,10 +12,7 @@ from tests import job_steps
 from tests.job_steps import POLLING, after_each_write, progress_page, start
 from tests.jobs import run_worker
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 # Fixtures shared by the job modules (tests/job_steps.py).
 people = job_steps.people

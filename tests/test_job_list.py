@@ -8,10 +8,7 @@ from tests import job_steps
 from tests.helpers import make_contact, table_rows
 from tests.job_steps import start
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 # Fixtures shared by the job modules (tests/job_steps.py).
 people = job_steps.people

@@ -10,10 +10,7 @@ from tests.helpers import sandbox_fails_after
 from tests.job_steps import READS_BEFORE_WRITES, label, phones, start, statuses
 from tests.jobs import run_worker
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 # Fixtures shared by the job modules (tests/job_steps.py).
 people = job_steps.people

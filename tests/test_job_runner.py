@@ -25,10 +25,7 @@ from tests.job_steps import (
 )
 from tests.jobs import run_worker
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 API_ERROR = (
     "The SerwerSMS API refused the request: "

@@ -12,10 +12,7 @@ from contacts_ui.sandbox.models import Group
 from tests.helpers import make_user
 from tests.test_deploy_settings import production_env, run_python
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 UNREADABLE = "Your saved API secret can no longer be read"
 

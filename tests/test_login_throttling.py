@@ -6,10 +6,7 @@ import pytest
 from axes.models import AccessAttempt
 from django.contrib.auth.models import User
 
-pytestmark = [
-    pytest.mark.django_db,
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db
 
 PASSWORD = "a-long-password-1"
 LOCKED = "Too many failed logins for this username or from this address"

@@ -24,10 +24,7 @@ from tests.conftest import make_sandbox_account
 from tests.db_snapshot import every_row
 from tests.helpers import make_contact
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 # Plain letters and digits, so that no escaping (HTML, URL, JSON) could hide them from a search.
 TOKEN = "tokenSECRETq7w3e9r1"

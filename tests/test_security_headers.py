@@ -9,10 +9,7 @@ from django.contrib.auth.models import User
 from contacts_ui.sandbox.models import Group
 from tests.helpers import make_contact
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def _policy(response) -> dict[str, list[str]]:

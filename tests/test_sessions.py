@@ -14,10 +14,7 @@ from django.utils import timezone
 from contacts_ui.middleware import SessionRenewalMiddleware
 from tests.test_deploy_settings import production_env, run_python
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 PRINT_SESSION_SETTINGS = (
     "import django; django.setup(); from django.conf import settings as s;"

@@ -12,10 +12,7 @@ from contacts_ui.sandbox.models import Contact, Group
 from tests.db_snapshot import every_row
 from tests.helpers import make_contact, make_user
 
-pytestmark = [
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.usefixtures("_quick_password_hashing"),
-]
+pytestmark = pytest.mark.django_db(transaction=True)
 
 ALICES_WORDS = ("Tajna grupa Alicji", "Alicja", "Tajemnicza", "alice@example.pl")
 

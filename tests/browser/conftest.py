@@ -50,13 +50,6 @@ def _note_console_error(message: ConsoleMessage, errors: list[str]) -> None:
         errors.append(f"{message.location['url']}: {message.text}")
 
 
-@pytest.fixture(autouse=True)
-def _quick_password_hashing(settings):
-    # Each login hashes a password twice (making the user, then checking it); Django's default
-    # hasher is slow on purpose and would make up a good part of every test's time.
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def new_page(browser, live_server, api_url):
     """Open a page in a fresh browser context (its own cookies) on the live server.
