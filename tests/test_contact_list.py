@@ -132,6 +132,25 @@ def test_a_contact_links_to_its_form_keeping_the_list_state(client, alice, alice
     )
 
 
+def test_a_rows_tick_box_and_delete_name_the_contact_as_everywhere_else(
+    client, alice, alice_account
+):
+    make_contact(alice_account, "+48500600701", first_name="Beata", last_name="Nowak")
+    make_contact(alice_account, "+48500600702", last_name="Zając")
+    make_contact(alice_account, "+48500600703")
+    page = client.get(URL).content.decode()
+    for name, link in [
+        ("Beata Nowak", "Beata"),
+        ("Zając", "Zając"),
+        ("+48500600703", "+48500600703"),
+    ]:
+        assert f'aria-label="Select {name}"' in page
+        assert f'hx-confirm="Delete the contact “{name}” at SerwerSMS for good?"' in page
+        assert f'aria-label="Delete {name}"' in page
+        # The first column's link shows the first name, or the contact's name without one.
+        assert f" data-row-link>{link}</a></th>" in page
+
+
 def test_a_row_is_its_cells_and_links_without_whitespace(client, alice, alice_account):
     klienci = Group.objects.create(account=alice_account, name="Klienci")
     anna = make_contact(

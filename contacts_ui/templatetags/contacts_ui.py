@@ -80,7 +80,9 @@ class _ContactRows:
         self.no = icon.format(escape(static("admin/img/icon-no.svg")), escape(_("No")))
 
     def row(self, contact) -> str:
-        label = contact.first_name or contact.last_name or contact.phone
+        name = contact.display_name
+        # The first column links to the contact: its value, or the contact's name if empty.
+        link_text = field(contact, self.first) or name
         group = ""
         if contact.group_id:
             group = '<a href="?g={0}" hx-get="?g={0}">{1}</a>'.format(
@@ -88,16 +90,16 @@ class _ContactRows:
             )
         return self.markup.format(
             id=int(contact.id),
-            select=escape(self.select % {"label": label}),
+            select=escape(self.select % {"label": name}),
             change_url=escape(self.change_url(contact.id) + self.back),
-            label=escape(label),
+            label=escape(link_text),
             **{key: escape(field(contact, key)) for key in self.others},
             group=group,
             blacklisted=self.yes if contact.blacklist else self.no,
             delete_url=escape(self.delete_url(contact.id) + self.back),
             delete_row_url=escape(self.delete_row_url(contact.id)),
-            confirm=escape(self.confirm % {"label": label}),
-            delete_label=escape(self.delete_label % {"label": label}),
+            confirm=escape(self.confirm % {"label": name}),
+            delete_label=escape(self.delete_label % {"label": name}),
             delete=self.delete,
         )
 

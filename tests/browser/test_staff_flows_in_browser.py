@@ -318,7 +318,7 @@ def test_deleting_a_contact_from_its_row_removes_the_row_in_place(people, contac
     page.get_by_role("link", name="Delete Beata").click()
 
     expect(rows(page)).to_have_text(["Zenon", "Anna", "Adam"])
-    assert dialogs == ["Delete the contact “Beata” at SerwerSMS for good?"]
+    assert dialogs == ["Delete the contact “Beata Nowak” at SerwerSMS for good?"]
     assert page.evaluate("window.stillTheSamePage") is True
     assert not Contact.objects.filter(pk=people["Beata"].pk).exists()
     assert Contact.objects.count() == 3
