@@ -96,7 +96,6 @@ def _contact_with_phone(recorder: WriteRecorder, phone: str) -> dict | None:
     page = recorder.client.contacts_index(search=phone, limit=50)
     for contact in page.items:
         if contact.phone == phone:
-            recorder.memo.remember_contacts([contact])
             return recorder.memo.contact_record(contact.id)
     return None
 
