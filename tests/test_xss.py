@@ -576,8 +576,7 @@ def test_next_never_leads_off_the_site(client, alice, alice_account, target):
 
 
 @pytest.fixture
-def erin(db, settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+def erin(db):
     return User.objects.create_user("erin", password="erin-password-1")
 
 
