@@ -134,3 +134,44 @@ def test_without_a_proxy_a_forged_forwarded_proto_is_not_trusted():
     answer = _request_production(production_env(BEHIND_PROXY=None), "https")
     assert answer["status"] == 301
     assert answer["location"] == "https://contacts.example.com/"
+
+
+# --- .env.example, copied as it is --------------------------------------------------------
+
+SETTINGS_PRINTED = (
+    "import django, json; django.setup(); from django.conf import settings as s; "
+    "print(json.dumps([s.SECURE_SSL_REDIRECT, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE,"
+    " s.SANDBOX, s.BEHIND_PROXY]))"
+)
+
+
+def example_file() -> dict[str, str]:
+    """The variables .env.example sets, as a server that copied it would read them."""
+    lines = (ROOT / ".env.example").read_text().splitlines()
+    pairs = (line.split("=", 1) for line in lines if re.match(r"[A-Z_]+=", line))
+    return dict(pairs)
+
+
+@pytest.mark.parametrize("value", ["", " "])
+def test_a_boolean_set_to_nothing_means_its_default(value):
+    env = production_env(HTTPS_ONLY=value, SANDBOX=value, BEHIND_PROXY=value)
+    result = run_python(env, "-c", SETTINGS_PRINTED)
+    assert result.returncode == 0, result.stderr
+    # HTTPS only, as with DEBUG off by default; no sandbox; no proxy trusted.
+    assert json.loads(result.stdout) == [True, True, True, False, False]
+
+
+def test_the_example_file_copied_as_it_is_keeps_https_on():
+    example = example_file()
+    assert example["HTTPS_ONLY"] == ""
+    # What the file asks the operator to fill in, filled in; the rest as the file has it.
+    env = production_env(
+        **{
+            name: value
+            for name, value in example.items()
+            if name not in ("SECRET_KEY", "CREDENTIALS_KEYS", "ALLOWED_HOSTS", "DATABASE_URL")
+        }
+    )
+    result = run_python(env, "-c", SETTINGS_PRINTED)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)[:3] == [True, True, True]

@@ -15,7 +15,18 @@ from django.core.exceptions import ImproperlyConfigured
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
-env = environ.Env()
+
+class _Env(environ.Env):
+    """django-environ, except that a variable set to nothing (as `HTTPS_ONLY=` is in a
+    copied .env.example) means its default, not false, zero or an empty value."""
+
+    def get_value(self, var, cast=None, default=environ.Env.NOTSET, parse_default=False):
+        if default is not environ.Env.NOTSET and not self.ENVIRON.get(var, "x").strip():
+            return default
+        return super().get_value(var, cast=cast, default=default, parse_default=parse_default)
+
+
+env = _Env()
 if (BASE_DIR / ".env").is_file():
     env.read_env(BASE_DIR / ".env")
 
