@@ -6,4 +6,9 @@ class ContactsUIConfig(AppConfig):
     verbose_name = "SerwerSMS Contacts"
 
     def ready(self):
+        from django.contrib.auth.signals import user_logged_in
+
         from . import checks  # noqa: F401  (registers the system checks)
+        from .auth import clear_own_login_failures
+
+        user_logged_in.connect(clear_own_login_failures, dispatch_uid="clear_own_login_failures")

@@ -18,3 +18,13 @@ class UserWithSettingsBackend(ModelBackend):
         except get_user_model().DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
+
+
+def clear_own_login_failures(sender, request, user, **kwargs) -> None:
+    """A good login clears the failures of its own username from its own address, and no
+    others (connected to user_logged_in in apps.py)."""
+    from axes.models import AccessAttempt
+
+    address = getattr(request, "axes_ip_address", None)
+    if address is not None:
+        AccessAttempt.objects.filter(username=user.get_username(), ip_address=address).delete()

@@ -76,9 +76,26 @@ def test_once_locked_even_the_right_password_is_refused_with_a_clear_message(
     assert 'name="username" value="erin"' in response.content.decode()
 
 
-def test_a_locked_username_is_refused_from_another_address_too(client, erin, limit):
-    fail(client, limit, address="10.0.0.1")
-    assert_locked_out(log_in(client, "erin", address="10.0.0.2"))
+def test_a_username_flooded_from_one_address_is_locked_there_and_not_for_its_owner_elsewhere(
+    client, erin, limit
+):
+    """The trade-off: a username and address together are locked, and an address on its own,
+    so that anyone can flood a username from their address without locking its owner out."""
+    fail(client, limit, address="10.0.0.66")
+    assert_locked_out(log_in(client, "erin", address="10.0.0.66"))
+    assert_logged_in(log_in(client, "erin", address="10.0.0.2"))
+
+
+def test_ones_own_login_never_clears_failures_against_another_username(client, erin, limit):
+    """From one address: wrong guesses for someone else, a good login as oneself, repeat:
+    the guesses still count, and the address is locked at the limit."""
+    User.objects.create_user("admin", password=PASSWORD)
+    for _ in range(limit - 1):
+        fail(client, 1, username="admin")
+        assert_logged_in(log_in(client, "erin"))
+        client.post("/accounts/logout/")
+    assert_locked_out(log_in(client, "admin", "wrong-password"))
+    assert_locked_out(log_in(client, "admin"))
 
 
 def test_many_usernames_from_one_address_lock_that_address(client, erin, limit):

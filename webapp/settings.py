@@ -177,13 +177,16 @@ SESSION_COOKIE_HTTPONLY = True
 # htmx reads the CSRF token from the page (base.html), never from the cookie.
 CSRF_COOKIE_HTTPONLY = True
 
-# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT failed logins for one
-# username, or from one address, further tries of that username or from that
-# address are refused for LOGIN_LOCKOUT_MINUTES.
+# Login throttling (django-axes): after LOGIN_FAILURE_LIMIT failed logins for one username
+# from one address, or from one address whatever the usernames, further tries of that pair
+# or from that address are refused for LOGIN_LOCKOUT_MINUTES. A username is not locked
+# everywhere, so that no one can lock its owner out by flooding it from elsewhere. A good
+# login clears only its own username's failures from its own address (contacts_ui.auth),
+# never those against another username: axes' own reset would clear the whole address.
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
-AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
-AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"], "ip_address"]
+AXES_RESET_ON_SUCCESS = False
 AXES_LOCKOUT_CALLABLE = "contacts_ui.views.login.locked_out"
 
 # --- HTTPS and browser protections -------------------------------------------
