@@ -6,6 +6,7 @@ from django import forms
 from django.contrib.admin.widgets import FilteredSelectMultiple
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from .models import ApiCredentials, HistoryEntry
 from .serwersms import CONTACT_FIELDS, PAGE_LIMIT, ContactData, token_is_sendable
@@ -104,6 +105,8 @@ class CredentialsForm(forms.Form):
                 "A secret is saved. Leave this empty to keep it; it is never shown again."
             )
 
+    # Error reports show none of its local variables: `cleaned` holds the secret.
+    @sensitive_variables()
     def clean(self):
         cleaned = super().clean()
         style = cleaned.get("auth_style")

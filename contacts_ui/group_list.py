@@ -25,10 +25,12 @@ from django.contrib.auth import get_user_model
 from django.core.cache import cache
 from django.db.models import F, Q
 from django.utils.crypto import salted_hmac
+from django.views.decorators.debug import sensitive_variables
 
 from .serwersms import PAGE_LIMIT, Group, SerwerSMSClient
 
 
+@sensitive_variables()  # the secret, and the value made of it
 def account_key(auth_style: str, username: str, secret: str) -> str:
     """The same for the same credentials, and telling nothing of the secret."""
     value = "\0".join([auth_style, username, secret])

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.views.decorators.debug import sensitive_variables
 
 from . import crypto, group_list, serwersms
 
@@ -50,6 +51,7 @@ class ApiCredentials(models.Model):
         except cls.DoesNotExist:
             return None
 
+    @sensitive_variables()
     def set_secret(self, secret: str) -> None:
         """Store the secret, encrypted; set auth_style and username first."""
         self.encrypted_secret = crypto.encrypt(secret)
@@ -58,6 +60,7 @@ class ApiCredentials(models.Model):
         # the user had others: it is read afresh.
         self.groups_version += 1
 
+    @sensitive_variables()
     def get_secret(self) -> str:
         return crypto.decrypt(self.encrypted_secret)
 

@@ -11,8 +11,9 @@ MODULES_HOLDING_SECRETS = ("contacts_ui.serwersms", "requests", "urllib3", "http
 class SecretSafeExceptionReporterFilter(SafeExceptionReporterFilter):
     """Django's filter, and the local variables of those frames hidden whole.
 
-    Naming variables with @sensitive_variables would cover our own frames but not
-    the libraries' (requests keeps the headers and the encoded body in several).
+    @sensitive_variables covers our own frames that hold the plaintext secret (crypto,
+    ApiCredentials.set_secret, group_list.account_key, CredentialsForm.clean) but cannot
+    mark the libraries' (requests keeps the headers and the encoded body in several).
     """
 
     def get_traceback_frame_variables(self, request, tb_frame):

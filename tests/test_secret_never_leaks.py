@@ -387,3 +387,49 @@ def test_the_local_variables_in_an_error_report_leave_out_the_secret(
     _text, html = _report(CRASHES[crash](error_reports, auth_style))
     assert "local vars" in html.lower()
     assert SECRETS[auth_style] not in html
+
+
+# Frames of our own that hold the plaintext secret as a local variable, each made to fail as
+# an unforeseen error (or a malformed key in CREDENTIALS_KEYS) would while credentials are saved.
+def _malformed_key(monkeypatch, settings):
+    settings.CREDENTIALS_KEYS = ["not-a-fernet-key"]
+
+
+def _account_key_fails(monkeypatch, settings):
+    def fail(*args, **kwargs):
+        raise RuntimeError("an unforeseen failure")
+
+    monkeypatch.setattr("contacts_ui.group_list.salted_hmac", fail)
+
+
+def _form_clean_fails(monkeypatch, settings):
+    def fail(*args, **kwargs):
+        raise RuntimeError("an unforeseen failure")
+
+    monkeypatch.setattr("contacts_ui.forms.token_is_sendable", fail)
+
+
+FRAMES_HOLDING_THE_SECRET = {
+    "crypto.encrypt and ApiCredentials.set_secret": (_malformed_key, ["token", "password"]),
+    "group_list.account_key": (_account_key_fails, ["token", "password"]),
+    "CredentialsForm.clean": (_form_clean_fails, ["token"]),
+}
+
+
+@pytest.mark.parametrize(
+    ("frames", "auth_style"),
+    [
+        (frames, auth_style)
+        for frames, (_fail, styles) in FRAMES_HOLDING_THE_SECRET.items()
+        for auth_style in styles
+    ],
+)
+def test_an_error_in_a_frame_of_ours_holding_the_secret_leaves_it_out_of_the_report(
+    error_reports, account, monkeypatch, settings, frames, auth_style
+):
+    fail, _styles = FRAMES_HOLDING_THE_SECRET[frames]
+    fail(monkeypatch, settings)
+    text, html = _report(_post_credentials(error_reports, auth_style))
+    assert "local vars" in html.lower()
+    assert SECRETS[auth_style] not in text
+    assert SECRETS[auth_style] not in html
