@@ -1,3 +1,4 @@
+from django.contrib.auth.decorators import login_required
 from django.urls import path
 from django.views.i18n import JavaScriptCatalog
 
@@ -62,7 +63,7 @@ urlpatterns = [
     # catalog is for staff only, this one for every signed-in user.
     path(
         "jsi18n/",
-        JavaScriptCatalog.as_view(packages=["django.contrib.admin"]),
+        login_required(JavaScriptCatalog.as_view(packages=["django.contrib.admin"])),
         name="jsi18n",
     ),
 ]

@@ -80,7 +80,6 @@ SIGNED_IN_POSTS = [
 SIGNED_OUT_POSTS = [
     ("/accounts/login/", {"username": "alice", "password": "pass-for-tests"}),
     ("/admin/login/", {"username": "alice", "password": "pass-for-tests", "next": "/admin/"}),
-    ("/accounts/password_reset/", {"email": "alice@example.com"}),
 ]
 
 
