@@ -426,8 +426,9 @@ class SerwerSMSClient:
         timeout = (settings.SERWERSMS_CONNECT_TIMEOUT, settings.SERWERSMS_READ_TIMEOUT)
         started = time.monotonic()
         try:
+            # Never to another address: a 307 or 308 would resend the body, password and all.
             response = _session_for(self.base_url).post(
-                url, json=body, headers=headers, timeout=timeout
+                url, json=body, headers=headers, timeout=timeout, allow_redirects=False
             )
         except requests.exceptions.ConnectTimeout:
             raise self._failed(
@@ -476,6 +477,23 @@ class SerwerSMSClient:
             )
 
         elapsed_ms = (time.monotonic() - started) * 1000
+        if response.is_redirect:
+            logger.warning(
+                "%s/%s answered HTTP %s (a redirect, not followed) in %.0f ms",
+                resource,
+                action,
+                response.status_code,
+                elapsed_ms,
+            )
+            raise BadResponse(
+                _(
+                    "The SerwerSMS API answered with a redirect to another address (HTTP "
+                    "%(status)s), which is not followed, so that your credentials go nowhere "
+                    "else. Check the API address."
+                )
+                % {"status": response.status_code},
+                status=response.status_code,
+            )
         if response.status_code != 200:
             logger.warning(
                 "%s/%s answered HTTP %s in %.0f ms",

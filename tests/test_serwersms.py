@@ -416,3 +416,60 @@ def test_rejected_credentials_do_not_show_the_secret(api_url, alice_account, cap
     with pytest.raises(serwersms.CredentialsRejected) as caught:
         client.groups_index()
     assert "a-wrong-secret-token" not in str(caught.value) + repr(caught.value) + caplog.text
+
+
+# --- Redirects: never followed ------------------------------------------------------------
+
+
+@pytest.fixture
+def redirecting_api(request):
+    """An "API" on loopback that answers every call with a redirect (the status given) to a
+    second server, which
+    notes every request that reaches it (a redirect would resend the body, password and all)."""
+    import http.server
+    import threading
+
+    reached = []
+
+    class Elsewhere(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            reached.append((self.path, dict(self.headers), body))
+            self.send_response(200)
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    elsewhere = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Elsewhere)
+
+    class Redirecting(http.server.BaseHTTPRequestHandler):
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            self.send_response(request.param)
+            self.send_header("Location", f"http://127.0.0.1:{elsewhere.server_port}/steal")
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args):
+            pass
+
+    api = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Redirecting)
+    for server in (api, elsewhere):
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield f"http://127.0.0.1:{api.server_port}/api/", reached
+    for server in (api, elsewhere):
+        server.shutdown()
+        server.server_close()
+
+
+@pytest.mark.parametrize("redirecting_api", [301, 302, 307, 308], indirect=True)
+def test_a_redirect_is_not_followed_and_the_password_goes_nowhere_else(redirecting_api):
+    base_url, reached = redirecting_api
+    client = SerwerSMSClient(Credentials("password", "acme", "secret-password-1"), base_url)
+
+    with pytest.raises(serwersms.BadResponse) as caught:
+        client.groups_index(limit=1)
+
+    assert reached == []
+    assert "redirect" in caught.value.message
