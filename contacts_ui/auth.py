@@ -1,5 +1,8 @@
 """The authentication backend: Django's ModelBackend, reading more with the user."""
 
+import ipaddress
+
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
 
@@ -28,3 +31,25 @@ def clear_own_login_failures(sender, request, user, **kwargs) -> None:
     address = getattr(request, "axes_ip_address", None)
     if address is not None:
         AccessAttempt.objects.filter(username=user.get_username(), ip_address=address).delete()
+
+
+def client_address(request) -> str | None:
+    """The client's address as the login throttling sees it (AXES_CLIENT_IP_CALLABLE).
+
+    Without a proxy, the connection's. Behind BEHIND_PROXY's PROXY_COUNT proxies, each
+    appends to X-Forwarded-For the address it was reached from, so the client's is the
+    PROXY_COUNT-th entry from the right; entries further left are whatever the client sent,
+    and are ignored. A header too short or not an address falls back to the connection's.
+    """
+    remote = request.META.get("REMOTE_ADDR")
+    if not settings.BEHIND_PROXY:
+        return remote
+    forwarded = request.META.get("HTTP_X_FORWARDED_FOR", "")
+    entries = [entry.strip() for entry in forwarded.split(",") if entry.strip()]
+    if len(entries) < settings.PROXY_COUNT or settings.PROXY_COUNT < 1:
+        return remote
+    candidate = entries[-settings.PROXY_COUNT]
+    try:
+        return str(ipaddress.ip_address(candidate))
+    except ValueError:
+        return remote

@@ -175,3 +175,44 @@ def test_the_example_file_copied_as_it_is_keeps_https_on():
     result = run_python(env, "-c", SETTINGS_PRINTED)
     assert result.returncode == 0, result.stderr
     assert json.loads(result.stdout)[:3] == [True, True, True]
+
+
+# --- Behind proxies: the client's address the login throttling sees ------------------------
+
+CLIENT_ADDRESS = """
+import json, sys
+import django
+django.setup()
+from axes.helpers import get_client_ip_address
+from django.test import RequestFactory
+meta = {"REMOTE_ADDR": "10.0.0.5"}  # the proxy nearest the app
+if sys.argv[1]:
+    meta["HTTP_X_FORWARDED_FOR"] = sys.argv[1]
+print(json.dumps(get_client_ip_address(RequestFactory().get("/", **meta))))
+"""
+
+
+@pytest.mark.parametrize(
+    ("behind_proxy", "proxy_count", "forwarded_for", "seen"),
+    [
+        # No proxy trusted: the connection's address, whatever the header says.
+        ("false", None, "203.0.113.7", "10.0.0.5"),
+        # One proxy: the address it appended; an entry the client forged before it is ignored.
+        ("true", "1", "203.0.113.7", "203.0.113.7"),
+        ("true", "1", "198.51.100.9, 203.0.113.7", "203.0.113.7"),
+        # Two proxies (say, a CDN and a load balancer): the address the outer one appended.
+        ("true", "2", "203.0.113.7, 192.0.2.1", "203.0.113.7"),
+        ("true", "2", "198.51.100.9, 203.0.113.7, 192.0.2.1", "203.0.113.7"),
+        # A header shorter than the proxies, or not an address: the connection's address.
+        ("true", "2", "203.0.113.7", "10.0.0.5"),
+        ("true", "1", "not-an-address", "10.0.0.5"),
+        ("true", "1", "", "10.0.0.5"),
+    ],
+)
+def test_the_login_throttling_sees_the_clients_address_through_the_proxies(
+    behind_proxy, proxy_count, forwarded_for, seen
+):
+    env = production_env(BEHIND_PROXY=behind_proxy, PROXY_COUNT=proxy_count)
+    result = run_python(env, "-c", CLIENT_ADDRESS, forwarded_for)
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout) == seen

@@ -205,12 +205,12 @@ CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 # HTTPS redirect) and X-Forwarded-For (for login throttling by address). Only
 # when the proxy sets both headers itself, or a client could forge them.
 BEHIND_PROXY = env.bool("BEHIND_PROXY", default=False)
+# How many proxies stand in front; the client's address is the X-Forwarded-For entry the
+# outermost of them appended (contacts_ui.auth.client_address).
+PROXY_COUNT = env.int("PROXY_COUNT", default=1)
 if BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=1)
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["HTTP_X_FORWARDED_FOR", "REMOTE_ADDR"]
-else:
-    AXES_IPWARE_META_PRECEDENCE_ORDER = ["REMOTE_ADDR"]
+AXES_CLIENT_IP_CALLABLE = "contacts_ui.auth.client_address"
 
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
