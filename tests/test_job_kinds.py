@@ -9,6 +9,7 @@ tests give it kinds of their own to prove how.
 import threading
 
 import pytest
+from django.contrib.auth.models import User
 from django.test import RequestFactory
 
 from contacts_ui.history.recorder import save_now
@@ -138,3 +139,39 @@ def test_a_kinds_finish_runs_after_its_items_and_not_after_a_cancel(alice, a_kin
     runner.run(cancelled.pk)
     assert finished == [2]
     assert Job.objects.get(pk=cancelled.pk).state == Job.State.CANCELLED
+
+
+def test_a_deactivated_users_job_does_not_start(alice, a_kind_of_our_own):
+    seen = a_kind_of_our_own(lambda recorder, payload, params: "done")
+    job = start(alice, 5)
+    alice.is_active = False
+    alice.save()
+
+    runner.run(job.pk)
+
+    job.refresh_from_db()
+    assert seen == []
+    assert job.state == Job.State.STOPPED
+    assert job.error == "Your login was deactivated, so the work stopped."
+    assert set(job.items.values_list("status", flat=True)) == {JobItem.Status.CANCELLED}
+
+
+def test_a_job_stops_when_its_user_is_deactivated_meanwhile(
+    alice, a_kind_of_our_own, settings, monkeypatch
+):
+    settings.BULK_CONCURRENCY = 1
+    monkeypatch.setattr(runner, "CANCEL_CHECK_EVERY", 0)
+
+    def deactivate_on_the_first(recorder, payload, params):
+        User.objects.filter(pk=recorder.user.pk).update(is_active=False)
+
+    seen = a_kind_of_our_own(deactivate_on_the_first)
+    job = start(alice, 5)
+
+    runner.run(job.pk)
+
+    job.refresh_from_db()
+    assert len(seen) == 1
+    assert job.state == Job.State.STOPPED
+    assert job.error == "Your login was deactivated, so the work stopped."
+    assert job.items.filter(status=JobItem.Status.CANCELLED).count() == 4

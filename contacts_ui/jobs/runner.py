@@ -288,7 +288,13 @@ def _claim(job: Job) -> bool:
         )
 
 
+def _deactivated() -> str:
+    return _("Your login was deactivated, so the work stopped.")
+
+
 def _recorder_for(job: Job, kind: JobKind, unsaved: collections.deque) -> WriteRecorder:
+    if not job.user.is_active:
+        raise JobStopped(_deactivated())
     stored = ApiCredentials.objects.filter(user=job.user).first()
     if stored is None:
         raise JobStopped(_("Your API credentials were removed, so the work could not go on."))
@@ -345,8 +351,8 @@ def _run_one(run_item: RunItem, recorder, payload: dict, params: dict, language:
 
 class _Rounds:
     """The runner's bookkeeping between rounds of items, on its own thread: it notices a
-    cancel request or an item that stops the job, writes the items' outcomes and their
-    history entries, and keeps the heartbeat."""
+    cancel request, a deactivated login or an item that stops the job, writes the items'
+    outcomes and their history entries, and keeps the heartbeat."""
 
     def __init__(self, job: Job, unsaved: collections.deque):
         self.job = job
@@ -367,6 +373,10 @@ class _Rounds:
         if time.monotonic() - self._last_check > CANCEL_CHECK_EVERY:
             self._last_check = time.monotonic()
             self.cancelled = Job.objects.filter(pk=self.job.pk, cancel_requested=True).exists()
+            # A login deactivated meanwhile does no more work under its credentials.
+            users = get_user_model().objects.filter(pk=self.job.user_id, is_active=True)
+            if self.stop is None and not users.exists():
+                self.stop = _deactivated()
 
     def write(self, outcomes: list[tuple[int, _Outcome]]) -> None:
         with transaction.atomic():
