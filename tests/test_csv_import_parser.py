@@ -321,6 +321,21 @@ def test_too_many_columns_are_refused():
     assert _refusal(text.encode()).startswith("The file has 101 columns")
 
 
+def test_empty_cells_count_towards_the_column_limit():
+    text = "Telefon;Imię\n500600700;Anna" + ";" * 150 + "\n"
+    assert _refusal(text.encode()).startswith("The file has 152 columns")
+
+
+def test_a_line_of_nothing_but_delimiters_is_refused_and_not_read_on():
+    text = "Telefon\n500600700\n" + ";" * 200_000 + "\n" + "501600700\n" * 5
+    assert _refusal(text.encode()).startswith("The file has 200,001 columns")
+
+
+def test_a_few_empty_cells_at_the_ends_of_rows_add_no_column_to_map():
+    loaded = _load("Telefon;Imię;;\n500600700;Anna;;\n")
+    assert loaded.table.width == 2
+
+
 def test_ragged_rows_short_ones_are_filled_long_ones_are_errors():
     text = (
         "Telefon;Imię;Miasto\n500600700;Anna\n501600700;Jan;Kraków;Polska;\n502600700;Ewa;Gdańsk;\n"

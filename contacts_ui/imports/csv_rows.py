@@ -197,6 +197,9 @@ class Table:
     width: int
     # Reading stopped before the end (read_table's max_records).
     truncated: bool = False
+    # The most cells any record has, every cell counted (and blank records too): what the
+    # column limit is checked against, so that a line of delimiters is no way around it.
+    cells: int = 0
 
 
 def read_table(text: str, delimiter: str, max_records: int | None = None) -> Table:
@@ -215,19 +218,23 @@ def read_table(text: str, delimiter: str, max_records: int | None = None) -> Tab
     # as it is, as Excel keeps it. A quoted value that never ends is caught below.
     reader = csv.reader(lines(), delimiter=delimiter, strict=False)
     records: list[tuple[int, list[str]]] = []
-    width = 0
+    width = cells_at_most = 0
     start = 1
     last_raw, last_start = "", 1
     try:
         for cells in reader:
             last_raw, last_start = "".join(pending), start
             pending.clear()
+            cells_at_most = max(cells_at_most, len(cells))
+            if cells_at_most > MAX_COLUMNS:
+                # Not a list of contacts: read no further (load() refuses it).
+                return Table(records=records, width=width, cells=cells_at_most)
             if any(cell.strip() for cell in cells):
                 records.append((start, cells))
                 width = max(width, _used_width(cells))
             start = reader.line_num + 1
             if max_records is not None and len(records) > max_records:
-                return Table(records=records, width=width, truncated=True)
+                return Table(records=records, width=width, truncated=True, cells=cells_at_most)
     except csv.Error:
         raise ImportFileError(
             _(
@@ -239,7 +246,7 @@ def read_table(text: str, delimiter: str, max_records: int | None = None) -> Tab
     if start - last_start > 1:
         # The last record spans lines: perhaps a quoted value that runs to the end of file.
         _check_closed(last_raw, delimiter, last_start)
-    return Table(records=records, width=width)
+    return Table(records=records, width=width, cells=cells_at_most)
 
 
 def _check_closed(raw: str, delimiter: str, line: int) -> None:
@@ -288,18 +295,18 @@ def load(data: bytes, max_rows: int) -> LoadedFile:
     delimiter = detect_delimiter(text)
     # One record more than the rows allowed may be the header.
     table = read_table(text, delimiter, max_records=max_rows + 1)
-    if table.truncated:
-        raise _too_many_rows(max_rows)
-    if not table.records:
-        raise ImportFileError(_("The file is empty."))
-    if table.width > MAX_COLUMNS:
+    if table.cells > MAX_COLUMNS:
         raise ImportFileError(
             _(
                 "The file has %(columns)s columns; an import takes at most %(limit)d. "
                 "Is it a list of contacts?"
             )
-            % {"columns": number_format(table.width, force_grouping=True), "limit": MAX_COLUMNS}
+            % {"columns": number_format(table.cells, force_grouping=True), "limit": MAX_COLUMNS}
         )
+    if table.truncated:
+        raise _too_many_rows(max_rows)
+    if not table.records:
+        raise ImportFileError(_("The file is empty."))
     loaded = LoadedFile(text, encoding, delimiter, table, guess_has_header(table))
     if loaded.data_rows == 0:
         raise ImportFileError(
