@@ -225,6 +225,10 @@ class Job(models.Model):
         verbose_name = _("background job")
         verbose_name_plural = _("background jobs")
         ordering = ["-created_at"]
+        constraints = [
+            # A job is retried once: two retries posted at once cannot both make a job.
+            models.UniqueConstraint(fields=["retry_of"], name="one_retry_a_job"),
+        ]
 
     def __str__(self) -> str:
         return self.title

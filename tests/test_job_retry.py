@@ -99,3 +99,50 @@ def test_a_job_stopped_by_an_unreadable_secret_can_be_retried_once_it_is_entered
     run_worker()
 
     assert phones(alice_account) == [people[4].phone]
+
+
+def test_two_retries_posted_at_once_make_one_job(
+    alice, alice_account, people, settings, monkeypatch, client
+):
+    """Both requests pass the "retried already?" check before either makes its job (a
+    barrier holds them there); the database lets only one job be a retry of the same job."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    from contacts_ui.jobs import runner
+
+    settings.BULK_CONCURRENCY = 1
+    job = start(client, "delete", across=True)
+    sandbox_fails_after(monkeypatch, answered=READS_BEFORE_WRITES + 1, mode="api_error")
+    run_worker()
+    monkeypatch.setattr(sandbox_views, "_pick_fault", lambda *call: None)
+
+    both_checked = threading.Barrier(2, timeout=10)
+    retry_failed = runner.retry_failed
+
+    def after_both_checked(request, failed_job):
+        both_checked.wait()
+        return retry_failed(request, failed_job)
+
+    monkeypatch.setattr(runner, "retry_failed", after_both_checked)
+    answers = []
+
+    def post():
+        browser = Client()
+        browser.force_login(alice)
+        try:
+            answers.append(browser.post(f"/jobs/{job.pk}/retry/"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    [retry] = Job.objects.filter(retry_of=job)
+    assert sorted(answer.status_code for answer in answers) == [302, 302]
+    assert {answer.url for answer in answers} == {f"/jobs/{retry.pk}/"}

@@ -82,24 +82,27 @@ def start(
     """Store the work and queue it (or, for a few items, do it now). `items` are
     (label, payload) pairs; a kind that reads its own items (a search, a group's
     members) takes none."""
-    job = Job.objects.create(
-        user=request.user,
-        kind=kind,
-        title=title[:255],
-        params=params or {},
-        api_url=api_base_url(request),
-        language=translation.get_language() or settings.LANGUAGE_CODE,
-        back_url=back_url[:2000],
-        batch=batch or uuid.uuid4(),
-        retry_of=retry_of,
-    )
-    JobItem.objects.bulk_create(
-        [
-            JobItem(job=job, position=position, label=str(label)[:255], payload=payload)
-            for position, (label, payload) in enumerate(items)
-        ],
-        batch_size=1000,
-    )
+    # The job and its items are stored together, or not at all (a second retry of the same
+    # job is refused here by the database: IntegrityError, before any work is done).
+    with transaction.atomic():
+        job = Job.objects.create(
+            user=request.user,
+            kind=kind,
+            title=title[:255],
+            params=params or {},
+            api_url=api_base_url(request),
+            language=translation.get_language() or settings.LANGUAGE_CODE,
+            back_url=back_url[:2000],
+            batch=batch or uuid.uuid4(),
+            retry_of=retry_of,
+        )
+        JobItem.objects.bulk_create(
+            [
+                JobItem(job=job, position=position, label=str(label)[:255], payload=payload)
+                for position, (label, payload) in enumerate(items)
+            ],
+            batch_size=1000,
+        )
     if _runs_now(KINDS[kind], job, len(items)):
         # A failure of this application's own is logged, and the job stopped with a
         # sentence for the person (not raised): the request goes on to show it.

@@ -5,6 +5,7 @@ from datetime import timedelta
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -108,5 +109,10 @@ def job_retry(request: HttpRequest, client, job_id) -> HttpResponse:
     if not runner.to_retry(job).exists():
         messages.info(request, _("Nothing failed, so there is nothing to retry."))
         return redirect("contacts_ui:job_detail", job.pk)
-    retry = runner.retry_failed(request, job)
+    try:
+        retry = runner.retry_failed(request, job)
+    except IntegrityError:
+        # Retried by another request meanwhile (a double submit).
+        messages.info(request, _("This work was retried already."))
+        return redirect("contacts_ui:job_detail", job.retries.get().pk)
     return redirect("contacts_ui:job_detail", retry.pk)
