@@ -114,3 +114,59 @@ def test_ten_thousand_rows_upload_preview_and_start(client, alice, klienci):
     assert "Page 1 of 100" in page
     client.post(f"/import/{upload.pk}/start/", form_values(page, "import-start-form"))
     assert Job.objects.get().items.count() == 10_000
+
+
+def test_the_start_form_posted_twice_starts_one_import(client, alice, klienci):
+    upload = _upload(client)
+    page = client.get(_preview_url(upload, g=klienci.id)).content.decode()
+    form = form_values(page, "import-start-form")
+
+    first = client.post(f"/import/{upload.pk}/start/", form)
+    second = client.post(f"/import/{upload.pk}/start/", form, follow=True)
+
+    job = Job.objects.get()
+    assert first.url == f"/jobs/{job.pk}/"
+    assert second.redirect_chain[0][0] == f"/jobs/{job.pk}/"
+    assert "This import was started already." in second.content.decode()
+
+
+def test_two_starts_posted_at_once_start_one_import(client, alice, klienci, monkeypatch):
+    """Both requests pass the "started already?" check before either makes its job (a
+    barrier holds them there); the form's one-time key lets only one job be made."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    from contacts_ui.jobs import runner
+
+    upload = _upload(client)
+    page = client.get(_preview_url(upload, g=klienci.id)).content.decode()
+    form = form_values(page, "import-start-form")
+    both_checked = threading.Barrier(2, timeout=10)
+    start = runner.start
+
+    def after_both_checked(*args, **kwargs):
+        both_checked.wait()
+        return start(*args, **kwargs)
+
+    monkeypatch.setattr(runner, "start", after_both_checked)
+    answers = []
+
+    def post():
+        browser = Client()
+        browser.force_login(alice)
+        try:
+            answers.append(browser.post(f"/import/{upload.pk}/start/", form))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    job = Job.objects.get()
+    assert [answer.status_code for answer in answers] == [302, 302]
+    assert {answer.url for answer in answers} == {f"/jobs/{job.pk}/"}

@@ -16,6 +16,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
@@ -263,6 +264,9 @@ def import_preview(request: HttpRequest, client: SerwerSMSClient, upload_id: int
             else None
         ),
         "retry_url": "?" + request.GET.urlencode(),
+        # The start form's one-time key: it becomes the job's id, so that the form posted
+        # twice starts one import.
+        "attempt": uuid.uuid4(),
     }
     if render_partial_or_page(request):
         return render(request, "contacts_ui/_import_rows.html", context)
@@ -310,8 +314,13 @@ def _preview_url(checked: _Checked) -> str:
 @api_client_required
 @require_POST
 def import_start(request: HttpRequest, client: SerwerSMSClient, upload_id: int) -> HttpResponse:
-    """Start the import of the rows without errors, as a background job."""
-    checked = _check(request, client, _upload_of(request, upload_id), request.POST)
+    """Start the import of the rows without errors, as a background job; once for each
+    showing of the preview (its form's one-time key becomes the job's id)."""
+    upload = _upload_of(request, upload_id)
+    attempt = _uuid_or_none(request.POST.get("attempt", ""))
+    if attempt is not None and Job.objects.filter(pk=attempt, user=request.user).exists():
+        return _started_already(request, attempt)
+    checked = _check(request, client, upload, request.POST)
     if checked.rows is None:
         return _render_map(request, checked, checked.error)
     if checked.error is not None:
@@ -335,15 +344,35 @@ def import_start(request: HttpRequest, client: SerwerSMSClient, upload_id: int) 
         for row in valid
     ]
     title = _("Import of %(file)s") % {"file": checked.upload.filename}
-    job = runner.start(
-        request,
-        kind=Job.Kind.CONTACT_IMPORT,
-        title=title[:255],
-        items=items,
-        params={"header": checked.header(), "upload_id": checked.upload.pk},
-        back_url=reverse("contacts_ui:contact_list"),
-    )
+    try:
+        job = runner.start(
+            request,
+            kind=Job.Kind.CONTACT_IMPORT,
+            title=title[:255],
+            items=items,
+            params={"header": checked.header(), "upload_id": checked.upload.pk},
+            back_url=reverse("contacts_ui:contact_list"),
+            job_id=attempt,
+        )
+    except IntegrityError:
+        # The same form, posted again while this request checked the rows.
+        return _started_already(request, attempt)
     return redirect("contacts_ui:job_detail", job.pk)
+
+
+def _uuid_or_none(value: str) -> uuid.UUID | None:
+    try:
+        return uuid.UUID(value)
+    except ValueError:
+        return None
+
+
+def _started_already(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
+    messages.info(request, _("This import was started already."))
+    if not Job.objects.filter(pk=job_id, user=request.user).exists():
+        # Not this user's job (a key that was someone else's): back to the start.
+        return redirect("contacts_ui:import_upload")
+    return redirect("contacts_ui:job_detail", job_id)
 
 
 @login_required

@@ -78,14 +78,17 @@ def start(
     back_url: str = "",
     batch: uuid.UUID | None = None,
     retry_of: Job | None = None,
+    job_id: uuid.UUID | None = None,
 ) -> Job:
     """Store the work and queue it (or, for a few items, do it now). `items` are
     (label, payload) pairs; a kind that reads its own items (a search, a group's
     members) takes none."""
-    # The job and its items are stored together, or not at all (a second retry of the same
-    # job is refused here by the database: IntegrityError, before any work is done).
+    # The job and its items are stored together, or not at all. A second job with the same
+    # job_id (a form posted twice), or a second retry of the same job, is refused here by
+    # the database (IntegrityError), before any work is done.
     with transaction.atomic():
         job = Job.objects.create(
+            id=job_id or uuid.uuid4(),
             user=request.user,
             kind=kind,
             title=title[:255],
