@@ -143,6 +143,9 @@ class HistoryEntry(models.Model):
     undo_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="undos"
     )
+    # While this entry is being undone: a second undo (a double submit, another tab) is
+    # refused until the first has finished (history.undo).
+    undo_started_at = models.DateTimeField(null=True, blank=True)
     # Items of one bulk action or import share a batch.
     batch = models.UUIDField(null=True, blank=True, db_index=True)
 

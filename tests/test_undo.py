@@ -423,3 +423,48 @@ def test_a_bulk_action_is_nobody_elses_to_undo(client, alice_account, bulk, bob_
     entries = [e.id for e in HistoryEntry.objects.filter(batch=batch)]
     assert client.post(f"/history/batch/{batch}/undo/", {"entry": entries}).status_code == 404
     assert not HistoryEntry.objects.filter(undo_of__batch=batch).exists()
+
+
+def test_two_undos_posted_at_once_undo_once(client, alice, alice_account, anna, monkeypatch):
+    """Both requests pass undo's checks before either writes (a barrier holds them after
+    the checks); only one may then write, so the deleted contact comes back once."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    from contacts_ui.history import undo as undo_module
+
+    client.post(f"/contacts/{anna.id}/delete/")
+    deletion = last_entry()
+    both_checked = threading.Barrier(2, timeout=10)
+    check = undo_module.check
+
+    def then_wait(entry, recorder):
+        check(entry, recorder)
+        both_checked.wait()
+
+    monkeypatch.setattr(undo_module, "check", then_wait)
+    answers = []
+
+    def post():
+        browser = Client()
+        browser.force_login(alice)
+        try:
+            answers.append(browser.post(f"/history/{deletion.id}/undo/"))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+    assert Contact.objects.filter(account=alice_account, phone=anna.phone).count() == 1
+    assert deletion.undos.filter(outcome=HistoryEntry.Outcome.DONE).count() == 1
+    statuses = sorted(answer.status_code for answer in answers)
+    assert statuses == [200, 302]
+    refused = next(answer for answer in answers if answer.status_code == 200)
+    # Refused while the other is at it ("is being undone already"), or after ("has been").
+    assert "undone already" in refused.content.decode()

@@ -7,6 +7,10 @@ an entry of its own, pointing at the entry it undoes). Both read with the
 recorder's client and memo, so that what `check` read costs `perform` nothing.
 """
 
+from datetime import timedelta
+
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -156,12 +160,45 @@ def check(entry: HistoryEntry, recorder: WriteRecorder) -> None:
 # --- Undoing ---------------------------------------------------------------------------
 
 
+# An undo that started this long ago and never finished (its process was stopped) no
+# longer keeps another from starting.
+UNDO_CLAIM_EXPIRES = timedelta(minutes=10)
+
+
+def _claim(entry: HistoryEntry) -> bool:
+    """Mark the entry as being undone, unless an undo of it is under way already: one
+    conditional update, so that of two requests at once only one gets it."""
+    now = timezone.now()
+    free = Q(undo_started_at=None) | Q(undo_started_at__lt=now - UNDO_CLAIM_EXPIRES)
+    return bool(HistoryEntry.objects.filter(free, pk=entry.pk).update(undo_started_at=now))
+
+
+def _release(entry: HistoryEntry) -> None:
+    HistoryEntry.objects.filter(pk=entry.pk).update(undo_started_at=None)
+
+
 def perform(entry: HistoryEntry, recorder: WriteRecorder) -> str:
     """Check, then undo the entry; what was done, as a sentence. Raises UndoRefused, or the
-    service module's errors when a write fails (each write is recorded either way)."""
+    service module's errors when a write fails (each write is recorded either way). Of two
+    undos of one entry at once, one writes and the other is refused."""
     if not undoable(entry):
         raise UndoRefused(_("This change cannot be undone (or has been undone already)."))
     check(entry, recorder)
+    if not _claim(entry):
+        raise UndoRefused(
+            _("“%(name)s” is being undone already, elsewhere; nothing was changed.")
+            % {"name": entry.target_name}
+        )
+    try:
+        # Undone meanwhile by a request that finished before this one claimed it.
+        if not undoable(entry):
+            raise UndoRefused(_("This change cannot be undone (or has been undone already)."))
+        return _undo(entry, recorder)
+    finally:
+        _release(entry)
+
+
+def _undo(entry: HistoryEntry, recorder: WriteRecorder) -> str:
     writer = recorder.undoing(entry)
     before = entry.before or {}
     name = entry.target_name
