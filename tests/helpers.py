@@ -202,3 +202,30 @@ def writes_fail(monkeypatch, mode: str) -> None:
         return send(self, resource, action, url, body, headers)
 
     monkeypatch.setattr(SerwerSMSClient, "_send", send_writes_nowhere)
+
+
+def post_twice_at_once(user, url: str, data=None) -> list:
+    """Post the same form twice at once, as a double click or a second tab does: two
+    clients signed in as `user`, each on a thread (and database connection) of its own.
+    The answers, in the order they came."""
+    import threading
+
+    from django.db import connection
+    from django.test import Client
+
+    answers = []
+
+    def post():
+        browser = Client()
+        browser.force_login(user)
+        try:
+            answers.append(browser.post(url, data or {}))
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=post) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return answers

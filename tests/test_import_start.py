@@ -7,7 +7,7 @@ import pytest
 from contacts_ui.models import ImportUpload, Job
 from contacts_ui.sandbox.models import Contact
 from tests import import_files
-from tests.helpers import form_values
+from tests.helpers import form_values, post_twice_at_once
 from tests.import_files import HEADER, MAPPING, ROWS, _post_file, _preview_url, _upload
 from tests.jobs import run_worker
 
@@ -135,9 +135,6 @@ def test_two_starts_posted_at_once_start_one_import(client, alice, klienci, monk
     barrier holds them there); the form's one-time key lets only one job be made."""
     import threading
 
-    from django.db import connection
-    from django.test import Client
-
     from contacts_ui.jobs import runner
 
     upload = _upload(client)
@@ -151,21 +148,7 @@ def test_two_starts_posted_at_once_start_one_import(client, alice, klienci, monk
         return start(*args, **kwargs)
 
     monkeypatch.setattr(runner, "start", after_both_checked)
-    answers = []
-
-    def post():
-        browser = Client()
-        browser.force_login(alice)
-        try:
-            answers.append(browser.post(f"/import/{upload.pk}/start/", form))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = post_twice_at_once(alice, f"/import/{upload.pk}/start/", form)
 
     job = Job.objects.get()
     assert [answer.status_code for answer in answers] == [302, 302]

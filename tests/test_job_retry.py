@@ -6,7 +6,7 @@ from cryptography.fernet import Fernet
 from contacts_ui.models import HistoryEntry, Job, JobItem
 from contacts_ui.sandbox import views as sandbox_views
 from tests import job_steps
-from tests.helpers import sandbox_fails_after
+from tests.helpers import post_twice_at_once, sandbox_fails_after
 from tests.job_steps import READS_BEFORE_WRITES, label, phones, start, statuses
 from tests.jobs import run_worker
 
@@ -108,9 +108,6 @@ def test_two_retries_posted_at_once_make_one_job(
     barrier holds them there); the database lets only one job be a retry of the same job."""
     import threading
 
-    from django.db import connection
-    from django.test import Client
-
     from contacts_ui.jobs import runner
 
     settings.BULK_CONCURRENCY = 1
@@ -127,21 +124,7 @@ def test_two_retries_posted_at_once_make_one_job(
         return retry_failed(request, failed_job)
 
     monkeypatch.setattr(runner, "retry_failed", after_both_checked)
-    answers = []
-
-    def post():
-        browser = Client()
-        browser.force_login(alice)
-        try:
-            answers.append(browser.post(f"/jobs/{job.pk}/retry/"))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = post_twice_at_once(alice, f"/jobs/{job.pk}/retry/")
 
     [retry] = Job.objects.filter(retry_of=job)
     assert sorted(answer.status_code for answer in answers) == [302, 302]

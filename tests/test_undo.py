@@ -8,7 +8,7 @@ from contacts_ui.history.recorder import WriteRecorder
 from contacts_ui.models import HistoryEntry
 from contacts_ui.sandbox.models import Contact, Group
 from contacts_ui.serwersms import CONTACT_FIELDS, Credentials, SerwerSMSClient
-from tests.helpers import ANNA, form_values, make_contact, make_user, table_rows
+from tests.helpers import ANNA, form_values, make_contact, make_user, post_twice_at_once, table_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -430,9 +430,6 @@ def test_two_undos_posted_at_once_undo_once(client, alice, alice_account, anna, 
     the checks); only one may then write, so the deleted contact comes back once."""
     import threading
 
-    from django.db import connection
-    from django.test import Client
-
     from contacts_ui.history import undo as undo_module
 
     client.post(f"/contacts/{anna.id}/delete/")
@@ -445,21 +442,7 @@ def test_two_undos_posted_at_once_undo_once(client, alice, alice_account, anna, 
         both_checked.wait()
 
     monkeypatch.setattr(undo_module, "check", then_wait)
-    answers = []
-
-    def post():
-        browser = Client()
-        browser.force_login(alice)
-        try:
-            answers.append(browser.post(f"/history/{deletion.id}/undo/"))
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=post) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    answers = post_twice_at_once(alice, f"/history/{deletion.id}/undo/")
 
     assert Contact.objects.filter(account=alice_account, phone=anna.phone).count() == 1
     assert deletion.undos.filter(outcome=HistoryEntry.Outcome.DONE).count() == 1
