@@ -52,6 +52,12 @@ def undoable(entry: HistoryEntry) -> bool:
     )
 
 
+def refuse_unless_undoable(entry: HistoryEntry) -> None:
+    """UndoRefused when the entry cannot be undone, or has been undone already."""
+    if not undoable(entry):
+        raise UndoRefused(_("This change cannot be undone (or has been undone already)."))
+
+
 def describe(entry: HistoryEntry) -> str:
     """What undoing the entry will do, in a sentence or two."""
     name = entry.target_name
@@ -181,8 +187,7 @@ def perform(entry: HistoryEntry, recorder: WriteRecorder) -> str:
     """Check, then undo the entry; what was done, as a sentence. Raises UndoRefused, or the
     service module's errors when a write fails (each write is recorded either way). Of two
     undos of one entry at once, one writes and the other is refused."""
-    if not undoable(entry):
-        raise UndoRefused(_("This change cannot be undone (or has been undone already)."))
+    refuse_unless_undoable(entry)
     check(entry, recorder)
     if not _claim(entry):
         raise UndoRefused(
@@ -191,8 +196,7 @@ def perform(entry: HistoryEntry, recorder: WriteRecorder) -> str:
         )
     try:
         # Undone meanwhile by a request that finished before this one claimed it.
-        if not undoable(entry):
-            raise UndoRefused(_("This change cannot be undone (or has been undone already)."))
+        refuse_unless_undoable(entry)
         return _undo(entry, recorder)
     finally:
         _release(entry)

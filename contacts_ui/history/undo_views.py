@@ -59,8 +59,7 @@ def history_undo(request: HttpRequest, client: SerwerSMSClient, entry_id: int) -
     refused, error = None, None
     recorder = recorder_for(request, client)
     try:
-        if not undo.undoable(entry):
-            raise undo.UndoRefused(_("This change cannot be undone (or has been undone already)."))
+        undo.refuse_unless_undoable(entry)
         if request.method == "POST":
             done = undo.perform(entry, recorder)
             messages.success(request, done)
