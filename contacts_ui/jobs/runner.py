@@ -378,10 +378,14 @@ class _Rounds:
                 self.stop = outcome.message
         if time.monotonic() - self._last_check > CANCEL_CHECK_EVERY:
             self._last_check = time.monotonic()
-            self.cancelled = Job.objects.filter(pk=self.job.pk, cancel_requested=True).exists()
-            # A login deactivated meanwhile does no more work under its credentials.
-            users = get_user_model().objects.filter(pk=self.job.user_id, is_active=True)
-            if self.stop is None and not users.exists():
+            # One read for both: a cancel request, and a login deactivated meanwhile (it
+            # does no more work under its credentials).
+            self.cancelled, active = (
+                Job.objects.filter(pk=self.job.pk)
+                .values_list("cancel_requested", "user__is_active")
+                .get()
+            )
+            if self.stop is None and not active:
                 self.stop = _deactivated()
 
     def write(self, outcomes: list[tuple[int, _Outcome]]) -> None:
