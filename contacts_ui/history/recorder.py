@@ -1,7 +1,8 @@
 """The history of writes: recorded in one place, on the write path.
 
 Every write of the address book goes through a WriteRecorder: it takes the record as
-it is before the change (given by the caller, or from its ReadMemo), makes the call
+it is before the change from its ReadMemo (free when the caller has read it through the
+memo or put it there, else read then), makes the call
 with the service client, and writes one HistoryEntry with the outcome (done, failed,
 or unknown when the request went out and no answer came). Reads do not go through it:
 views and jobs read with the service client itself.
