@@ -16,7 +16,9 @@ $(BIN)/.installed: requirements.txt requirements-dev.txt
 	touch $@
 
 # Development: DEBUG and the embedded sandbox on, unless the environment says otherwise.
+# PORT goes to the settings too: the app calls its own sandbox on it (SANDBOX_API_URL).
 run: export DEBUG ?= true
+run: export PORT := $(PORT)
 run: $(BIN)/.installed
 	$(BIN)/python manage.py migrate --no-input
 	$(BIN)/python manage.py sandbox_account demo --password $(DEMO_API_PASSWORD) --token $(DEMO_API_TOKEN)

@@ -7,11 +7,16 @@ from .serwersms import Credentials, SerwerSMSClient
 
 
 def api_base_url(request: HttpRequest) -> str:
-    """SERWERSMS_API_URL; if unset, the embedded sandbox on this very server, or production."""
+    """SERWERSMS_API_URL; if unset, the embedded sandbox on this very server, or production.
+
+    The request is not read: its Host header is the client's to choose, and an address
+    built from it would let a signed-in user point the server's calls (and a job's, which
+    keeps the address) at any port of an allowed host name. SANDBOX_API_URL comes from
+    configuration (webapp/settings.py)."""
     if settings.SERWERSMS_API_URL:
         return settings.SERWERSMS_API_URL
     if settings.SANDBOX:
-        return request.build_absolute_uri("/sandbox/api/")
+        return settings.SANDBOX_API_URL
     return settings.SERWERSMS_PRODUCTION_URL
 
 

@@ -85,16 +85,18 @@ def main() -> None:
     if not CHROMIUM.exists():
         raise SystemExit(f"{CHROMIUM} is missing: apt-get install chromium")
     with tempfile.TemporaryDirectory(prefix="contacts-screenshot-") as tmp:
+        port = free_port()
         env = {
             **os.environ,
             "DEBUG": "true",
             "DATABASE_URL": f"sqlite:///{tmp}/shot.sqlite3",
+            # The app calls its own sandbox on the port it serves on.
+            "PORT": str(port),
         }
         manage(env, "migrate", "--no-input", "--verbosity", "0")
         manage(env, "sandbox_account", "demo", "--password", DEMO_PASSWORD, "--token", DEMO_TOKEN)
         manage(env, "seed_sandbox", "--account", "demo", "--contacts", "300", "--groups", "10")
         manage(env, "demo_user", "--token", DEMO_TOKEN)
-        port = free_port()
         base_url = f"http://127.0.0.1:{port}"
         log_path = Path(tmp) / "runserver.log"
         with log_path.open("wb") as log:

@@ -164,7 +164,8 @@ def run(tmp_path_factory):
         # Plain HTTP on loopback: no redirect to HTTPS, no secure-only cookies.
         "HTTPS_ONLY": "false",
         "ALLOWED_HOSTS": "127.0.0.1",
-        # Each instance calls the sandbox on its own host and port; both read the one database.
+        # Each instance calls the sandbox on its own port (PORT, below); both read the one
+        # database.
         "SANDBOX": "true",
         "SERWERSMS_API_URL": "",
         "SANDBOX_LATENCY_MS": "0",
@@ -188,7 +189,9 @@ def run(tmp_path_factory):
         )
         assert set_up.returncode == 0, f"Setting up failed:\n{set_up.stdout}{set_up.stderr}"
         for number, port in enumerate(_free_ports(2), start=1):
-            instances.append(_start(port, env, folder / f"gunicorn-{number}.log"))
+            instances.append(
+                _start(port, env | {"PORT": str(port)}, folder / f"gunicorn-{number}.log")
+            )
         for instance in instances:
             instance.wait_until_serving()
         yield Run(*instances, cache=cache)

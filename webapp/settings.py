@@ -265,6 +265,12 @@ STORAGES = {
 # Empty means: the embedded sandbox when SANDBOX is on, else the production API.
 SERWERSMS_API_URL = env("SERWERSMS_API_URL", default="")
 SERWERSMS_PRODUCTION_URL = "https://api2.serwersms.pl/"
+# The embedded sandbox, as the app calls it when SERWERSMS_API_URL is empty: this server on
+# loopback, at the PORT it listens on (`make run` and Procfile platforms set PORT). Never
+# from a request's Host header, which a client chooses: the server would post, with the
+# user's API secret, to any port of an allowed host name.
+PORT = env.int("PORT", default=8000)
+SANDBOX_API_URL = f"http://127.0.0.1:{PORT}/sandbox/api/"
 SERWERSMS_CONNECT_TIMEOUT = env.float("SERWERSMS_CONNECT_TIMEOUT", default=3.0)
 SERWERSMS_READ_TIMEOUT = env.float("SERWERSMS_READ_TIMEOUT", default=15.0)
 # A read (index, view, check) that fails on the way (no connection, no answer in
