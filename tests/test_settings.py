@@ -17,6 +17,7 @@ def _settings_with(env: dict) -> subprocess.CompletedProcess:
             "SECRET_KEY",
             "DEBUG",
             "SANDBOX",
+            "SANDBOX_IN_PRODUCTION",
             "DATABASE_URL",
             "SERWERSMS_API_URL",
             "CREDENTIALS_KEYS",
@@ -50,7 +51,8 @@ def test_a_developer_needs_no_variable_but_debug():
 
 
 def test_the_sandbox_can_be_switched_on_in_production():
-    result = _settings_with({"SECRET_KEY": "x", "SANDBOX": "true"})
+    # Only in so many words (tests/test_sandbox_in_production.py).
+    result = _settings_with({"SECRET_KEY": "x", "SANDBOX": "true", "SANDBOX_IN_PRODUCTION": "true"})
     assert result.stdout.split()[:2] == ["False", "True"]
 
 

@@ -167,6 +167,7 @@ def run(tmp_path_factory):
         # Each instance calls the sandbox on its own port (PORT, below); both read the one
         # database.
         "SANDBOX": "true",
+        "SANDBOX_IN_PRODUCTION": "true",
         "SERWERSMS_API_URL": "",
         "SANDBOX_LATENCY_MS": "0",
         "SANDBOX_FAILURE_RATE": "0",

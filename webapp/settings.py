@@ -314,6 +314,21 @@ IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
 # --- The embedded sandbox API -------------------------------------------------
 
 SANDBOX = env.bool("SANDBOX", default=DEBUG)
+# In production the sandbox is a risk: its demo account's token and password are public (the
+# Makefile), and anyone's calls to it compete with the app's own. With DEBUG off it is served
+# only when asked for in so many words (a demo).
+SANDBOX_IN_PRODUCTION = env.bool("SANDBOX_IN_PRODUCTION", default=False)
+if SANDBOX and not DEBUG and not SANDBOX_IN_PRODUCTION:
+    raise ImproperlyConfigured(
+        "SANDBOX is on with DEBUG off: the sandbox's demo credentials are public and anyone's "
+        "calls to it slow the app's own. Switch SANDBOX off, or set SANDBOX_IN_PRODUCTION=true "
+        "to serve it anyway (a demo)."
+    )
+# A client address whose sign-ins to the sandbox fail this many times is answered "wrong login
+# or password" (1001) without a check, until this many seconds after its first failure
+# (contacts_ui/sandbox/views.py): guesses at a password or token are bounded per address.
+SANDBOX_AUTH_FAILURE_LIMIT = 20
+SANDBOX_AUTH_FAILURE_WINDOW_SECONDS = 600
 SANDBOX_LATENCY_MS = env.int("SANDBOX_LATENCY_MS", default=0)
 SANDBOX_FAILURE_RATE = env.float("SANDBOX_FAILURE_RATE", default=0.0)
 SANDBOX_FAILURE_MODES = env.list(

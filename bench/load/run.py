@@ -111,7 +111,12 @@ def base_env() -> dict[str, str]:
 
 
 def sandbox_env() -> dict[str, str]:
-    return base_env() | {"SANDBOX": "true", "SANDBOX_LATENCY_MS": str(LATENCY_MS)}
+    # The sandbox with DEBUG off, as a demo serves it: the settings refuse that unless asked.
+    return base_env() | {
+        "SANDBOX": "true",
+        "SANDBOX_IN_PRODUCTION": "true",
+        "SANDBOX_LATENCY_MS": str(LATENCY_MS),
+    }
 
 
 def app_env(sandbox_port: int) -> dict[str, str]:

@@ -2,7 +2,9 @@
 
 Decodes the body (JSON or form-encoded), applies the fault knobs from
 settings (SANDBOX_LATENCY_MS, SANDBOX_FAILURE_RATE, SANDBOX_FAILURE_MODES)
-and answers as the provider does: HTTP 200 with a JSON object.
+and answers as the provider does: HTTP 200 with a JSON object. A client
+address that fails to sign in too often is refused without a check
+(SANDBOX_AUTH_FAILURE_LIMIT).
 """
 
 import contextlib
@@ -14,10 +16,12 @@ import threading
 import time
 
 from django.conf import settings
+from django.core.cache import cache
 from django.db import connection
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.csrf import csrf_exempt
 
+from ..auth import client_address
 from . import api
 
 logger = logging.getLogger(__name__)
@@ -62,6 +66,38 @@ def _pick_fault(resource: str, action: str) -> str | None:
     return random.choice(modes)
 
 
+# --- Failed sign-ins, per client address ----------------------------------------------
+# Counted in Django's cache (shared by every process only when that is Redis), in a window
+# that starts at an address's first failure: past the limit, its calls are answered with
+# the provider's "wrong login" error, unchecked, until the window ends.
+
+
+def _failures_key(address: str | None) -> str:
+    return f"sandbox-auth-failures:{address}"
+
+
+def _locked_out(address: str | None) -> bool:
+    return cache.get(_failures_key(address), 0) >= settings.SANDBOX_AUTH_FAILURE_LIMIT
+
+
+def _count_failure(address: str | None) -> None:
+    key, window = _failures_key(address), settings.SANDBOX_AUTH_FAILURE_WINDOW_SECONDS
+    # add() starts the window; incr() keeps its end. A window that ended between the two
+    # (incr finds no key) starts again.
+    failures = 1
+    if not cache.add(key, failures, timeout=window):
+        try:
+            failures = cache.incr(key)
+        except ValueError:
+            cache.add(key, failures, timeout=window)
+    if failures == settings.SANDBOX_AUTH_FAILURE_LIMIT:
+        logger.warning("Sandbox: %s failed to sign in %d times; locked out", address, failures)
+
+
+def _failed_sign_in(data: dict) -> bool:
+    return data.get("error", {}).get("code") == api.invalid_user().code
+
+
 # SQLite takes one writer at a time, and Django's test server shares one connection
 # between its request threads: there the sandbox answers one call at a time (the
 # latency above still overlaps, as a remote service's would).
@@ -90,6 +126,11 @@ def _drop_connection(request: HttpRequest) -> None:
 def api_call(request: HttpRequest, resource: str, action: str) -> HttpResponse:
     if request.method != "POST":
         return _answer(api.invalid_action().as_dict(), status=405)
+    address = client_address(request)
+    # At once: no latency, no database, no turn at the SQLite lock that the app's calls wait
+    # for. The same answer as wrong credentials, so a guess tells nothing.
+    if _locked_out(address):
+        return _answer(api.invalid_user().as_dict())
     if settings.SANDBOX_LATENCY_MS > 0:
         time.sleep(settings.SANDBOX_LATENCY_MS / 1000)
 
@@ -109,6 +150,8 @@ def api_call(request: HttpRequest, resource: str, action: str) -> HttpResponse:
     else:
         with _one_at_a_time():
             data = api.call(request.headers.get("Authorization", ""), resource, action, params)
+        if _failed_sign_in(data):
+            _count_failure(address)
 
     if fault == "timeout":
         time.sleep(settings.SANDBOX_TIMEOUT_SECONDS)
