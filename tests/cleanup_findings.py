@@ -74,9 +74,11 @@ def _findings_of(account) -> dict:
             c.address, c.city, c.description, c.blacklist,
         )  # fmt: skip
 
-    members = {g.id: [api(c) for c in Group.objects.get(id=g.id).contacts.all()] for g in groups}
-    ungrouped = [api(c) for c in account.contacts.filter(membership__isnull=True)]
-    return detectors.findings(groups, members, ungrouped)
+    reading = detectors.AccountReading(groups)
+    for g in groups:
+        reading.read([api(c) for c in Group.objects.get(id=g.id).contacts.all()], g.id)
+    reading.read([api(c) for c in account.contacts.filter(membership__isnull=True)])
+    return detectors.findings(reading)
 
 
 def _id(name: str) -> int:

@@ -22,6 +22,25 @@ def group(id, name, count=1) -> Group:
     return Group(id=id, name=name, count=count)
 
 
+def read(groups=(), members=None, ungrouped=()) -> detectors.AccountReading:
+    """The account as the scan reads it: each group's members, then the contacts in no group."""
+    account = detectors.AccountReading(groups)
+    for group_id, contacts in (members or {}).items():
+        account.read(contacts, group_id)
+    account.read(ungrouped)
+    return account
+
+
+def phone_duplicates(groups, members) -> list[detectors.PhoneDuplicate]:
+    found = detectors.phone_duplicates_in_groups(read(groups, members))
+    return sorted(found, key=lambda d: (d.phone, [c.id for c in d.contacts]))
+
+
+def person_duplicates(contacts, skip=()) -> list[detectors.PersonDuplicate]:
+    found = detectors.person_duplicates(read(ungrouped=contacts), skip)
+    return sorted(found, key=lambda d: [c.id for c in d.contacts])
+
+
 # --- Keys -------------------------------------------------------------------------
 
 
@@ -94,7 +113,7 @@ def test_the_same_phone_twice_in_a_group_is_found_in_any_format():
     members = {
         1: [contact(10, "500 100 200"), contact(11, "+48500100200"), contact(12, "+48600700800")]
     }
-    found = detectors.phone_duplicates_in_groups([klienci], members)
+    found = phone_duplicates([klienci], members)
     assert len(found) == 1
     assert found[0].phone == "+48500100200"
     assert [c.id for c in found[0].contacts] == [10, 11]
@@ -103,22 +122,20 @@ def test_the_same_phone_twice_in_a_group_is_found_in_any_format():
 
 def test_the_same_pair_doubled_in_two_groups_is_one_finding_naming_both():
     a, b = contact(10), contact(11, "500100200")
-    found = detectors.phone_duplicates_in_groups(
-        [group(1, "Klienci"), group(2, "VIP")], {1: [a, b], 2: [a, b]}
-    )
+    found = phone_duplicates([group(1, "Klienci"), group(2, "VIP")], {1: [a, b], 2: [a, b]})
     assert len(found) == 1
     assert [g.name for g in found[0].groups] == ["Klienci", "VIP"]
 
 
 def test_the_same_phone_in_different_groups_is_not_a_duplicate_within_a_group():
-    found = detectors.phone_duplicates_in_groups(
+    found = phone_duplicates(
         [group(1, "Klienci"), group(2, "VIP")], {1: [contact(10)], 2: [contact(11)]}
     )
     assert found == []
 
 
 def test_one_contact_listed_twice_is_not_a_duplicate():
-    found = detectors.phone_duplicates_in_groups([group(1, "Klienci")], {1: [contact(10)] * 2})
+    found = phone_duplicates([group(1, "Klienci")], {1: [contact(10)] * 2})
     assert found == []
 
 
@@ -126,13 +143,13 @@ def test_one_contact_listed_twice_is_not_a_duplicate():
 
 
 def test_contacts_sharing_a_phone_in_any_format_are_one_person():
-    found = detectors.person_duplicates([contact(10, "500 100 200"), contact(11, "+48500100200")])
+    found = person_duplicates([contact(10, "500 100 200"), contact(11, "+48500100200")])
     assert [[c.id for c in d.contacts] for d in found] == [[10, 11]]
     assert found[0].shared == ["phone"]
 
 
 def test_contacts_sharing_an_email_whatever_its_case_are_one_person():
-    found = detectors.person_duplicates(
+    found = person_duplicates(
         [
             contact(10, "+48500100200", email="Anna@Example.pl"),
             contact(11, "+48600700800", email="anna@example.pl "),
@@ -143,7 +160,7 @@ def test_contacts_sharing_an_email_whatever_its_case_are_one_person():
 
 
 def test_a_chain_of_shared_phone_and_email_is_one_set():
-    found = detectors.person_duplicates(
+    found = person_duplicates(
         [
             contact(10, "+48500100200", email="anna@example.pl"),
             contact(11, "+48500100200"),
@@ -155,22 +172,19 @@ def test_a_chain_of_shared_phone_and_email_is_one_set():
 
 
 def test_empty_emails_link_nobody():
-    assert (
-        detectors.person_duplicates([contact(10, "+48500100200"), contact(11, "+48600700800")])
-        == []
-    )
+    assert person_duplicates([contact(10, "+48500100200"), contact(11, "+48600700800")]) == []
 
 
 def test_a_set_found_within_a_group_is_not_repeated():
     contacts = [contact(10), contact(11)]
-    assert detectors.person_duplicates(contacts, skip=[{10, 11}]) == []
+    assert person_duplicates(contacts, skip=[{10, 11}]) == []
     # A larger set around it is still a finding.
-    found = detectors.person_duplicates([*contacts, contact(12)], skip=[{10, 11}])
+    found = person_duplicates([*contacts, contact(12)], skip=[{10, 11}])
     assert [[c.id for c in d.contacts] for d in found] == [[10, 11, 12]]
 
 
 def test_one_contact_seen_in_several_groups_is_not_its_own_duplicate():
-    assert detectors.person_duplicates([contact(10), contact(10)]) == []
+    assert person_duplicates([contact(10), contact(10)]) == []
 
 
 # --- Merging ------------------------------------------------------------------------
@@ -235,7 +249,7 @@ def test_the_findings_are_json_and_name_every_kind():
     anna, ania = contact(10, "+48500100200", first_name="Anna"), contact(11, "500 100 200")
     members = {1: [anna, ania], 2: [contact(12, "+48600700800", email="x@example.pl")]}
     ungrouped = [contact(13, "+48600700800", email="X@example.pl", first_name="Jan")]
-    found = detectors.findings(groups, members, ungrouped)
+    found = detectors.findings(read(groups, members, ungrouped))
     assert json.loads(json.dumps(found)) == found
     assert found["counts"] == {"groups": 3, "contacts": 4}
     assert found["empty_groups"] == [{"id": 3, "name": "Pusta", "count": 0}]
@@ -258,9 +272,45 @@ def test_the_findings_are_json_and_name_every_kind():
 
 def test_the_findings_list_only_so_many_contacts_in_no_group(monkeypatch):
     monkeypatch.setattr(detectors, "UNGROUPED_LISTED", 2)
-    found = detectors.findings([], {}, [contact(i, f"+4850010020{i}") for i in range(5)])
+    found = detectors.findings(read(ungrouped=[contact(i, f"+4850010020{i}") for i in range(5)]))
     assert len(found["ungrouped"]) == 2
     assert found["ungrouped_count"] == 5
+
+
+def test_the_findings_keep_only_so_many_of_each_kind_and_count_them_all(monkeypatch):
+    monkeypatch.setattr(detectors, "FINDINGS_LISTED", 1)
+    monkeypatch.setattr(detectors, "MOST_IN_A_SET", 2)
+    groups = [
+        group(1, "Klienci", 3),
+        group(2, "klienci", 0),
+        group(3, "VIP", 2),
+        group(4, "vip", 0),
+        group(5, "Pusta", 0),
+    ]
+    members = {
+        1: [contact(10), contact(11), contact(12)],
+        3: [contact(13, "+48600700800"), contact(14, "+48600700800")],
+    }
+    ungrouped = [
+        contact(15, "+48700000001", email="x@example.pl"),
+        contact(16, "+48700000002", email="X@example.pl"),
+        contact(17, "+48700000003", email="y@example.pl"),
+        contact(18, "+48700000004", email="y@example.pl"),
+    ]
+    found = detectors.findings(read(groups, members, ungrouped))
+    assert [g["id"] for g in found["empty_groups"]] == [2]
+    assert found["empty_groups_count"] == 3
+    assert [[g["id"] for g in s] for s in found["similar_groups"]] == [[1, 2]]
+    assert found["similar_groups_count"] == 2
+    [in_group] = found["phone_duplicates"]
+    assert in_group["phone"] == "+48500100200"
+    assert [c["id"] for c in in_group["contacts"]] == [10, 11]
+    assert in_group["contacts_count"] == 3
+    assert found["phone_duplicates_count"] == 2
+    [person] = found["person_duplicates"]
+    assert [c["id"] for c in person["contacts"]] == [15, 16]
+    assert person["contacts_count"] == 2
+    assert found["person_duplicates_count"] == 2
 
 
 class FakeClient:

@@ -2,9 +2,10 @@
 
 import pytest
 
+from contacts_ui.cleanup import detectors
 from tests import cleanup_findings
 from tests.cleanup_findings import _findings_of, _page, _scan, _scanned
-from tests.helpers import make_user
+from tests.helpers import make_user, table_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -37,3 +38,15 @@ def test_the_page_explains_what_counts_as_the_same_person(client, alice, account
 def test_another_users_scan_is_not_shown(client, alice, account):
     _scanned(make_user("bob"), _findings_of(account))
     assert 'value="Look for what needs tidying"' in _page(client)
+
+
+def test_a_list_cut_short_says_how_many_were_found(client, alice, account, monkeypatch):
+    monkeypatch.setattr(detectors, "FINDINGS_LISTED", 1)
+    monkeypatch.setattr(detectors, "MOST_IN_A_SET", 1)
+    _scanned(alice, _findings_of(account))
+    page = _page(client)
+    # Two groups are empty: one is listed.
+    assert "2 found; the first 1 are listed here. Fix them and scan again to see the rest." in page
+    assert [row[-1] for row in table_rows(page, "empty-groups")] == ["“klienci ”"]
+    [phone_row] = table_rows(page, "phone-duplicates")
+    assert phone_row[2] == "Anna; and more: 2 contacts in all"

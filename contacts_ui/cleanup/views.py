@@ -39,8 +39,9 @@ from . import detectors, merges
 from .forms import EmptyGroupsForm, GroupMergeForm, KeepForm, UngroupedForm
 
 SCAN = Job.Kind.ACCOUNT_SCAN
-# The most records one review compares (a set found by the scan is rarely more than a few).
-MOST_IN_A_SET = 20
+# The most records one review compares (a set found by the scan is rarely more than a few):
+# as many as a finding names.
+MOST_IN_A_SET = detectors.MOST_IN_A_SET
 
 
 # --- Helpers --------------------------------------------------------------------------
