@@ -274,15 +274,28 @@ class JobItem(models.Model):
 
 
 class ImportUpload(models.Model):
-    """A CSV file a user uploaded to import, kept decoded while they map and preview it."""
+    """A CSV file a user uploaded to import, kept parsed while they map and preview it (for a
+    day: manage.py prune_history), with the target groups' members read at its first check."""
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="import_uploads"
     )
     filename = models.CharField(max_length=255)
-    text = models.TextField()
+    # The file's records as it was parsed on upload (imports.csv_rows.Table): each a
+    # [line, [cell, ...]] pair; blank records left out. Never parsed again.
+    records = models.JSONField(default=list)
+    # The most cells a record has, empty ones at its end not counted.
+    width = models.PositiveSmallIntegerField(default=0)
     encoding = models.CharField(max_length=32)
     delimiter = models.CharField(max_length=4)
+    # The phones (E.164) in each target group, as read at the first check against it:
+    # {"<group id>": {"read_at": ISO 8601, "phones": [...]}}. Read again only when the person
+    # asks ("Check again against the groups" on the preview), and forgotten once an import of
+    # the file starts.
+    group_phones = models.JSONField(default=dict)
+    # Each row's own checks (imports.csv_rows.check_fields) under the mapping last checked:
+    # {"key": [header, mapping, language], "rows": [...]}; made again for another mapping.
+    row_checks = models.JSONField(default=dict)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:

@@ -151,7 +151,8 @@ def jobs_and_uploads(user) -> dict:
     upload = ImportUpload.objects.create(
         user=user,
         filename="people.csv",
-        text="Telefon;Imię\n500600701;Ghost\n",
+        records=[[1, ["Telefon", "Imię"]], [2, ["500600701", "Ghost"]]],
+        width=2,
         encoding="utf-8",
         delimiter=";",
     )

@@ -53,6 +53,25 @@ def _preview_url(upload, **extra) -> str:
     return f"/import/{upload.pk}/preview/?{urlencode({**MAPPING, **extra}, doseq=True)}"
 
 
+def _previewed(client, upload, **extra) -> str:
+    """The mapping form posted, as "Preview the import" posts it: the rows are checked and
+    what was worked out kept. The preview it goes on to, as a page."""
+    response = client.post(f"/import/{upload.pk}/preview/", {**MAPPING, **extra})
+    assert response.status_code == 302
+    assert response.url == _preview_url(upload, **extra)
+    return client.get(response.url).content.decode()
+
+
+def membership_reads(wire) -> list[dict]:
+    """The calls (recorded by the `wire` fixture) that read a group's members: contacts/index
+    with a group_id."""
+    return [
+        call
+        for call in wire
+        if call["url"].endswith("/contacts/index.json") and "group_id" in call["json"]
+    ]
+
+
 def _csv_rows(response) -> list[list[str]]:
     assert response["Content-Type"] == "text/csv; charset=utf-8"
     text = response.content.decode("utf-8-sig")

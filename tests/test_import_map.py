@@ -20,7 +20,9 @@ def test_the_mapping_is_guessed_from_the_header_and_the_groups_are_offered(clien
     upload = _upload(client)
     page = client.get(f"/import/{upload.pk}/").content.decode()
     assert "“kontakty.csv”: 7 rows, read as Windows-1250 text separated by semicolons." in page
-    assert form_values(page, "import-map-form") == {
+    values = form_values(page, "import-map-form")
+    assert values.pop("csrfmiddlewaretoken")
+    assert values == {
         "header": ["1"],
         "c1": ["first_name"],
         "c2": ["last_name"],
@@ -84,3 +86,16 @@ def test_the_mapping_page_says_when_the_groups_cannot_be_loaded(client, alice, f
     page = response.content.decode()
     assert "The SerwerSMS API answered with an error (HTTP 500)." in page
     assert form_values(page, "import-map-form")["c3"] == ["phone"]
+
+
+def test_previewing_posts_the_mapping_and_goes_on_to_the_preview_of_it(client, alice, klienci):
+    upload = _upload(client)
+    page = client.get(f"/import/{upload.pk}/").content.decode()
+    assert f'<form method="post" action="/import/{upload.pk}/preview/" id="import-map-form"' in page
+    values = {**form_values(page, "import-map-form"), "g": [str(klienci.id)]}
+    response = client.post(f"/import/{upload.pk}/preview/", values)
+    # To the preview, as an address that can be reloaded: the mapping in its query string.
+    assert response.status_code == 302
+    assert response.url == _preview_url(upload, g=klienci.id)
+    page = client.get(response.url).content.decode()
+    assert "2 rows will be imported." in page

@@ -6,7 +6,7 @@ from contacts_ui.models import Job
 from contacts_ui.sandbox.models import Contact
 from tests import import_files
 from tests.helpers import table_rows
-from tests.import_files import LONG, ROWS, _preview_url, _upload
+from tests.import_files import LONG, MAPPING, ROWS, _preview_url, _upload
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -92,3 +92,15 @@ def test_the_preview_says_when_the_groups_cannot_be_read_and_offers_no_import(
     assert "import-start-form" not in page
     # The mapping is kept in the way back to it.
     assert f"/import/{upload.pk}/?header=1&amp;c1=first_name" in page
+
+
+def test_a_check_posted_when_the_api_fails_goes_on_to_the_preview_which_says_why(
+    client, alice, klienci, faults
+):
+    upload = _upload(client)
+    faults("http500")
+    response = client.post(f"/import/{upload.pk}/preview/", {**MAPPING, "g": klienci.id})
+    assert response.url == _preview_url(upload, g=klienci.id)
+    page = client.get(response.url).content.decode()
+    assert "The SerwerSMS API answered with an error (HTTP 500)." in page
+    assert "import-start-form" not in page

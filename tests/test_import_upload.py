@@ -1,4 +1,4 @@
-"""Uploading a CSV file to import (import/): kept decoded, or refused with a message."""
+"""Uploading a CSV file to import (import/): kept parsed, or refused with a message."""
 
 import pytest
 
@@ -15,13 +15,14 @@ def test_the_upload_page_shows_a_file_field(client, alice):
     assert '<input type="file" name="file"' in page
 
 
-def test_an_upload_is_kept_decoded_for_its_owner(client, alice):
+def test_an_upload_is_kept_parsed_for_its_owner(client, alice):
     upload = _upload(client)
     assert upload.user == alice
     assert upload.filename == "kontakty.csv"
     assert upload.encoding == "cp1250"
     assert upload.delimiter == ";"
-    assert upload.text.startswith("Imię;Nazwisko;Telefon;E-mail;Miasto\r\n")
+    assert upload.records[:2] == [[1, HEADER], [2, ROWS[0]]]
+    assert upload.width == len(HEADER)
 
 
 @pytest.mark.parametrize(

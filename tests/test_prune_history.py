@@ -97,7 +97,7 @@ def test_it_removes_old_finished_jobs_and_day_old_uploads_only(alice, capsys):
     old_done = job(Job.State.DONE, long_ago)
     old_running = job(Job.State.RUNNING, long_ago)
     recent = job(Job.State.DONE, timezone.now())
-    upload = dict(user=alice, filename="a.csv", text="x", encoding="utf-8", delimiter=";")
+    upload = dict(user=alice, filename="a.csv", encoding="utf-8", delimiter=";")
     stale = ImportUpload.objects.create(**upload, created_at=timezone.now() - timedelta(days=2))
     fresh = ImportUpload.objects.create(**upload)
     call_command("prune_history")

@@ -492,27 +492,37 @@ class Row:
         return not self.errors
 
 
-def validate_rows(
-    table: Table,
-    has_header: bool,
-    mapping: Sequence[str],
-    existing: Mapping[str, Sequence[str]] | None = None,
-) -> list[Row]:
-    """Each record to import, checked as it would be sent.
+@dataclass(frozen=True)
+class CheckedFields:
+    """A record's own checks (validate_rows's costly part, which depends only on the
+    mapping): its values as they would be sent, what is wrong with them, and its phone in
+    E.164 when that is a valid one."""
 
-    `mapping` gives a contact field (or "") for each column. `existing` maps each phone
-    (E.164) already in a target group to those groups' names. A row's errors: no phone or
+    values: dict[str, str]
+    errors: list[str]
+    phone: str | None
+
+    def as_json(self) -> list:
+        return [[self.values[name] for name in CONTACT_FIELDS], self.errors, self.phone]
+
+    @classmethod
+    def from_json(cls, stored: list) -> "CheckedFields":
+        values, errors, phone = stored
+        return cls(dict(zip(CONTACT_FIELDS, values, strict=True)), errors, phone)
+
+
+def check_fields(table: Table, has_header: bool, mapping: Sequence[str]) -> list[CheckedFields]:
+    """Each record to import checked on its own, as it would be sent.
+
+    `mapping` gives a contact field (or "") for each column. A record's errors: no phone or
     not a valid one, a value too long, an invalid email or NIP (the contact form's own
-    rules and messages), values beyond the header's columns, the same phone as an earlier
-    row, a phone already in a target group.
+    rules and messages), values beyond the header's columns.
     """
-    existing = existing or {}
     records = table.records[1:] if has_header else table.records
     header_width = _used_width(table.records[0][1]) if has_header and table.records else None
     columns = [(index, name) for index, name in enumerate(mapping) if name in CONTACT_FIELDS]
-    seen: dict[str, int] = {}
-    rows = []
-    for line, cells in records:
+    checked = []
+    for _line, cells in records:
         values = {name: "" for name in CONTACT_FIELDS}
         for index, name in columns:
             if index < len(cells):
@@ -530,6 +540,31 @@ def validate_rows(
         for messages in field_errors.values():
             errors.extend(messages)
         phone = values["phone"] if "phone" not in field_errors else None
+        checked.append(CheckedFields(values, errors, phone))
+    return checked
+
+
+def validate_rows(
+    table: Table,
+    has_header: bool,
+    mapping: Sequence[str],
+    existing: Mapping[str, Sequence[str]] | None = None,
+    checked: Sequence[CheckedFields] | None = None,
+) -> list[Row]:
+    """Each record to import, checked as it would be sent: its own checks (check_fields,
+    or `checked` when they were made before with this mapping), the same phone as an
+    earlier row, a phone already in a target group. `existing` maps each phone (E.164)
+    already in a target group to those groups' names.
+    """
+    existing = existing or {}
+    records = table.records[1:] if has_header else table.records
+    if checked is None:
+        checked = check_fields(table, has_header, mapping)
+    seen: dict[str, int] = {}
+    rows = []
+    for (line, cells), fields in zip(records, checked, strict=True):
+        errors = list(fields.errors)
+        phone = fields.phone
         if phone is not None:
             if phone in seen:
                 errors.append(_("The same phone number as line %(line)d.") % {"line": seen[phone]})
@@ -545,7 +580,7 @@ def validate_rows(
                     )
                     % {"groups": ", ".join(f"“{name}”" for name in names)}
                 )
-        rows.append(Row(line=line, cells=cells, data=ContactData(**values), errors=errors))
+        rows.append(Row(line=line, cells=cells, data=ContactData(**fields.values), errors=errors))
     return rows
 
 

@@ -1,14 +1,23 @@
 """Importing contacts from a CSV file: upload, map the columns, preview, start the job.
 
-The file is decoded once, on upload, and kept (ImportUpload) while its owner maps and
-previews it. The mapping travels in the query string, so the preview is a GET that can
-be reloaded; nothing is written until "Import" is posted, which starts a background job
-with one item per valid row. Each step checks the rows afresh, with the target groups'
-members read again, so what is imported is what the last preview showed.
+The file is decoded and parsed once, on upload, and kept parsed (ImportUpload) while its
+owner maps and previews it. The mapping travels in the query string, so the preview is a
+GET that can be reloaded; nothing is written at SerwerSMS until "Import" is posted, which
+starts a background job with one item per valid row.
+
+The heavy work of a check is done once and kept with the upload: each row's own checks
+under a mapping, and the phones in each target group, read at the first check against it
+and read again only when the person asks ("Check again against the groups") or after an
+import of the file has started. It is kept by a POST: the mapping form posts to the
+preview, which checks, keeps, and shows itself (a GET) with what was kept. A GET changes
+nothing: what was not kept (another mapping, a group not read yet) it works out for
+itself. So what is imported is what the last preview showed, checked against the groups
+as they were when the preview says.
 """
 
 import uuid
 from dataclasses import asdict, dataclass
+from datetime import datetime
 from pathlib import PurePath
 from urllib.parse import urlencode
 
@@ -21,6 +30,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
+from django.utils import timezone, translation
 from django.utils.formats import number_format
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -45,9 +55,16 @@ PREVIEW_PAGE_SIZE = 100
 SAMPLE_RECORDS = 6
 
 
-def _upload_of(request: HttpRequest, upload_id: int) -> ImportUpload:
-    """The user's own upload, or 404: no one else's file is ever shown."""
-    return get_object_or_404(ImportUpload, pk=upload_id, user=request.user)
+def _upload_of(request: HttpRequest, upload_id: int, unread=()) -> ImportUpload:
+    """The user's own upload, or 404: no one else's file is ever shown. The fields named in
+    `unread` are not read (a step that does not need them)."""
+    uploads = ImportUpload.objects.defer(*unread)
+    return get_object_or_404(uploads, pk=upload_id, user=request.user)
+
+
+def _table(upload: ImportUpload) -> csv_rows.Table:
+    """The file as it was parsed on upload."""
+    return csv_rows.Table(records=upload.records, width=upload.width)
 
 
 def _groups(request, client: SerwerSMSClient, chosen: list[str]) -> tuple[list[Group], str | None]:
@@ -60,21 +77,66 @@ def _groups(request, client: SerwerSMSClient, chosen: list[str]) -> tuple[list[G
     return groups_named_by_number(ids[:PAGE_LIMIT]), error
 
 
+def _phones_in_group(client: SerwerSMSClient, group_id: int) -> list[str]:
+    """Each phone (E.164) in the group, read now: a call for each PAGE_LIMIT members."""
+    members = every_item(
+        lambda page: client.contacts_index(group_id=group_id, page=page, limit=PAGE_LIMIT)
+    )
+    return sorted({csv_rows.phone_or_none(contact.phone) or contact.phone for contact in members})
+
+
 def _phones_in_groups(
-    client: SerwerSMSClient, group_ids: list[int], names: dict[int, str]
-) -> dict[str, list[str]]:
-    """Each phone (E.164) already in one of the groups, with the names of those groups."""
+    client: SerwerSMSClient,
+    upload: ImportUpload,
+    group_ids: list[int],
+    names: dict[int, str],
+    *,
+    keep: bool,
+    again: bool = False,
+) -> tuple[dict[str, list[str]], datetime]:
+    """Each phone (E.164) already in one of the groups, with the names of those groups, and
+    when the earliest of those groups was read. As kept with the upload from the first check
+    against each group; a group not read before, or every one when `again`, is read now, and
+    kept when `keep`. When a read fails (SerwerSMSError), what was kept stays as it was."""
+    kept = upload.group_phones
+    to_read = [group_id for group_id in group_ids if again or str(group_id) not in kept]
+    if to_read:
+        now = timezone.now().isoformat()
+        # Every group is read before any is kept: a check is of them all, at one time.
+        read = {str(g): {"read_at": now, "phones": _phones_in_group(client, g)} for g in to_read}
+        kept = {**kept, **read}
+        if keep:
+            ImportUpload.objects.filter(pk=upload.pk).update(group_phones=kept)
+            upload.group_phones = kept
     phones: dict[str, list[str]] = {}
     for group_id in group_ids:
-        members = every_item(
-            lambda page, g=group_id: client.contacts_index(group_id=g, page=page, limit=PAGE_LIMIT)
-        )
-        for contact in members:
-            phone = csv_rows.phone_or_none(contact.phone) or contact.phone
+        for phone in kept[str(group_id)]["phones"]:
             in_groups = phones.setdefault(phone, [])
             if names[group_id] not in in_groups:
                 in_groups.append(names[group_id])
-    return phones
+    read_at = min(datetime.fromisoformat(kept[str(g)]["read_at"]) for g in group_ids)
+    return phones, read_at
+
+
+def _row_checks(
+    upload: ImportUpload,
+    table: csv_rows.Table,
+    has_header: bool,
+    mapping: list[str],
+    *,
+    keep: bool,
+) -> list[csv_rows.CheckedFields]:
+    """Each row's own checks under this mapping: as kept with the upload, or made now (the
+    costly part of a check), and kept when `keep`. Their messages are in the request's
+    language, so a check in another is made again."""
+    key = [has_header, mapping, translation.get_language()]
+    if upload.row_checks.get("key") == key:
+        return [csv_rows.CheckedFields.from_json(row) for row in upload.row_checks["rows"]]
+    checks = csv_rows.check_fields(table, has_header, mapping)
+    if keep:
+        upload.row_checks = {"key": key, "rows": [check.as_json() for check in checks]}
+        ImportUpload.objects.filter(pk=upload.pk).update(row_checks=upload.row_checks)
+    return checks
 
 
 @dataclass
@@ -86,8 +148,12 @@ class _Checked:
     form: ImportMappingForm
     groups: list[Group]
     rows: list[csv_rows.Row] | None = None
-    # An API call failed: the rows were not checked against the target groups.
+    # An API call failed: the rows were not checked against the target groups. Why, in the
+    # service module's words (reason), and as the preview says it (error).
+    reason: str | None = None
     error: str | None = None
+    # When the target groups' members that the rows were checked against were read.
+    groups_read_at: datetime | None = None
 
     @property
     def valid_rows(self) -> list[csv_rows.Row]:
@@ -115,9 +181,19 @@ def _mapping_form(data, table, groups) -> ImportMappingForm:
     return ImportMappingForm(data, columns=columns, groups=groups)
 
 
-def _check(request, client: SerwerSMSClient, upload: ImportUpload, data) -> _Checked:
-    """Read the upload with the mapping sent in `data`, and check every row."""
-    table = csv_rows.read_table(upload.text, upload.delimiter)
+def _check(
+    request,
+    client: SerwerSMSClient,
+    upload: ImportUpload,
+    data,
+    *,
+    keep: bool,
+    again: bool = False,
+) -> _Checked:
+    """Read the upload with the mapping sent in `data`, and check every row. What earlier
+    checks kept is used; what they did not is worked out now, and kept when `keep` (a POST:
+    a GET changes nothing). With `again`, the target groups' members are read afresh."""
+    table = _table(upload)
     groups, error = _groups(request, client, data.getlist("g"))
     checked = _Checked(upload, table, _mapping_form(data, table, groups), groups)
     if not checked.form.is_valid():
@@ -128,17 +204,20 @@ def _check(request, client: SerwerSMSClient, upload: ImportUpload, data) -> _Che
     if error is None and group_ids:
         names = {group.id: group.name for group in groups}
         try:
-            existing = _phones_in_groups(client, group_ids, names)
+            existing, checked.groups_read_at = _phones_in_groups(
+                client, upload, group_ids, names, keep=keep, again=again
+            )
         except SerwerSMSError as exc:
             error = exc.message
     if error is not None and group_ids:
+        checked.reason = error
         checked.error = _(
             "%(reason)s So the rows could not be checked against your groups and "
             "nothing can be imported now; reload the page to try again."
         ) % {"reason": error}
-    checked.rows = csv_rows.validate_rows(
-        table, checked.has_header, checked.form.mapping(), existing
-    )
+    mapping = checked.form.mapping()
+    checks = _row_checks(upload, table, checked.has_header, mapping, keep=keep)
+    checked.rows = csv_rows.validate_rows(table, checked.has_header, mapping, existing, checks)
     return checked
 
 
@@ -176,7 +255,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             upload = ImportUpload.objects.create(
                 user=request.user,
                 filename=PurePath(form.cleaned_data["file"].name).name[:255],
-                text=loaded.text,
+                records=loaded.table.records,
+                width=loaded.table.width,
                 encoding=loaded.encoding,
                 delimiter=loaded.delimiter,
             )
@@ -198,8 +278,8 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 def import_map(request: HttpRequest, client: SerwerSMSClient, upload_id: int) -> HttpResponse:
     """Which column holds what, and the target groups: guessed, or as sent back from the
     preview to be changed."""
-    upload = _upload_of(request, upload_id)
-    table = csv_rows.read_table(upload.text, upload.delimiter)
+    upload = _upload_of(request, upload_id, unread=["group_phones", "row_checks"])
+    table = _table(upload)
     groups, error = _groups(request, client, request.GET.getlist("g"))
     if request.GET:
         form = _mapping_form(request.GET, table, groups)
@@ -216,13 +296,41 @@ def import_map(request: HttpRequest, client: SerwerSMSClient, upload_id: int) ->
     return _render_map(request, _Checked(upload, table, form, groups), error)
 
 
+def _preview_url(upload: ImportUpload, form: ImportMappingForm) -> str:
+    url = reverse("contacts_ui:import_preview", args=[upload.pk])
+    return f"{url}?{urlencode(form.query_pairs())}"
+
+
+def _check_and_keep(request: HttpRequest, client: SerwerSMSClient, upload_id: int):
+    """The mapping form posted ("Preview the import"), or "Check again against the groups":
+    check the rows and keep what was worked out, then show the preview."""
+    upload = _upload_of(request, upload_id)
+    again = request.POST.get("again") == "1"
+    checked = _check(request, client, upload, request.POST, keep=True, again=again)
+    if checked.rows is None:
+        return _render_map(request, checked, checked.error)
+    if checked.error is not None and again:
+        # What was kept from the check before stands, and the preview says when it was made.
+        messages.error(
+            request,
+            _("%(reason)s So the groups were not checked again.") % {"reason": checked.reason},
+        )
+    # A first check that failed is not said here: the preview tries once more, and says so
+    # if that fails too.
+    return redirect(_preview_url(upload, checked.form))
+
+
 @login_required
 @api_client_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
 def import_preview(request: HttpRequest, client: SerwerSMSClient, upload_id: int) -> HttpResponse:
-    """The dry run: every row as it will be sent, with what is wrong with it. Writes nothing."""
-    checked = _check(request, client, _upload_of(request, upload_id), request.GET)
+    """The dry run: every row as it will be sent, with what is wrong with it; writes nothing
+    at SerwerSMS. Posted to (the mapping form, or "Check again against the groups"), it
+    checks and keeps what it worked out, then shows itself."""
+    if request.method == "POST":
+        return _check_and_keep(request, client, upload_id)
+    checked = _check(request, client, _upload_of(request, upload_id), request.GET, keep=False)
     if checked.rows is None:
         return _render_map(request, checked, checked.error)
     only_errors = request.GET.get("errors") == "1"
@@ -264,6 +372,7 @@ def import_preview(request: HttpRequest, client: SerwerSMSClient, upload_id: int
             else None
         ),
         "retry_url": "?" + request.GET.urlencode(),
+        "groups_read_at": checked.groups_read_at,
         # The start form's one-time key: it becomes the job's id, so that the form posted
         # twice starts one import.
         "attempt": uuid.uuid4(),
@@ -292,22 +401,17 @@ def import_errors_csv(
     request: HttpRequest, client: SerwerSMSClient, upload_id: int
 ) -> HttpResponse:
     """The preview's rows with errors, as a CSV with an error column: to fix and upload again."""
-    checked = _check(request, client, _upload_of(request, upload_id), request.GET)
+    checked = _check(request, client, _upload_of(request, upload_id), request.GET, keep=False)
     if checked.rows is None:
         return _render_map(request, checked, checked.error)
     if checked.error is not None:
         messages.error(request, checked.error)
-        return redirect(_preview_url(checked))
+        return redirect(_preview_url(checked.upload, checked.form))
     rows = [(row.cells, " ".join(row.errors)) for row in checked.invalid_rows]
     content = csv_rows.rows_csv(checked.header(), rows)
     return _csv_response(
         content, _("%(name)s-errors.csv") % {"name": _stem(checked.upload.filename)}
     )
-
-
-def _preview_url(checked: _Checked) -> str:
-    url = reverse("contacts_ui:import_preview", args=[checked.upload.pk])
-    return f"{url}?{checked.query}"
 
 
 @login_required
@@ -320,16 +424,16 @@ def import_start(request: HttpRequest, client: SerwerSMSClient, upload_id: int) 
     attempt = _uuid_or_none(request.POST.get("attempt", ""))
     if attempt is not None and Job.objects.filter(pk=attempt, user=request.user).exists():
         return _started_already(request, attempt)
-    checked = _check(request, client, upload, request.POST)
+    checked = _check(request, client, upload, request.POST, keep=True)
     if checked.rows is None:
         return _render_map(request, checked, checked.error)
     if checked.error is not None:
         messages.error(request, checked.error)
-        return redirect(_preview_url(checked))
+        return redirect(_preview_url(checked.upload, checked.form))
     valid = checked.valid_rows
     if not valid:
         messages.error(request, _("No row can be imported: every row has an error."))
-        return redirect(_preview_url(checked))
+        return redirect(_preview_url(checked.upload, checked.form))
     group_ids = checked.form.cleaned_data["g"]
     items = [
         (
@@ -357,6 +461,9 @@ def import_start(request: HttpRequest, client: SerwerSMSClient, upload_id: int) 
     except IntegrityError:
         # The same form, posted again while this request checked the rows.
         return _started_already(request, attempt)
+    # The import adds its rows to the groups, which the phones kept from the check do not
+    # know: the next check of this file reads the groups again.
+    ImportUpload.objects.filter(pk=upload.pk).update(group_phones={})
     return redirect("contacts_ui:job_detail", job.pk)
 
 
