@@ -13,9 +13,10 @@ from urllib.parse import urlencode
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from contacts_ui.models import ImportUpload
+from contacts_ui.models import ImportUpload, Job
 from contacts_ui.sandbox.models import Group
-from tests.helpers import make_contact
+from tests.helpers import make_contact, sandbox_fails_after
+from tests.jobs import run_worker
 
 HEADER = ["Imię", "Nazwisko", "Telefon", "E-mail", "Miasto"]
 LONG = "N" * 256
@@ -60,6 +61,18 @@ def _previewed(client, upload, **extra) -> str:
     assert response.status_code == 302
     assert response.url == _preview_url(upload, **extra)
     return client.get(response.url).content.decode()
+
+
+def failed_import(client, monkeypatch, settings) -> Job:
+    """An import of five rows (Osoba 0 to Osoba 4, 500600700 to 500600704) whose last three
+    fail at the API."""
+    rows = [["Osoba", str(n), f"50060070{n}", "", "Łódź"] for n in range(5)]
+    upload = _upload(client, rows)
+    client.post(f"/import/{upload.pk}/start/", MAPPING)
+    settings.BULK_CONCURRENCY = 1
+    sandbox_fails_after(monkeypatch, answered=2, mode="api_error")
+    run_worker()
+    return Job.objects.get()
 
 
 def membership_reads(wire) -> list[dict]:

@@ -4,26 +4,14 @@ error, and retried without those that may have been added."""
 import pytest
 
 from contacts_ui.models import Job, JobItem
-from tests.helpers import make_user, sandbox_fails_after
-from tests.import_files import HEADER, MAPPING, _csv_rows, _upload
-from tests.jobs import run_worker
+from tests.helpers import make_user
+from tests.import_files import HEADER, _csv_rows, failed_import
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def _failed_job(client, monkeypatch, settings) -> Job:
-    """An import of five rows whose last three fail at the API."""
-    rows = [["Osoba", str(n), f"50060070{n}", "", "Łódź"] for n in range(5)]
-    upload = _upload(client, rows)
-    client.post(f"/import/{upload.pk}/start/", MAPPING)
-    settings.BULK_CONCURRENCY = 1
-    sandbox_fails_after(monkeypatch, answered=2, mode="api_error")
-    run_worker()
-    return Job.objects.get()
-
-
 def test_the_failed_rows_download_as_they_were_with_the_error(client, alice, monkeypatch, settings):
-    job = _failed_job(client, monkeypatch, settings)
+    job = failed_import(client, monkeypatch, settings)
     assert job.items.filter(status=JobItem.Status.FAILED).count() == 3
     response = client.get(f"/jobs/{job.pk}/failed.csv")
     assert response["Content-Disposition"] == 'attachment; filename="kontakty-failed.csv"'
@@ -42,7 +30,7 @@ def test_the_failed_rows_download_as_they_were_with_the_error(client, alice, mon
 def test_a_row_whose_outcome_is_unknown_is_among_the_failed_rows(
     client, alice, monkeypatch, settings
 ):
-    job = _failed_job(client, monkeypatch, settings)
+    job = failed_import(client, monkeypatch, settings)
     job.items.filter(position=0).update(status=JobItem.Status.UNKNOWN, message="")
     rows = _csv_rows(client.get(f"/jobs/{job.pk}/failed.csv"))
     assert rows[1][:3] == ["Osoba", "0", "500600700"]
@@ -53,7 +41,7 @@ def test_a_row_whose_outcome_is_unknown_is_among_the_failed_rows(
 def test_the_failed_rows_of_another_users_job_are_404(
     client, alice, bob_account, monkeypatch, settings
 ):
-    job = _failed_job(client, monkeypatch, settings)
+    job = failed_import(client, monkeypatch, settings)
     client.force_login(make_user("bob", token="bob-token"))
     assert client.get(f"/jobs/{job.pk}/failed.csv").status_code == 404
 
@@ -65,7 +53,7 @@ def test_the_failed_rows_are_only_for_imports(client, alice):
 
 def test_a_retry_leaves_out_rows_that_may_have_been_added(client, alice, monkeypatch, settings):
     # A row with no answer may have been added; importing it again would make a second contact.
-    job = _failed_job(client, monkeypatch, settings)
+    job = failed_import(client, monkeypatch, settings)
     job.items.filter(position=2).update(status=JobItem.Status.UNKNOWN)
     page = client.get(f"/jobs/{job.pk}/").content.decode()
     assert "Retry the 2 items that failed" in page

@@ -47,7 +47,7 @@ from ..views.shared import (
     id_from,
     render_partial_or_page,
 )
-from . import csv_rows
+from . import csv_rows, retention
 from .forms import ImportMappingForm, ImportUploadForm
 
 PREVIEW_PAGE_SIZE = 100
@@ -489,6 +489,9 @@ def import_failed_rows(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     with an error column: to fix and upload again."""
     job = get_object_or_404(Job, pk=job_id, user=request.user, kind=Job.Kind.CONTACT_IMPORT)
     items = job.items.filter(status__in=[JobItem.Status.FAILED, JobItem.Status.UNKNOWN])
+    if retention.rows_gone(items):
+        messages.error(request, retention.rows_gone_message())
+        return redirect("contacts_ui:job_detail", job.pk)
     rows = [(item.payload.get("source") or [], _item_error(item)) for item in items]
     header = job.params.get("header")
     if not header:

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from ..imports import retention
 from ..models import HistoryEntry, Job, JobItem
 from ..views.shared import api_client_required, render_partial_or_page
 from . import runner
@@ -108,6 +109,10 @@ def job_retry(request: HttpRequest, client, job_id) -> HttpResponse:
         return redirect("contacts_ui:job_detail", job.retries.first().pk)
     if not runner.to_retry(job).exists():
         messages.info(request, _("Nothing failed, so there is nothing to retry."))
+        return redirect("contacts_ui:job_detail", job.pk)
+    if job.kind == Job.Kind.CONTACT_IMPORT and retention.rows_gone(runner.to_retry(job)):
+        # Removed a day after the import (manage.py prune_history): nothing left to send.
+        messages.error(request, retention.rows_gone_message())
         return redirect("contacts_ui:job_detail", job.pk)
     try:
         retry = runner.retry_failed(request, job)

@@ -4,17 +4,15 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import timezone
 
-from contacts_ui.models import HistoryEntry, ImportUpload, Job
-
-# An uploaded CSV (people's names and phones) is kept only while it is being imported.
-UPLOADS_KEPT = timedelta(days=1)
+from contacts_ui.imports import retention
+from contacts_ui.models import HistoryEntry, Job
 
 
 class Command(BaseCommand):
     help = (
         "Remove history entries and finished background jobs older than "
-        "HISTORY_RETENTION_DAYS days (or --days), and uploaded CSV files older than a day. "
-        "Run it daily, from cron or a scheduler."
+        "HISTORY_RETENTION_DAYS days (or --days), and uploaded CSV files, and the rows of "
+        "finished imports, older than a day. Run it daily, from cron or a scheduler."
     )
 
     def add_arguments(self, parser):
@@ -53,9 +51,9 @@ class Command(BaseCommand):
         )
         finished = [Job.State.DONE, Job.State.CANCELLED, Job.State.STOPPED]
         jobs, _ = Job.objects.filter(created_at__lt=cutoff, state__in=finished).delete()
-        uploads, _ = ImportUpload.objects.filter(
-            created_at__lt=timezone.now() - UPLOADS_KEPT
-        ).delete()
+        # People's names and phones, uploaded to import: kept a day, not as long as the history.
+        uploads, rows = retention.forget_rows(timezone.now() - retention.ROWS_KEPT)
         self.stdout.write(
-            f"Removed {jobs} rows of finished background jobs and {uploads} uploaded files."
+            f"Removed {jobs} rows of finished background jobs, {uploads} uploaded files, "
+            f"and the rows of {rows} items of imports older than a day."
         )
