@@ -181,6 +181,7 @@ class Job(models.Model):
         GROUP_MERGE = "group_merge", _("Merge groups")
         ACCOUNT_SCAN = "account_scan", _("Look for what needs tidying")
         HISTORY_UNDO = "history_undo", _("Undo a bulk action")
+        GROUP_RESTORE = "group_restore", _("Restore a deleted group's contacts")
 
     class State(models.TextChoices):
         QUEUED = "queued", _("waiting to start")

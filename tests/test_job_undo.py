@@ -2,7 +2,7 @@
 
 import pytest
 
-from contacts_ui.models import HistoryEntry
+from contacts_ui.models import HistoryEntry, Job
 from contacts_ui.sandbox import views as sandbox_views
 from contacts_ui.sandbox.models import Contact, Group
 from contacts_ui.serwersms import CONTACT_FIELDS
@@ -45,7 +45,10 @@ def test_undoing_a_bulk_deletion_restores_every_contact_with_its_groups(
         f"/history/batch/{job.batch}/undo/", {"entry": [entry.id for entry in entries]}
     )
 
-    assert response.status_code == 302
+    # Without JavaScript, more than three undos are the task worker's.
+    undoing = Job.objects.get(kind=Job.Kind.HISTORY_UNDO)
+    assert response.url == f"/jobs/{undoing.pk}/"
+    run_worker()
     assert state(alice_account) == before
 
 
@@ -68,5 +71,6 @@ def test_undoing_a_retried_bulk_action_undoes_both_jobs_changes(
     assert sorted(entries.values_list("outcome", flat=True)) == ["done"] * 5 + ["failed"] * 3
 
     client.post(f"/history/batch/{job.batch}/undo/", {"entry": [e.id for e in entries]})
+    run_worker()
 
     assert state(alice_account) == before

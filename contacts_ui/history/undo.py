@@ -7,6 +7,7 @@ an entry of its own, pointing at the entry it undoes). Both read with the
 recorder's client and memo, so that what `check` read costs `perform` nothing.
 """
 
+import contextlib
 from datetime import timedelta
 
 from django.db.models import Q
@@ -183,10 +184,10 @@ def _release(entry: HistoryEntry) -> None:
     HistoryEntry.objects.filter(pk=entry.pk).update(undo_started_at=None)
 
 
-def perform(entry: HistoryEntry, recorder: WriteRecorder) -> str:
-    """Check, then undo the entry; what was done, as a sentence. Raises UndoRefused, or the
-    service module's errors when a write fails (each write is recorded either way). Of two
-    undos of one entry at once, one writes and the other is refused."""
+@contextlib.contextmanager
+def _claimed(entry: HistoryEntry, recorder: WriteRecorder):
+    """Checked, then claimed for the block: of two undos of one entry at once, one goes
+    on and the other is refused."""
     refuse_unless_undoable(entry)
     check(entry, recorder)
     if not _claim(entry):
@@ -197,9 +198,27 @@ def perform(entry: HistoryEntry, recorder: WriteRecorder) -> str:
     try:
         # Undone meanwhile by a request that finished before this one claimed it.
         refuse_unless_undoable(entry)
-        return _undo(entry, recorder)
+        yield
     finally:
         _release(entry)
+
+
+def perform(entry: HistoryEntry, recorder: WriteRecorder) -> str:
+    """Check, then undo the entry; what was done, as a sentence. Raises UndoRefused, or the
+    service module's errors when a write fails (each write is recorded either way). Of two
+    undos of one entry at once, one writes and the other is refused."""
+    with _claimed(entry, recorder):
+        return _undo(entry, recorder)
+
+
+def recreate_group(entry: HistoryEntry, recorder: WriteRecorder) -> int:
+    """The first step of undoing a large group's deletion, checked and claimed as `perform`
+    is: the group, created again; its id. Its members are restored by a job
+    (Job.Kind.GROUP_RESTORE), each with `restore_member`. Once the group is there again,
+    the entry counts as undone."""
+    with _claimed(entry, recorder):
+        writer = recorder.undoing(entry)
+        return writer.groups_add(entry.before["name"])
 
 
 def _undo(entry: HistoryEntry, recorder: WriteRecorder) -> str:
@@ -253,29 +272,63 @@ def _recreate_contact(
     return text
 
 
+class NotRestored(Exception):
+    """A member of a deleted group that needs no restoring, with a sentence saying why."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+def restore_member(
+    writer: WriteRecorder,
+    member: dict,
+    *,
+    deleted_with_it: bool,
+    group_id_then: int,
+    new_group_id: int,
+    existing: set[int],
+) -> str | None:
+    """Restore one member of a deleted group (as its deletion recorded it): re-created if
+    it went with the group, else put back in the group, created again as `new_group_id`.
+    NotRestored when it is there again or gone; the service module's errors when a write
+    fails. A sentence when there is more to say than that it was done."""
+    if deleted_with_it:
+        if _contact_with_phone(writer, member["phone"]) is not None:
+            raise NotRestored(_("A contact with this phone exists again."))
+        return _recreate_contact(writer, member, {group_id_then: new_group_id}, existing)
+    try:
+        now = writer.memo.contact_record(member["id"])
+    except NotFound:
+        raise NotRestored(_("It was no longer there.")) from None
+    if new_group_id in now["group_ids"]:
+        raise NotRestored(_("It is in the group already."))
+    writer.contacts_edit(
+        member["id"], ContactData.from_record(now), [*now["group_ids"], new_group_id]
+    )
+    return None
+
+
 def _restore_group(writer: WriteRecorder, entry: HistoryEntry) -> str:
     """Create a deleted group again, then its contacts: re-created if they went with it,
     else put back in it. A contact that cannot be restored is skipped and named."""
     before = entry.before
     new_id = writer.groups_add(before["name"])
-    group_map = {before["id"]: new_id}
     existing = _existing_group_ids(writer) | {new_id}
     restored, skipped = 0, []
     for member in before.get("members", []):
         try:
-            if before.get("delete_contacts"):
-                if _contact_with_phone(writer, member["phone"]) is not None:
-                    skipped.append(ContactData.from_record(member).display_name)
-                    continue
-                _recreate_contact(writer, member, group_map, existing)
-            else:
-                now = writer.memo.contact_record(member["id"])
-                writer.contacts_edit(
-                    member["id"], ContactData.from_record(now), [*now["group_ids"], new_id]
-                )
+            restore_member(
+                writer,
+                member,
+                deleted_with_it=bool(before.get("delete_contacts")),
+                group_id_then=before["id"],
+                new_group_id=new_id,
+                existing=existing,
+            )
             restored += 1
-        except SerwerSMSError:
-            # Gone meanwhile, or the write failed (recorded as such): say so, go on.
+        except (NotRestored, SerwerSMSError):
+            # There again, gone meanwhile, or the write failed (recorded as such): say so, go on.
             skipped.append(ContactData.from_record(member).display_name)
     text = _("The group “%(name)s” was created again (its new id is %(id)s).") % {
         "name": before["name"],

@@ -17,7 +17,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from ..jobs import runner
 from ..models import HistoryEntry, Job
-from ..serwersms import SerwerSMSClient, SerwerSMSError
+from ..serwersms import ContactData, SerwerSMSClient, SerwerSMSError
 from ..views.shared import (
     api_client_required,
     id_from,
@@ -43,6 +43,52 @@ def _own_entry(request: HttpRequest, entry_id: int) -> HistoryEntry:
     return get_object_or_404(HistoryEntry, id=entry_id, user=request.user)
 
 
+def _restores_in_background(entry: HistoryEntry) -> bool:
+    """A group deletion of more members than a request restores: three calls a member."""
+    members = (entry.before or {}).get("members", [])
+    return entry.action == HistoryEntry.Action.GROUP_DELETE and len(members) > runner.INLINE_ITEMS
+
+
+def _restore_group_in_background(request, recorder, entry: HistoryEntry, back_url: str):
+    """Undo a large group's deletion: the group, created again now; its members restored
+    by a job, each an item. What was done, as a sentence, and the job."""
+    new_id = undo.recreate_group(entry, recorder)
+    before = entry.before
+    job = runner.start(
+        request,
+        kind=Job.Kind.GROUP_RESTORE,
+        title=_("Restore the contacts of the group “%(name)s”") % {"name": before["name"]},
+        items=[(ContactData.from_record(member).label, member) for member in before["members"]],
+        params={
+            "undoes": entry.id,
+            "group_name": before["name"],
+            "group_id_then": before["id"],
+            "new_group_id": new_id,
+            "deleted_with_it": bool(before.get("delete_contacts")),
+        },
+        back_url=back_url,
+        always_queued=True,
+    )
+    text = _(
+        "The group “%(name)s” was created again (its new id is %(id)s); its %(count)s contacts "
+        "are being restored in the background."
+    ) % {"name": before["name"], "id": new_id, "count": len(before["members"])}
+    return text, job
+
+
+def _undo_in_background(request, entries: list[HistoryEntry], back_url: str, title="") -> Job:
+    """Undo these entries, one after another, by the task worker."""
+    count = {"count": len(entries)}
+    return runner.start(
+        request,
+        kind=Job.Kind.HISTORY_UNDO,
+        title=title
+        or ngettext("Undo of %(count)s change", "Undo of %(count)s changes", len(entries)) % count,
+        items=[(entry.target_name or entry.phone, {"entry_id": entry.id}) for entry in entries],
+        back_url=back_url,
+    )
+
+
 def _differences(entry, refused: undo.UndoRefused | None) -> list[tuple[str, object, object]]:
     if refused is None:
         return []
@@ -60,6 +106,10 @@ def history_undo(request: HttpRequest, client: SerwerSMSClient, entry_id: int) -
     recorder = recorder_for(request, client)
     try:
         undo.refuse_unless_undoable(entry)
+        if request.method == "POST" and _restores_in_background(entry):
+            done, job = _restore_group_in_background(request, recorder, entry, back)
+            messages.success(request, done)
+            return redirect("contacts_ui:job_detail", job.pk)
         if request.method == "POST":
             done = undo.perform(entry, recorder)
             messages.success(request, done)
@@ -76,6 +126,7 @@ def history_undo(request: HttpRequest, client: SerwerSMSClient, entry_id: int) -
         "new_id": entry.action
         in (HistoryEntry.Action.CONTACT_DELETE, HistoryEntry.Action.GROUP_DELETE),
         "refused": refused,
+        "in_background": _restores_in_background(entry),
         "differences": _differences(entry, refused),
         "error": error,
         "back": back,
@@ -119,8 +170,11 @@ def trash_list(request: HttpRequest) -> HttpResponse:
     return render(request, "contacts_ui/trash_list.html", context)
 
 
-def _undo_one(recorder: WriteRecorder, entry: HistoryEntry) -> tuple[bool, str]:
+def _undo_one(request, recorder: WriteRecorder, entry: HistoryEntry, back_url: str):
+    """Undo one entry: whether it was done, and a sentence."""
     try:
+        if _restores_in_background(entry):
+            return True, _restore_group_in_background(request, recorder, entry, back_url)[0]
         return True, undo.perform(entry, recorder)
     except (undo.UndoRefused, SerwerSMSError) as exc:
         return False, f"{entry.target_name}: {exc.message}"
@@ -138,14 +192,19 @@ def _count(request: HttpRequest, name: str) -> int:
 
 def _undo_many(request, recorder, allowed, action_url: str, done_url: str) -> HttpResponse:
     """Undo the chosen entries of `allowed`, in the order given. With htmx, one a request,
-    each answer showing the progress and asking for the next; without JavaScript, all of
-    them in this request, then back to `done_url` with a message for each."""
+    each answer showing the progress and asking for the next; without JavaScript, a few
+    in this request, then back to `done_url` with a message for each, and more by the
+    task worker."""
     chosen = _chosen(request, "entry")
     allowed_ids = set(allowed.filter(id__in=chosen).values_list("id", flat=True))
     remaining = [entry_id for entry_id in chosen if entry_id in allowed_ids]
     if not render_partial_or_page(request):
+        if len(remaining) > runner.INLINE_ITEMS:
+            by_id = allowed.in_bulk(remaining)
+            job = _undo_in_background(request, [by_id[i] for i in remaining], done_url)
+            return redirect("contacts_ui:job_detail", job.pk)
         for entry_id in remaining:
-            ok, text = _undo_one(recorder, _own_entry(request, entry_id))
+            ok, text = _undo_one(request, recorder, _own_entry(request, entry_id), done_url)
             (messages.success if ok else messages.error)(request, text)
         if not remaining:
             messages.info(request, _("Choose the items to restore."))
@@ -154,7 +213,7 @@ def _undo_many(request, recorder, allowed, action_url: str, done_url: str) -> Ht
     total = _count(request, "total") or len(remaining)
     notes = request.POST.getlist("note")[:MAX_BULK_RESTORE]
     if remaining:
-        ok, text = _undo_one(recorder, _own_entry(request, remaining[0]))
+        ok, text = _undo_one(request, recorder, _own_entry(request, remaining[0]), done_url)
         notes.append(("✓ " if ok else "✗ ") + text)
         remaining = remaining[1:]
     done = min(total, _count(request, "done") + 1)
@@ -196,20 +255,12 @@ def batch_undo(request: HttpRequest, client: SerwerSMSClient, batch) -> HttpResp
     undoable = [entry for entry in entries if undo.undoable(entry)]
     in_background = len(undoable) > UNDO_HERE_UP_TO
     if request.method == "POST" and in_background:
-        job = runner.start(
-            request,
-            kind=Job.Kind.HISTORY_UNDO,
-            title=ngettext(
-                "Undo of a bulk action (%(count)s change)",
-                "Undo of a bulk action (%(count)s changes)",
-                len(undoable),
-            )
-            % {"count": len(undoable)},
-            items=[
-                (entry.target_name or entry.phone, {"entry_id": entry.id}) for entry in undoable
-            ],
-            back_url=history_url,
+        title = ngettext(
+            "Undo of a bulk action (%(count)s change)",
+            "Undo of a bulk action (%(count)s changes)",
+            len(undoable),
         )
+        job = _undo_in_background(request, undoable, history_url, title % {"count": len(undoable)})
         return redirect("contacts_ui:job_detail", job.pk)
     if request.method == "POST":
         action_url = reverse("contacts_ui:batch_undo", args=[batch])

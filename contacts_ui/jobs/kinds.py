@@ -29,6 +29,10 @@ Kind = Job.Kind
 Status = JobItem.Status
 
 
+class JobStopped(Exception):
+    """The work as a whole cannot go on; the message says why."""
+
+
 class _ItemOutcome(Exception):
     """How an item ended, other than done, with a sentence for the person."""
 
@@ -69,14 +73,21 @@ class JobKind:
 # --- Reading in bulk what the records need ---------------------------------------------
 
 
-def _read_memberships(recorder: WriteRecorder, items: int) -> None:
-    """Read every group's members when that costs fewer calls than one groups/check per
-    item; then each item's record before the write costs no read of its own."""
-    client = recorder.client
+def _every_group(recorder: WriteRecorder) -> list:
     groups = every_item(
-        lambda p: client.groups_index(sort="name", order="asc", page=p, limit=PAGE_LIMIT)
+        lambda p: recorder.client.groups_index(sort="name", order="asc", page=p, limit=PAGE_LIMIT)
     )
     recorder.memo.remember_groups(groups)
+    return groups
+
+
+def _read_memberships(recorder: WriteRecorder, items: int, groups=None) -> None:
+    """Read every group's members when that costs fewer calls than one groups/check per
+    item; then each item's record before the write costs no read of its own. `groups`:
+    every group, when read already."""
+    client = recorder.client
+    if groups is None:
+        groups = _every_group(recorder)
     cost = sum(max(1, math.ceil(group.count / PAGE_LIMIT)) for group in groups)
     if cost > items:
         return
@@ -139,6 +150,32 @@ def prepare_group_merge(recorder: WriteRecorder, job: Job) -> None:
     recorder.memo.remember_contacts(members)
     _add_contact_items(job, members)
     _read_memberships(recorder, len(members))
+
+
+def prepare_group_delete(recorder: WriteRecorder, job: Job) -> None:
+    """Deleting groups: each deletion records who was in the group, with all their groups
+    (to undo it). With members to record, read in bulk when that costs fewer calls than
+    a groups/check a member."""
+    members = job.params.get("members", 0)
+    if members:
+        _read_memberships(recorder, members)
+
+
+def prepare_group_restore(recorder: WriteRecorder, job: Job) -> None:
+    """Restoring a deleted group's contacts (its deletion undone; the group is there
+    again): the groups that exist now, since a re-created contact goes back into those of
+    its groups that do; and, for contacts to put back, every group's members in bulk."""
+    groups = _every_group(recorder)
+    existing = {group.id for group in groups}
+    if job.params["new_group_id"] not in existing:
+        raise JobStopped(
+            _("The group “%(group)s” was deleted again meanwhile, so no contact was restored.")
+            % {"group": job.params["group_name"]}
+        )
+    # Read by every item, for this run only (a retry reads them again).
+    job.params["existing_group_ids"] = sorted(existing)
+    if not job.params["deleted_with_it"]:
+        _read_memberships(recorder, job.items.filter(status=Status.PENDING).count(), groups=groups)
 
 
 # --- What each item does ---------------------------------------------------------------
@@ -224,9 +261,26 @@ def import_contact(recorder, payload, params):
 
 def delete_group(recorder, payload, params):
     try:
-        recorder.groups_delete(payload["id"], delete_contacts=False)
+        recorder.groups_delete(payload["id"], delete_contacts=payload.get("delete_contacts", False))
     except NotFound:
         raise Skip(_("It was no longer there.")) from None
+
+
+def restore_member(recorder, payload, params):
+    """One member of a deleted group, back: re-created, or put back in the group."""
+    from ..history import undo
+
+    try:
+        return undo.restore_member(
+            recorder,
+            payload,
+            deleted_with_it=params["deleted_with_it"],
+            group_id_then=params["group_id_then"],
+            new_group_id=params["new_group_id"],
+            existing=set(params["existing_group_ids"]),
+        )
+    except undo.NotRestored as exc:
+        raise Skip(exc.message) from None
 
 
 def no_items(recorder, payload, params):
@@ -294,10 +348,13 @@ KINDS: dict[str, JobKind] = {
     Kind.CONTACT_REMOVE_FROM_GROUP: JobKind(remove_from_group, prepare=prepare_contacts),
     Kind.CONTACT_MOVE_TO_GROUP: JobKind(move_to_group, prepare=prepare_contacts),
     Kind.CONTACT_IMPORT: JobKind(import_contact, adds_records=True),
-    Kind.GROUP_DELETE: JobKind(delete_group),
+    Kind.GROUP_DELETE: JobKind(delete_group, prepare=prepare_group_delete),
     Kind.GROUP_MERGE: JobKind(
         merge_into_target, prepare=prepare_group_merge, finish=finish_group_merge
     ),
     Kind.ACCOUNT_SCAN: JobKind(no_items, finish=finish_scan),
     Kind.HISTORY_UNDO: JobKind(undo_entry, in_order_on_runner_thread=True),
+    # A contact re-created by an item is looked for by its phone first, so an item whose
+    # outcome is unknown is safe to retry (not adds_records).
+    Kind.GROUP_RESTORE: JobKind(restore_member, prepare=prepare_group_restore),
 }

@@ -43,7 +43,7 @@ from ..serwersms import (
     SerwerSMSError,
     TransportError,
 )
-from .kinds import KINDS, ItemFailed, JobKind, RunItem, Skip
+from .kinds import KINDS, ItemFailed, JobKind, JobStopped, RunItem, Skip
 
 logger = logging.getLogger(__name__)
 
@@ -61,10 +61,6 @@ OWN_TURN_EVERY = 2
 ABANDONED_AFTER = timedelta(minutes=10)
 
 
-class JobStopped(Exception):
-    """The work as a whole cannot go on; the message says why."""
-
-
 # --- Starting -----------------------------------------------------------------------
 
 
@@ -79,10 +75,12 @@ def start(
     batch: uuid.UUID | None = None,
     retry_of: Job | None = None,
     job_id: uuid.UUID | None = None,
+    always_queued: bool = False,
 ) -> Job:
     """Store the work and queue it (or, for a few items, do it now). `items` are
     (label, payload) pairs; a kind that reads its own items (a search, a group's
-    members) takes none."""
+    members) takes none. `always_queued`: an item's work grows with the account (a
+    large group's deletion), so even one item goes to the worker."""
     # The job and its items are stored together, or not at all. A second job with the same
     # job_id (a form posted twice), or a second retry of the same job, is refused here by
     # the database (IntegrityError), before any work is done.
@@ -106,7 +104,7 @@ def start(
             ],
             batch_size=1000,
         )
-    if _runs_now(KINDS[kind], job, len(items)):
+    if not always_queued and _runs_now(KINDS[kind], job, len(items)):
         # A failure of this application's own is logged, and the job stopped with a
         # sentence for the person (not raised): the request goes on to show it.
         _run(job.pk)
@@ -311,11 +309,18 @@ def _recorder_for(job: Job, kind: JobKind, unsaved: collections.deque) -> WriteR
             _("Your saved API secret can no longer be read. Enter it again, then retry.")
         ) from None
     client = SerwerSMSClient(credentials, job.api_url)
+    # A job that finishes undoing a change (a restored group's contacts) records each
+    # write as part of that undo, as the undo page's writes are.
+    undoes = job.params.get("undoes")
+    undo_of = HistoryEntry.objects.filter(pk=undoes, user=job.user).first() if undoes else None
+    if undoes and undo_of is None:
+        raise JobStopped(_("The change this work undoes is no longer in your history."))
     return WriteRecorder(
         client,
         job.user,
         memo=ReadMemo(client),
-        batch=job.batch,
+        batch=None if undo_of else job.batch,
+        undo_of=undo_of,
         # Items on the runner's own thread may save; the item threads must not.
         save=save_now if kind.in_order_on_runner_thread else unsaved.append,
     )

@@ -9,6 +9,8 @@ from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
 from ..forms import GroupDeleteForm, GroupForm, GroupListQuery
+from ..jobs import runner
+from ..models import Job
 from ..serwersms import InvalidData, NotFound, SerwerSMSClient, SerwerSMSError
 from .shared import (
     api_client_required,
@@ -139,6 +141,23 @@ def group_change(request: HttpRequest, client: SerwerSMSClient, group_id: int) -
     return _render_group_form(request, form, group=group, error=error)
 
 
+def _delete_in_background(request, group, delete_contacts: bool, list_url: str):
+    if delete_contacts:
+        title = _("Delete the group “%(name)s” and its %(count)s contacts")
+    else:
+        title = _("Delete the group “%(name)s” (its %(count)s contacts are kept)")
+    job = runner.start(
+        request,
+        kind=Job.Kind.GROUP_DELETE,
+        title=title % {"name": group.name, "count": group.count},
+        items=[(group.name, {"id": group.id, "delete_contacts": delete_contacts})],
+        params={"members": group.count},
+        back_url=list_url,
+        always_queued=True,
+    )
+    return respond_redirect(request, reverse("contacts_ui:job_detail", args=[job.pk]))
+
+
 @login_required
 @api_client_required
 @require_http_methods(["GET", "POST"])
@@ -155,6 +174,10 @@ def group_delete(request: HttpRequest, client: SerwerSMSClient, group_id: int) -
         form = GroupDeleteForm(request.POST)
         form.is_valid()
         delete_contacts = bool(form.cleaned_data.get("delete_contacts"))
+        if group.count > runner.INLINE_ITEMS:
+            # Recording who was in it (to undo the deletion) reads every member: work
+            # that grows with the group, for the task worker.
+            return _delete_in_background(request, group, delete_contacts, list_url)
         try:
             recorder.groups_delete(group.id, delete_contacts=delete_contacts)
         except SerwerSMSError as exc:
@@ -171,6 +194,7 @@ def group_delete(request: HttpRequest, client: SerwerSMSClient, group_id: int) -
         "group": group,
         # A failed deletion comes back with the choice as it was made.
         "delete_contacts": delete_contacts,
+        "in_background": group.count > runner.INLINE_ITEMS,
         "error": error,
         **way_back_to_list(request, "contacts_ui:group_list"),
         "change_url": reverse("contacts_ui:group_change", args=[group.id]),
