@@ -406,3 +406,34 @@ def test_a_user_without_credentials_is_sent_to_enter_them(client, db, people):
     assert response.status_code == 302
     assert response.url.startswith("/settings/credentials/")
     assert not Job.objects.exists()
+
+
+def test_a_few_ticked_contacts_gone_from_the_page_shown_are_read_one_by_one(
+    client, alice, people, groups, wire
+):
+    # Ticked on the list filtered by Dostawcy, then posted as if the list showed VIP.
+    ticked = [people[B], people[C]]
+    page = client.get(f"/contacts/?g={groups['VIP'].id}").content.decode()
+    values = {**form_values(page, "changelist-form"), "action": ["add_to_group"]}
+    values["_selected_action"] = [str(contact.id) for contact in ticked]
+    wire.clear()
+    confirmation = client.post(ACTION_URL, values)
+    assert confirmation.status_code == 200
+    assert [call["url"].rsplit("/", 2)[-2:] for call in wire].count(["contacts", "view.json"]) == 2
+
+
+def test_many_ticked_contacts_gone_from_the_page_shown_are_not_read_one_by_one(
+    client, alice, alice_account, people, groups, wire
+):
+    others = [
+        make_contact(alice_account, f"+4851000000{n}", first_name=f"Inny{n}") for n in range(6)
+    ]
+    page = client.get(f"/contacts/?g={groups['VIP'].id}").content.decode()
+    values = {**form_values(page, "changelist-form"), "action": ["delete"]}
+    values["_selected_action"] = [str(contact.id) for contact in others]
+    wire.clear()
+    response = client.post(ACTION_URL, values, follow=True)
+    page = response.content.decode()
+    assert "Many of the ticked contacts are no longer on the page shown" in page
+    assert len(wire) <= 4  # the page as shown, the group list, the list shown again
+    assert not Job.objects.exists()

@@ -48,12 +48,24 @@ def _matching(client, query: dict) -> tuple[list, int]:
     return first.items[:SHOWN_ON_CONFIRMATION], total
 
 
+class TickedOffThePage(Exception):
+    """More ticked contacts than a request reads one by one are not on the page shown."""
+
+
+# Ticked contacts no longer on the page shown (moved by a change since) are read one by
+# one, up to this many; a request never reads more.
+READ_OFF_THE_PAGE = 5
+
+
 def _ticked(client, user, query: dict, ids: list[int]) -> list:
-    """The ticked contacts, read as the list showed them (one call), any not on that
+    """The ticked contacts, read as the list showed them (one call), a few not on that
     page read one by one; contacts deleted meanwhile are left out."""
     page_size = query["n"] or ListPreferences.for_user(user).page_size
     found = {c.id: c for c in _search(query, query["p"], page_size, client).items if c.id in ids}
-    for contact_id in ids:
+    off_the_page = [contact_id for contact_id in ids if contact_id not in found]
+    if len(off_the_page) > READ_OFF_THE_PAGE:
+        raise TickedOffThePage
+    for contact_id in off_the_page:
         if contact_id not in found:
             try:
                 found[contact_id] = client.contacts_view(contact_id)
@@ -172,6 +184,15 @@ def contact_action(request: HttpRequest, client) -> HttpResponse:
             count = len(contacts)
     except SerwerSMSError as exc:
         contacts, count, error = [], 0, exc.message
+    except TickedOffThePage:
+        messages.warning(
+            request,
+            _(
+                "Many of the ticked contacts are no longer on the page shown (the list has "
+                "changed since). Tick them again on the list as it is now."
+            ),
+        )
+        return redirect(list_url)
     shown_group = int(query["g"]) if query["g"] not in ("", "none") else None
     from_group = None
     if action == ContactActionForm.MOVE_TO_GROUP and shown_group:
