@@ -16,7 +16,7 @@ as they were when the preview says.
 """
 
 import uuid
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from pathlib import PurePath
 from urllib.parse import urlencode
@@ -83,6 +83,28 @@ def _phones_in_group(client: SerwerSMSClient, group_id: int) -> list[str]:
         lambda page: client.contacts_index(group_id=group_id, page=page, limit=PAGE_LIMIT)
     )
     return sorted({csv_rows.phone_or_none(contact.phone) or contact.phone for contact in members})
+
+
+# The members one request reads to check the rows against the target groups (a call for
+# each PAGE_LIMIT of them). A group beyond is checked by the import itself, before it adds
+# anything (jobs.kinds.prepare_import).
+CHECKED_HERE_UP_TO = 4 * PAGE_LIMIT
+
+
+def _checked_later(upload: ImportUpload, groups: list[Group], again: bool) -> list[Group]:
+    """Of the target groups, those too large to read in this request: the largest, beyond
+    what fits in CHECKED_HERE_UP_TO with those not read already."""
+    kept = upload.group_phones
+    to_read = sorted(
+        (group for group in groups if again or str(group.id) not in kept), key=lambda g: g.count
+    )
+    later, budget = [], CHECKED_HERE_UP_TO
+    for group in to_read:
+        if group.count > budget:
+            later.append(group)
+        else:
+            budget -= group.count
+    return later
 
 
 def _phones_in_groups(
@@ -154,6 +176,8 @@ class _Checked:
     error: str | None = None
     # When the target groups' members that the rows were checked against were read.
     groups_read_at: datetime | None = None
+    # Target groups too large to check here: the import checks the rows against them.
+    checked_later: list[Group] = field(default_factory=list)
 
     @property
     def valid_rows(self) -> list[csv_rows.Row]:
@@ -203,10 +227,15 @@ def _check(
     existing: dict[str, list[str]] = {}
     if error is None and group_ids:
         names = {group.id: group.name for group in groups}
+        chosen = [group for group in groups if group.id in group_ids]
+        checked.checked_later = _checked_later(upload, chosen, again)
+        later = {group.id for group in checked.checked_later}
+        read_here = [group_id for group_id in group_ids if group_id not in later]
         try:
-            existing, checked.groups_read_at = _phones_in_groups(
-                client, upload, group_ids, names, keep=keep, again=again
-            )
+            if read_here:
+                existing, checked.groups_read_at = _phones_in_groups(
+                    client, upload, read_here, names, keep=keep, again=again
+                )
         except SerwerSMSError as exc:
             error = exc.message
     if error is not None and group_ids:
@@ -373,6 +402,7 @@ def import_preview(request: HttpRequest, client: SerwerSMSClient, upload_id: int
         ),
         "retry_url": "?" + request.GET.urlencode(),
         "groups_read_at": checked.groups_read_at,
+        "checked_later": checked.checked_later,
         # The start form's one-time key: it becomes the job's id, so that the form posted
         # twice starts one import.
         "attempt": uuid.uuid4(),
@@ -454,9 +484,20 @@ def import_start(request: HttpRequest, client: SerwerSMSClient, upload_id: int) 
             kind=Job.Kind.CONTACT_IMPORT,
             title=title[:255],
             items=items,
-            params={"header": checked.header(), "upload_id": checked.upload.pk},
+            params={
+                "header": checked.header(),
+                "upload_id": checked.upload.pk,
+                # Groups the preview could not check: the job checks the rows against them.
+                **(
+                    {"check_groups": {str(g.id): g.name for g in checked.checked_later}}
+                    if checked.checked_later
+                    else {}
+                ),
+            },
             back_url=reverse("contacts_ui:contact_list"),
             job_id=attempt,
+            # Reading a large group is the worker's, however few the rows.
+            always_queued=bool(checked.checked_later),
         )
     except IntegrityError:
         # The same form, posted again while this request checked the rows.

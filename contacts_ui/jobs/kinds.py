@@ -178,6 +178,25 @@ def prepare_group_restore(recorder: WriteRecorder, job: Job) -> None:
         _read_memberships(recorder, job.items.filter(status=Status.PENDING).count(), groups=groups)
 
 
+def prepare_import(recorder: WriteRecorder, job: Job) -> None:
+    """An import into groups too large for its preview to check (imports.views): each
+    phone already in one of them, read now, so that its row is left out as the preview
+    leaves out the rows it checks."""
+    from ..imports.csv_rows import phone_or_none
+
+    in_groups: dict[str, list[str]] = {}
+    for group_id, name in job.params.get("check_groups", {}).items():
+        members = every_item(
+            lambda p, g=int(group_id): recorder.client.contacts_index(
+                group_id=g, page=p, limit=PAGE_LIMIT
+            )
+        )
+        for contact in members:
+            in_groups.setdefault(phone_or_none(contact.phone) or contact.phone, []).append(name)
+    # Read by every item, for this run only (a retry reads them again).
+    job.params["phones_in_groups"] = in_groups
+
+
 # --- What each item does ---------------------------------------------------------------
 
 
@@ -256,6 +275,12 @@ def merge_into_target(recorder, payload, params):
 
 
 def import_contact(recorder, payload, params):
+    already_in = params.get("phones_in_groups", {}).get(payload["data"]["phone"])
+    if already_in:
+        raise Skip(
+            _("Left out: the phone is in “%(groups)s” already.")
+            % {"groups": "”, “".join(already_in)}
+        )
     recorder.contacts_add(ContactData(**payload["data"]), payload.get("group_ids", []))
 
 
@@ -347,7 +372,7 @@ KINDS: dict[str, JobKind] = {
     Kind.CONTACT_ADD_TO_GROUP: JobKind(add_to_group, prepare=prepare_contacts),
     Kind.CONTACT_REMOVE_FROM_GROUP: JobKind(remove_from_group, prepare=prepare_contacts),
     Kind.CONTACT_MOVE_TO_GROUP: JobKind(move_to_group, prepare=prepare_contacts),
-    Kind.CONTACT_IMPORT: JobKind(import_contact, adds_records=True),
+    Kind.CONTACT_IMPORT: JobKind(import_contact, prepare=prepare_import, adds_records=True),
     Kind.GROUP_DELETE: JobKind(delete_group, prepare=prepare_group_delete),
     Kind.GROUP_MERGE: JobKind(
         merge_into_target, prepare=prepare_group_merge, finish=finish_group_merge
