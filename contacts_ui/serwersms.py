@@ -13,6 +13,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
@@ -628,15 +629,21 @@ class SerwerSMSClient:
         self._parsed(_check_success, self._call("contacts", "delete", {"id": id}))
 
 
-def every_item(read) -> list:
-    """Every item of a paged read, page after page: read(page_number) -> Page."""
-    items, page_number = [], 1
+def every_page(read) -> Iterator[Page]:
+    """Each page of a paged read as it arrives: read(page_number) -> Page. A reader that
+    lets each page go before the next keeps one page in memory, not the whole read."""
+    page_number = 1
     while True:
         page = read(page_number)
-        items.extend(page.items)
+        yield page
         if not page.has_next:
-            return items
+            return
         page_number += 1
+
+
+def every_item(read) -> list:
+    """Every item of a paged read, page after page: read(page_number) -> Page."""
+    return [item for page in every_page(read) for item in page.items]
 
 
 def _check_success(data: dict) -> None:

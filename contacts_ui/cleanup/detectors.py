@@ -22,7 +22,7 @@ from django import forms
 
 from .. import serwersms
 from ..forms import normalise_phone
-from ..serwersms import Contact, ContactData, Group, Page, every_item
+from ..serwersms import Contact, ContactData, Group, Page, every_item, every_page
 
 # Items asked for per call; read on each call, so that tests can make it small.
 PAGE_LIMIT = serwersms.PAGE_LIMIT
@@ -254,21 +254,9 @@ def read_groups(client) -> dict[int, Group]:
     return {g.id: g for g in every_item(lambda p: client.groups_index(page=p, limit=PAGE_LIMIT))}
 
 
-def _every_page(read: Callable[[int], Page]) -> Iterator[Page]:
-    """Each page of a paged read as it arrives: every_item's loop, without gathering the
-    items, so that the scan lets each page go before it reads the next."""
-    page_number = 1
-    while True:
-        page = read(page_number)
-        yield page
-        if not page.has_next:
-            return
-        page_number += 1
-
-
 def _pages_of_contacts(client, group_id: int | str) -> Iterator[Page[Contact]]:
     """A group's members (or, for "none", the contacts in no group), a page at a time."""
-    return _every_page(lambda p: client.contacts_index(group_id=group_id, page=p, limit=PAGE_LIMIT))
+    return every_page(lambda p: client.contacts_index(group_id=group_id, page=p, limit=PAGE_LIMIT))
 
 
 # --- The scan -------------------------------------------------------------------------
