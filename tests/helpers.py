@@ -84,6 +84,26 @@ def make_contact(account, phone: str = "+48500600700", groups=(), **fields):
     return contact
 
 
+def address_book(account) -> dict:
+    """The account's whole address book, ids aside: each contact's fields and group names,
+    and each group's name with its members' phones (to compare before and after)."""
+    from contacts_ui.sandbox.models import Contact, Group
+    from contacts_ui.serwersms import CONTACT_FIELDS
+
+    contacts = sorted(
+        (
+            tuple(getattr(contact, name) for name in CONTACT_FIELDS),
+            tuple(sorted(contact.groups.values_list("name", flat=True))),
+        )
+        for contact in Contact.objects.filter(account=account)
+    )
+    groups = sorted(
+        (group.name, tuple(sorted(group.contacts.values_list("phone", flat=True))))
+        for group in Group.objects.filter(account=account)
+    )
+    return {"contacts": contacts, "groups": groups}
+
+
 class _FormReader(HTMLParser):
     """What a browser would send for one form, as rendered (submit buttons left out)."""
 

@@ -10,8 +10,7 @@ import pytest
 
 from contacts_ui.models import HistoryEntry, Job, JobItem
 from contacts_ui.sandbox.models import Contact, Group
-from contacts_ui.serwersms import CONTACT_FIELDS
-from tests.helpers import make_contact
+from tests.helpers import address_book, make_contact
 from tests.jobs import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -30,20 +29,7 @@ def klienci(alice_account):
     return klienci
 
 
-def state(account) -> dict:
-    """The address book, ids aside: each contact's fields and groups, each group's phones."""
-    contacts = sorted(
-        (
-            tuple(getattr(contact, name) for name in CONTACT_FIELDS),
-            tuple(sorted(contact.groups.values_list("name", flat=True))),
-        )
-        for contact in Contact.objects.filter(account=account)
-    )
-    groups = sorted(
-        (group.name, tuple(sorted(group.contacts.values_list("phone", flat=True))))
-        for group in Group.objects.filter(account=account)
-    )
-    return {"contacts": contacts, "groups": groups}
+state = address_book
 
 
 def delete(client, group, **data):

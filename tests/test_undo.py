@@ -7,8 +7,16 @@ import pytest
 from contacts_ui.history.recorder import WriteRecorder
 from contacts_ui.models import HistoryEntry
 from contacts_ui.sandbox.models import Contact, Group
-from contacts_ui.serwersms import CONTACT_FIELDS, Credentials, SerwerSMSClient
-from tests.helpers import ANNA, form_values, make_contact, make_user, post_twice_at_once, table_rows
+from contacts_ui.serwersms import Credentials, SerwerSMSClient
+from tests.helpers import (
+    ANNA,
+    address_book,
+    form_values,
+    make_contact,
+    make_user,
+    post_twice_at_once,
+    table_rows,
+)
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -28,21 +36,7 @@ def anna(alice_account, klienci, dostawcy):
     return make_contact(alice_account, groups=[klienci, dostawcy], **ANNA)
 
 
-def state(account) -> dict:
-    """The account's whole address book, ids aside: each contact's fields and group names,
-    and each group's name with its members' phones."""
-    contacts = sorted(
-        (
-            tuple(getattr(contact, name) for name in CONTACT_FIELDS),
-            tuple(sorted(contact.groups.values_list("name", flat=True))),
-        )
-        for contact in Contact.objects.filter(account=account)
-    )
-    groups = sorted(
-        (group.name, tuple(sorted(group.contacts.values_list("phone", flat=True))))
-        for group in Group.objects.filter(account=account)
-    )
-    return {"contacts": contacts, "groups": groups}
+state = address_book
 
 
 def last_entry() -> HistoryEntry:

@@ -179,7 +179,7 @@ def prepare_group_restore(recorder: WriteRecorder, job: Job) -> None:
 
 
 def prepare_import(recorder: WriteRecorder, job: Job) -> None:
-    """An import into groups too large for its preview to check (imports.views): each
+    """An import into groups too large for its preview to check: each
     phone already in one of them, read now, so that its row is left out as the preview
     leaves out the rows it checks."""
     from ..imports.csv_rows import phone_or_none
