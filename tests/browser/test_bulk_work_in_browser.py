@@ -65,3 +65,30 @@ def test_ticked_contacts_are_added_to_a_group_with_live_progress(
 
     page.get_by_role("link", name="See it in the history").click()
     expect(page.locator("#result_list tbody tr")).to_have_count(7)
+
+
+def test_a_large_group_is_deleted_and_restored_with_live_progress(
+    logged_in_page: Page, klienci_and_vip, worker, settings
+):
+    klienci, _vip, people = klienci_and_vip
+    settings.SANDBOX_LATENCY_MS = 100
+    settings.BULK_CONCURRENCY = 1
+    page = logged_in_page
+    page.goto(f"/groups/{klienci.id}/delete/")
+    expect(page.get_by_text("the work runs in the background")).to_be_visible()
+    page.get_by_role("button", name="Yes, I’m sure").click()
+
+    expect(page.get_by_text("Finished")).to_be_visible(timeout=20_000)
+    assert not Group.objects.filter(id=klienci.id).exists()
+
+    page.goto("/trash/")
+    page.get_by_role("link", name="Klienci").click()
+    page.get_by_role("link", name="Undo…").click()
+    expect(page.get_by_text("its contacts are then restored in the background")).to_be_visible()
+    page.get_by_role("button", name="Yes, undo it").click()
+
+    expect(page.get_by_text("its 8 contacts are being restored in the background")).to_be_visible()
+    expect(page.get_by_text("Left: 0")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("Done: 8")).to_be_visible()
+    restored = Group.objects.get(name="Klienci")
+    assert {c.first_name for c in restored.contacts.all()} == {p.first_name for p in people}
