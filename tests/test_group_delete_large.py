@@ -165,3 +165,25 @@ def test_many_restores_at_once_without_javascript_are_the_workers(
     assert Contact.objects.filter(account=alice_account).count() == MEMBERS - 5
     run_worker()
     assert state(alice_account) == before
+
+
+def test_a_restore_cancelled_before_it_starts_is_finished_by_a_retry(
+    client, alice, alice_account, klienci
+):
+    before = state(alice_account)
+    delete(client, klienci)
+    run_worker()
+    deletion = HistoryEntry.objects.get(action=HistoryEntry.Action.GROUP_DELETE)
+    client.post(f"/history/{deletion.id}/undo/")
+    restore = Job.objects.get(kind=Job.Kind.GROUP_RESTORE)
+    client.post(f"/jobs/{restore.pk}/cancel/")
+    restore.refresh_from_db()
+    assert restore.state == Job.State.CANCELLED
+    # The group is there again, so the history offers no second undo: the retry finishes it.
+    page = client.get(f"/jobs/{restore.pk}/").content.decode()
+    assert f"Retry the {MEMBERS} items that failed or were not done" in page
+
+    client.post(f"/jobs/{restore.pk}/retry/")
+    run_worker()
+
+    assert state(alice_account) == before

@@ -68,6 +68,9 @@ class JobKind:
     # Its items run one at a time, in order, on the runner's own thread: each may rest on
     # the one before, and they read and write the database (the history) themselves.
     in_order_on_runner_thread: bool = False
+    # Its items finish work begun elsewhere that nothing else would finish (the contacts of
+    # a group created again by an undo): a retry takes those cancelled too.
+    retry_takes_cancelled: bool = False
 
 
 # --- Reading in bulk what the records need ---------------------------------------------
@@ -381,5 +384,7 @@ KINDS: dict[str, JobKind] = {
     Kind.HISTORY_UNDO: JobKind(undo_entry, in_order_on_runner_thread=True),
     # A contact re-created by an item is looked for by its phone first, so an item whose
     # outcome is unknown is safe to retry (not adds_records).
-    Kind.GROUP_RESTORE: JobKind(restore_member, prepare=prepare_group_restore),
+    Kind.GROUP_RESTORE: JobKind(
+        restore_member, prepare=prepare_group_restore, retry_takes_cancelled=True
+    ),
 }

@@ -130,7 +130,7 @@ def to_retry(job: Job):
     # second contact. The others set a state, and are safe to repeat.
     if not KINDS[job.kind].adds_records:
         statuses.append(Status.UNKNOWN)
-    if job.state == Job.State.STOPPED:
+    if job.state == Job.State.STOPPED or KINDS[job.kind].retry_takes_cancelled:
         statuses.append(Status.CANCELLED)
     return job.items.filter(status__in=statuses)
 

@@ -17,6 +17,7 @@ from ..imports import retention
 from ..models import HistoryEntry, Job, JobItem
 from ..views.shared import api_client_required, render_partial_or_page
 from . import runner
+from .kinds import KINDS
 
 JOBS_PER_PAGE = 50
 WAITING_LONG = timedelta(seconds=30)
@@ -58,6 +59,7 @@ def _context(request: HttpRequest, job: Job) -> dict:
         "undoable": recorded.filter(outcome__in=["done", "unknown"], undo_of=None).exists(),
         "is_import": job.kind == Job.Kind.CONTACT_IMPORT,
         "to_retry": runner.to_retry(job).count() if job.finished else 0,
+        "retry_takes_cancelled": KINDS[job.kind].retry_takes_cancelled,
         "abandoned": runner.abandoned(job),
         # Waiting long: no worker is taking work (it is not running, or is busy).
         "waiting_long": job.state == Job.State.QUEUED
