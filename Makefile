@@ -7,7 +7,7 @@ PORT ?= 8000
 DEMO_API_TOKEN := demo-sandbox-token
 DEMO_API_PASSWORD := demo-sandbox-password
 
-.PHONY: run test lint format bench-sandbox bench-bulk bench migrate demo screenshot load
+.PHONY: run test lint format bench-sandbox bench-bulk bench migrate demo screenshot load contract
 
 $(BIN)/.installed: requirements.txt requirements-dev.txt
 	test -d $(VENV) || $(PYTHON) -m venv $(VENV)
@@ -34,6 +34,14 @@ run: $(BIN)/.installed
 # HTTP) is set in pyproject.toml.
 test: $(BIN)/.installed
 	$(BIN)/pytest -n 2
+
+# The live contract check: the API's open behaviours (api/CONTRACT.md) as a table, against
+# SERWERSMS_CONTRACT_URL with a test account's SERWERSMS_CONTRACT_TOKEN (or _USERNAME and
+# _PASSWORD), else against this application's own sandbox. Not part of `make test`.
+contract: export DEBUG ?= true
+contract: $(BIN)/.installed
+	$(BIN)/python manage.py migrate --no-input --verbosity 0
+	$(BIN)/python manage.py contract_check
 
 lint: $(BIN)/.installed
 	$(BIN)/ruff format --check .

@@ -1,0 +1,317 @@
+"""The live contract check: what the API really does where its documents are silent.
+
+The provider's page and clients give the calls' names and shapes only; the application's
+writes rest on behaviours they never state (api/CONTRACT.md, "What the documents leave
+open"). `run` answers each of those questions from what the API does, through the service
+module, and says whether the application's assumption holds. `manage.py contract_check`
+(`make contract`) prints the answers as a table.
+
+Safe on a real account: it works only in groups it creates under a unique name, with phone
+numbers the account does not hold, never reads or changes anything else, and deletes
+everything it made, also when it is interrupted (Scratch).
+"""
+
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+
+from .serwersms import (
+    PAGE_LIMIT,
+    ApiError,
+    ContactData,
+    NotFound,
+    SerwerSMSClient,
+    SerwerSMSError,
+)
+
+NAME_PREFIX = "contract-check"
+
+
+@dataclass(frozen=True)
+class Answer:
+    """One open question, answered."""
+
+    number: int
+    question: str
+    assumed: str
+    observed: str
+    # None: the account could not show it (say, it has every permission).
+    compatible: bool | None
+
+
+class Scratch:
+    """What the check made on the account; `clean_up` deletes it all, whatever happened."""
+
+    def __init__(self, client: SerwerSMSClient):
+        self.client = client
+        self.tag = f"{NAME_PREFIX} {uuid.uuid4().hex[:10]}"
+        self.group_ids: list[int] = []
+        self.contact_ids: list[int] = []
+        self._phones: set[str] = set()
+
+    def group(self, suffix: str) -> int:
+        group_id = self.client.groups_add(f"{self.tag} {suffix}")
+        self.group_ids.append(group_id)
+        return group_id
+
+    def contact(self, data: ContactData, group_ids: list[int]) -> int:
+        contact_id = self.client.contacts_add(data, group_ids)
+        self.contact_ids.append(contact_id)
+        return contact_id
+
+    def unused_phone(self) -> str:
+        """A Polish mobile number that no contact of the account has."""
+        for _attempt in range(20):
+            phone = f"+4850099{random.randrange(10_000):04d}"
+            if phone in self._phones:
+                continue
+            found = self.client.contacts_index(search=phone[3:], limit=10).items
+            if not any(contact.phone.endswith(phone[3:]) for contact in found):
+                self._phones.add(phone)
+                return phone
+        raise SerwerSMSError("No unused phone number found for the check.")
+
+    def clean_up(self) -> list[str]:
+        """Delete every contact and group made; what could not be deleted, as sentences."""
+        left = []
+        for contact_id in self.contact_ids:
+            try:
+                self.client.contacts_delete(contact_id)
+            except NotFound:
+                pass
+            except SerwerSMSError as exc:
+                left.append(f"contact {contact_id}: {exc.message}")
+        for group_id in self.group_ids:
+            try:
+                self.client.groups_delete(group_id, delete_contacts=False)
+            except NotFound:
+                pass
+            except SerwerSMSError as exc:
+                left.append(f"group {group_id}: {exc.message}")
+        return left
+
+
+def _person(phone: str, **fields) -> ContactData:
+    return ContactData(phone=phone, first_name="Kontrakt", last_name="Sprawdzenie", **fields)
+
+
+def _group_ids(client: SerwerSMSClient, phone: str, contact_id: int) -> set[int]:
+    return {m.group_id for m in client.groups_check(phone) if m.contact_id == contact_id}
+
+
+def _refused(exc: ApiError) -> str:
+    return f"refused (error {exc.code})"
+
+
+# --- The questions ----------------------------------------------------------------------
+
+
+def edit_replaces_groups(client: SerwerSMSClient, scratch: Scratch) -> Answer:
+    first, second = scratch.group("A"), scratch.group("B")
+    phone = scratch.unused_phone()
+    contact_id = scratch.contact(_person(phone), [first])
+    client.contacts_edit(contact_id, _person(phone), [second])
+    held = _group_ids(client, phone, contact_id)
+    if held == {second}:
+        observed = "replaces them"
+    elif held == {first, second}:
+        observed = "adds to them"
+    else:
+        observed = f"left the contact in {len(held)} of the two groups"
+    try:
+        client.contacts_edit(contact_id, _person(phone), [])
+        emptied = not _group_ids(client, phone, contact_id)
+        observed += "; an empty list " + (
+            "takes it out of every group" if emptied else "is ignored"
+        )
+    except ApiError as exc:
+        emptied = False
+        observed += f"; an empty list is {_refused(exc)}"
+    return Answer(
+        1,
+        "contacts/edit with group_id: replace the groups, or add to them? An empty list?",
+        "replaces them; an empty list takes it out of every group",
+        observed,
+        observed.startswith("replaces") and emptied,
+    )
+
+
+def add_needs_no_group(client: SerwerSMSClient, scratch: Scratch) -> Answer:
+    phone = scratch.unused_phone()
+    try:
+        contact_id = scratch.contact(_person(phone), [])
+    except ApiError as exc:
+        observed, ok = _refused(exc), False
+    else:
+        held = _group_ids(client, phone, contact_id)
+        observed, ok = ("accepted, in no group" if not held else "accepted, put in a group"), True
+    return Answer(
+        2,
+        "contacts/add with no group_id: accepted, or is a group required?",
+        "accepted (a contact in no group)",
+        observed,
+        ok,
+    )
+
+
+def index_lists_each_contact_once(client: SerwerSMSClient, scratch: Scratch) -> Answer:
+    first, second = scratch.group("C"), scratch.group("D")
+    phone, alone = scratch.unused_phone(), scratch.unused_phone()
+    contact_id = scratch.contact(_person(phone), [first, second])
+    alone_id = scratch.contact(_person(alone), [])
+    try:
+        listed = client.contacts_index(search=phone[3:], limit=50).items
+        times = sum(1 for contact in listed if contact.id == contact_id)
+        observed = {0: "does not list it", 1: "lists it once"}.get(times, f"lists it {times} times")
+    except ApiError as exc:
+        times, observed = 0, f"without group_id is {_refused(exc)}"
+    try:
+        in_none = client.contacts_index(group_id="none", search=alone[3:], limit=50).items
+        none_ok = [contact.id for contact in in_none] == [alone_id]
+        observed += "; group_id none lists " + ("those in no group" if none_ok else "others")
+    except ApiError as exc:
+        none_ok = False
+        observed += f"; group_id none is {_refused(exc)}"
+    return Answer(
+        3,
+        "contacts/index without group_id: every contact, once? group_id none?",
+        "a contact in two groups is listed once; none lists those in no group",
+        observed,
+        times == 1 and none_ok,
+    )
+
+
+def paging_as_assumed(client: SerwerSMSClient, scratch: Scratch) -> Answer:
+    group_id = scratch.group("E")
+    for _n in range(2):
+        scratch.contact(_person(scratch.unused_phone()), [group_id])
+    try:
+        page = client.contacts_index(group_id=group_id, limit=PAGE_LIMIT)
+        ours = f"a limit of {PAGE_LIMIT} gives {len(page.items)} of 2"
+        ours_ok = len(page.items) == 2
+    except ApiError as exc:
+        ours, ours_ok = f"a limit of {PAGE_LIMIT} is {_refused(exc)}", False
+    try:
+        one = client.contacts_index(group_id=group_id, limit=1)
+        small = f"a limit of 1 gives {len(one.items)} item(s) of {one.pages} page(s)"
+        small_ok = len(one.items) == 1 and one.pages == 2
+    except ApiError as exc:
+        small, small_ok = f"a limit of 1 is {_refused(exc)}", False
+    nothing = client.contacts_index(search=f"{scratch.tag} nothing", limit=10)
+    return Answer(
+        4,
+        "limit: is ours accepted, and does paging follow it? paging.count for nothing found?",
+        f"{PAGE_LIMIT} is accepted; paging counts pages of the limit asked; 0 or 1 when empty",
+        f"{ours}; {small}; nothing found is {nothing.pages} page(s)",
+        ours_ok and small_ok and nothing.pages in (0, 1) and not nothing.items,
+    )
+
+
+def check_of_a_phone_in_no_group(client: SerwerSMSClient, scratch: Scratch) -> Answer:
+    phone = scratch.unused_phone()
+    try:
+        found = client.groups_check(phone)
+        observed, ok = f"an answer of {len(found)} item(s)", not found
+    except ApiError as exc:
+        observed, ok = f"an error ({exc.code})", False
+    return Answer(
+        5,
+        "groups/check for a phone in no group: an empty list, or an error?",
+        "an empty list",
+        observed,
+        ok,
+    )
+
+
+def search_covers_what_we_search(client: SerwerSMSClient, scratch: Scratch) -> Answer:
+    group_id = scratch.group("F")
+    phone = scratch.unused_phone()
+    email = f"{uuid.uuid4().hex[:12]}@example.invalid"
+    fields = {"company": "Zażółć Gęślą", "city": "Łódź", "email": email}
+    contact_id = scratch.contact(replace(_person(phone, **fields), first_name="Jaźń"), [group_id])
+    probes = {
+        "phone": phone[3:],
+        "name in another case": "JAŹŃ",
+        "company": "gęślą",
+        "e-mail": email[:12],
+    }
+    found = []
+    for label, phrase in probes.items():
+        items = client.contacts_index(search=phrase, group_id=group_id, limit=50).items
+        if any(contact.id == contact_id for contact in items):
+            found.append(label)
+    missing = [label for label in probes if label not in found]
+    observed = "finds by " + (", ".join(found) or "nothing")
+    if missing:
+        observed += "; not by " + ", ".join(missing)
+    return Answer(
+        6,
+        "search: which fields, and how are case and Polish letters treated?",
+        "finds by phone, by name in any case, by company and by e-mail",
+        observed,
+        not missing,
+    )
+
+
+def phones_stored_as_sent(client: SerwerSMSClient, scratch: Scratch) -> Answer:
+    phone = scratch.unused_phone()
+    contact_id = scratch.contact(_person(phone), [])
+    stored = client.contacts_view(contact_id).phone
+    observed = "stored as sent" if stored == phone else f"{phone} stored as {stored}"
+    try:
+        scratch.contact(_person("+4812"), [])
+        rejected, observed = False, observed + "; +4812 is accepted"
+    except ApiError as exc:
+        rejected, observed = True, observed + f"; +4812 is {_refused(exc)}"
+    return Answer(
+        7,
+        "phones: stored as sent, or rewritten? What does 2001 reject?",
+        "stored as sent (+48…); a number too short is refused",
+        observed,
+        stored == phone and rejected,
+    )
+
+
+def numbers_visible(client: SerwerSMSClient, scratch: Scratch) -> Answer:
+    phone = scratch.unused_phone()
+    contact_id = scratch.contact(_person(phone), [])
+    try:
+        shown = client.contacts_view(contact_id).phone
+    except ApiError as exc:
+        return Answer(8, QUESTION_8, ASSUMED_8, f"viewing a contact is {_refused(exc)}", False)
+    if shown == phone:
+        # This account may see numbers: what a restricted one gets is not shown here.
+        return Answer(
+            8, QUESTION_8, ASSUMED_8, "numbers are shown (this account may see them)", None
+        )
+    return Answer(8, QUESTION_8, ASSUMED_8, f"{phone} is shown as {shown}", False)
+
+
+QUESTION_8 = "under 1008 (no permission to see numbers): refused, or numbers masked?"
+ASSUMED_8 = "the account may see numbers"
+
+PROBES: list[Callable[[SerwerSMSClient, Scratch], Answer]] = [
+    edit_replaces_groups,
+    add_needs_no_group,
+    index_lists_each_contact_once,
+    paging_as_assumed,
+    check_of_a_phone_in_no_group,
+    search_covers_what_we_search,
+    phones_stored_as_sent,
+    numbers_visible,
+]
+
+
+def run(client: SerwerSMSClient) -> tuple[list[Answer], list[str]]:
+    """Every question answered, and what could not be deleted afterwards (nothing, as a
+    rule). A call that fails for another reason (the credentials, the network) is raised,
+    once what was made is deleted."""
+    scratch = Scratch(client)
+    answers = []
+    try:
+        for probe in PROBES:
+            answers.append(probe(client, scratch))
+    finally:
+        left = scratch.clean_up()
+    return answers, left
