@@ -329,6 +329,9 @@ if SANDBOX and not DEBUG and not SANDBOX_IN_PRODUCTION:
 # (contacts_ui/sandbox/views.py): guesses at a password or token are bounded per address.
 SANDBOX_AUTH_FAILURE_LIMIT = 20
 SANDBOX_AUTH_FAILURE_WINDOW_SECONDS = 600
+# The provider's other plausible behaviours the sandbox plays (contacts_ui/sandbox/variants.py),
+# comma-separated; empty: the sandbox's own, which the application is built for.
+SANDBOX_PROVIDER = env.list("SANDBOX_PROVIDER", default=[])
 SANDBOX_LATENCY_MS = env.int("SANDBOX_LATENCY_MS", default=0)
 SANDBOX_FAILURE_RATE = env.float("SANDBOX_FAILURE_RATE", default=0.0)
 SANDBOX_FAILURE_MODES = env.list(

@@ -19,6 +19,7 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 
 from contacts_ui import contract
+from contacts_ui.sandbox import variants
 from contacts_ui.serwersms import Credentials, SerwerSMSClient, SerwerSMSError
 
 SANDBOX_ACCOUNT = "contract-check"
@@ -96,6 +97,9 @@ class Command(BaseCommand):
             target = contextlib.nullcontext((url, _credentials_from_environment()))
         elif settings.SANDBOX:
             where = "this application's sandbox"
+            playing = variants.in_force()
+            if playing:
+                where += " playing the provider variant " + ", ".join(playing)
             target = _sandbox()
         else:
             raise CommandError(
