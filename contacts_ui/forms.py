@@ -193,6 +193,16 @@ class ContactListQuery(ListQuery):
 
 def normalise_phone(raw: str) -> str:
     """E.164 for a number typed in any common format; Polish unless it says otherwise."""
+    if "*" in raw:
+        # As SerwerSMS shows a number to an API user who may not see numbers: the digits
+        # left would make another number.
+        raise forms.ValidationError(
+            _(
+                "SerwerSMS shows this number hidden (the API user may not see phone numbers), "
+                "so it cannot be saved; type the whole number, or ask for the permission."
+            ),
+            code="phone_hidden",
+        )
     try:
         number = phonenumbers.parse(raw, "PL")
     except phonenumbers.NumberParseException:

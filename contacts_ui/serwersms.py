@@ -199,6 +199,16 @@ class InvalidData(ApiError):
     """1006, 2000, 2001: the data sent was refused."""
 
 
+class NotApplied(SerwerSMSError):
+    """The API answered that a write was made, and reading it back shows it was not (or not
+    wholly): the message says what the API holds."""
+
+
+class PhoneHidden(SerwerSMSError):
+    """A contact's phone as the API showed it is masked (the account may not see numbers):
+    writing it back would overwrite the number, so nothing is sent."""
+
+
 class CredentialsUnusable(SerwerSMSError):
     """The credentials cannot be put into a request at all (a token with spaces or letters
     outside ASCII cannot go in a header); nothing was sent."""
@@ -586,7 +596,11 @@ class SerwerSMSClient:
 
     def groups_check(self, phone: str) -> list[GroupMembership]:
         """groups/check: every group that holds a contact with this phone."""
-        data = self._call("groups", "check", {"phone": phone})
+        try:
+            data = self._call("groups", "check", {"phone": phone})
+        except NotFound:
+            # An API may answer "no such number" for a phone that is in no group.
+            return []
         return self._parsed(lambda d: [_parse_membership(item) for item in d["items"]], data)
 
     # --- Contacts ---
@@ -615,18 +629,33 @@ class SerwerSMSClient:
 
     def contacts_add(self, contact: ContactData, group_ids: list[int]) -> int:
         """contacts/add: create a contact in the given groups; returns its id."""
+        _refuse_a_hidden_phone(contact)
         params = {"group_id": list(group_ids), **asdict(contact)}
         return self._parsed(_written_id, self._call("contacts", "add", params))
 
     def contacts_edit(self, id: int, contact: ContactData, group_ids: list[int]) -> int:
         """contacts/edit: replace a contact's fields and groups with the whole record given."""
         # The whole record always goes out (CONTRACT.md): a field left out may be cleared.
+        _refuse_a_hidden_phone(contact)
         params = {"id": id, "group_id": list(group_ids), **asdict(contact)}
         return self._parsed(_written_id, self._call("contacts", "edit", params))
 
     def contacts_delete(self, id: int) -> None:
         """contacts/delete: delete a contact."""
         self._parsed(_check_success, self._call("contacts", "delete", {"id": id}))
+
+
+def _refuse_a_hidden_phone(contact: ContactData) -> None:
+    """A phone the API showed masked (+48500***700) is never written back."""
+    if "*" in contact.phone:
+        raise PhoneHidden(
+            _(
+                "SerwerSMS shows this contact's phone number hidden (%(phone)s): the API user "
+                "may not see phone numbers, so saving would overwrite the number. Nothing was "
+                "sent; give the API user the permission to see numbers in the SerwerSMS panel."
+            )
+            % {"phone": contact.phone}
+        )
 
 
 def every_page(read) -> Iterator[Page]:

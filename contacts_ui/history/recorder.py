@@ -20,7 +20,13 @@ from django.utils.translation import gettext as _
 
 from .. import group_list
 from ..models import HistoryEntry
-from ..serwersms import ContactData, SerwerSMSClient, SerwerSMSError, TransportError
+from ..serwersms import (
+    ContactData,
+    NotApplied,
+    SerwerSMSClient,
+    SerwerSMSError,
+    TransportError,
+)
 from .memo import ReadMemo
 from .records import contact_record
 
@@ -34,7 +40,13 @@ def save_now(entry: HistoryEntry) -> None:
     group_list.changed(entry.user)
 
 
+class WriteNotVerified(SerwerSMSError):
+    """The write was answered as made, and reading it back to check it failed."""
+
+
 def _outcome(error: SerwerSMSError) -> str:
+    if isinstance(error, WriteNotVerified):
+        return HistoryEntry.Outcome.UNKNOWN
     if isinstance(error, TransportError) and error.request_sent:
         return HistoryEntry.Outcome.UNKNOWN
     return HistoryEntry.Outcome.FAILED
@@ -108,6 +120,7 @@ class WriteRecorder:
     def contacts_edit(self, id: int, contact: ContactData, group_ids: list[int]) -> int:
         before = self.memo.contact_record(id)
         after = contact_record(id, contact, group_ids, self.memo.group_names())
+        left = set(before["group_ids"]) - set(group_ids)
         with self._recording(
             Action.CONTACT_EDIT,
             name=contact.display_name,
@@ -115,8 +128,38 @@ class WriteRecorder:
             target_id=id,
             before=before,
             after=after,
-        ):
-            return self.client.contacts_edit(id, contact, group_ids)
+        ) as entry:
+            written = self.client.contacts_edit(id, contact, group_ids)
+            if left:
+                self._check_groups_left(entry, contact, left)
+            return written
+
+    def _check_groups_left(self, entry: HistoryEntry, contact: ContactData, left: set[int]):
+        """Leaving a group decides who gets its messages: read it back, never assume it.
+        The entry's "after" is what the API holds; NotApplied when it kept a group."""
+        try:
+            memberships = self.client.groups_check(contact.phone)
+        except SerwerSMSError as exc:
+            raise WriteNotVerified(
+                _(
+                    "SerwerSMS answered that the change was saved, but it could not be read "
+                    "back to see that “%(name)s” left the group: %(reason)s"
+                )
+                % {"name": contact.display_name, "reason": exc.message}
+            ) from exc
+        held = [m for m in memberships if m.contact_id == entry.target_id]
+        names = {**self.memo.group_names(), **{m.group_id: m.group_name for m in held}}
+        entry.after = contact_record(entry.target_id, contact, [m.group_id for m in held], names)
+        kept = [m.group_name for m in held if m.group_id in left]
+        if kept:
+            raise NotApplied(
+                _(
+                    "SerwerSMS answered that the change was saved, but “%(name)s” is still in "
+                    "“%(groups)s”: the API did not take the contact out of that group. Its other "
+                    "changes may have been saved; see its page."
+                )
+                % {"name": contact.display_name, "groups": "”, “".join(kept)}
+            )
 
     def contacts_delete(self, id: int) -> None:
         before = self.memo.contact_record(id)
