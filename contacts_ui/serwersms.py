@@ -226,6 +226,10 @@ class ConnectionFailed(TransportError):
     request_sent = False
 
 
+class TlsInvalid(ConnectionFailed):
+    """The API's TLS certificate could not be verified: nothing was sent."""
+
+
 class ConnectionLost(TransportError):
     pass
 
@@ -459,6 +463,17 @@ class SerwerSMSClient:
                 started,
                 TimedOut,
                 _("The SerwerSMS API did not answer in time."),
+            )
+        except requests.exceptions.SSLError:
+            raise self._failed(
+                resource,
+                action,
+                started,
+                TlsInvalid,
+                _(
+                    "The SerwerSMS API's TLS certificate could not be verified, so nothing was "
+                    "sent. Check SERWERSMS_API_URL and the server's clock and CA certificates."
+                ),
             )
         except requests.exceptions.ConnectionError as error:
             if _was_sent(error):

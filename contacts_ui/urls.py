@@ -57,6 +57,7 @@ urlpatterns = [
     path("import/<int:upload_id>/start/", imports.import_start, name="import_start"),
     path("jobs/<uuid:job_id>/failed.csv", imports.import_failed_rows, name="import_failed_rows"),
     path("settings/credentials/", credentials.credentials_edit, name="credentials"),
+    path("settings/diagnostics/", credentials.diagnostics_page, name="diagnostics"),
     path("history/", history.history_list, name="history_list"),
     path("history/<int:entry_id>/", history.history_detail, name="history_detail"),
     # The admin's widgets need its JavaScript translations; the admin's own

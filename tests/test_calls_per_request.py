@@ -111,6 +111,7 @@ def _walk(walk: Walk, account) -> None:
     values = {**form_values(page, "credentials-form"), "secret": "alice-token"}
     walk.post("contacts_ui:credentials", "/settings/credentials/", values)
     walk.get("contacts_ui:jsi18n", "/jsi18n/")
+    walk.get("contacts_ui:diagnostics", "/settings/diagnostics/")
 
     # One contact: added, changed, deleted.
     page = walk.get("contacts_ui:contact_add", "/contacts/add/").content.decode()

@@ -65,6 +65,7 @@ SIGNED_IN_POSTS = [
     ("/import/{upload}/errors.csv", {"c1": "phone", "header": "on"}),
     ("/import/{upload}/start/", {"c1": "phone", "header": "on"}),
     ("/jsi18n/", {}),
+    ("/settings/diagnostics/", {}),
     ("/accounts/logout/", {}),
     (
         "/accounts/password_change/",

@@ -2,17 +2,20 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
+from .. import diagnostics
 from ..api_access import client_for
 from ..crypto import SecretUnreadable
 from ..forms import CredentialsForm
 from ..history.recorder import record_credentials_change
 from ..models import ApiCredentials
 from ..serwersms import Credentials, CredentialsRejected, SerwerSMSError
-from .shared import safe_next
+from .shared import api_client_required, safe_next
 
 
 # An error report (Django's, or an exception tracker's) must not carry the secret.
@@ -62,7 +65,15 @@ def credentials_edit(request: HttpRequest) -> HttpResponse:
                     stored.save()
                     record_credentials_change(request.user, previous, data)
                     messages.success(
-                        request, _("Your API credentials were checked with SerwerSMS and saved.")
+                        request,
+                        format_html(
+                            _(
+                                "Your API credentials were checked with SerwerSMS and saved. "
+                                '<a href="{url}">The diagnostics page</a> checks everything '
+                                "else the app needs."
+                            ),
+                            url=reverse("contacts_ui:diagnostics"),
+                        ),
                     )
                     return redirect(safe_next(request) or "contacts_ui:group_list")
     else:
@@ -75,3 +86,15 @@ def credentials_edit(request: HttpRequest) -> HttpResponse:
         "next": safe_next(request) or "",
     }
     return render(request, "contacts_ui/credentials_form.html", context)
+
+
+@login_required
+@api_client_required
+def diagnostics_page(request: HttpRequest, client) -> HttpResponse:
+    """Read-only probes with the user's own credentials: what works, and what to do."""
+    context = {
+        "title": _("Diagnostics"),
+        "findings": diagnostics.run(client),
+        "api_url": client.base_url,
+    }
+    return render(request, "contacts_ui/diagnostics.html", context)
