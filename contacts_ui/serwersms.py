@@ -17,6 +17,7 @@ from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
 from typing import Any, Generic, Literal, TypeVar
 
+import phonenumbers
 import requests
 from django.conf import settings
 from django.utils.translation import gettext as _
@@ -359,7 +360,22 @@ def _parse_group(item: dict) -> Group:
     return Group(id=int(item["id"]), name=str(item["name"]), count=int(item["count"]))
 
 
+def _phone_as_read(value: Any) -> Any:
+    """An API that stores phones without their + (48500600700) gives them back so; the
+    application compares and writes E.164, so the + is put back on a number that is
+    valid with it. Anything else (a masked number, say) is left as it came."""
+    if isinstance(value, str) and value.isdigit() and len(value) > 8:
+        try:
+            number = phonenumbers.parse("+" + value)
+        except phonenumbers.NumberParseException:
+            return value
+        if phonenumbers.is_valid_number(number):
+            return "+" + value
+    return value
+
+
 def _parse_contact(item: dict) -> Contact:
+    item = {**item, "phone": _phone_as_read(item.get("phone"))}
     group_id = item.get("group_id")
     return Contact(
         id=int(item["id"]),

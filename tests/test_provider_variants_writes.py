@@ -124,3 +124,16 @@ def test_a_contact_in_no_group_is_edited_where_groups_check_refuses_its_phone(
     assert response.status_code == 302
     ewa.refresh_from_db()
     assert ewa.city == "Gdańsk"
+
+
+def test_phones_stored_without_their_plus_are_read_as_e164(client, alice, alice_account, settings):
+    settings.SANDBOX_PROVIDER = ["phones-without-plus"]
+    ewa = make_contact(alice_account, "48500600701", first_name="Ewa")
+
+    page = client.get(f"/contacts/{ewa.id}/change/").content.decode()
+    assert form_values(page, "contact-form")["phone"] == ["+48500600701"]
+    response = change(client, ewa, city="Gdańsk")
+
+    assert response.status_code == 302
+    ewa.refresh_from_db()
+    assert (ewa.phone, ewa.city) == ("48500600701", "Gdańsk")
