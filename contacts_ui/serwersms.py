@@ -113,6 +113,8 @@ class Contact:
     # From contacts/index only: the group the row was listed under, if any.
     group_id: int | None = None
     group_name: str = ""
+    # The phone as the API gave it, when that is not E.164 (see _phone_as_read).
+    phone_as_stored: str = ""
 
     @property
     def data(self) -> ContactData:
@@ -375,9 +377,11 @@ def _phone_as_read(value: Any) -> Any:
 
 
 def _parse_contact(item: dict) -> Contact:
-    item = {**item, "phone": _phone_as_read(item.get("phone"))}
+    stored = item.get("phone")
+    item = {**item, "phone": _phone_as_read(stored)}
     group_id = item.get("group_id")
     return Contact(
+        phone_as_stored=str(stored or "") if stored != item["phone"] else "",
         id=int(item["id"]),
         **{name: str(item.get(name) or "") for name in CONTACT_FIELDS},
         blacklist=bool(item.get("blacklist", False)),

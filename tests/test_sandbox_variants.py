@@ -22,7 +22,7 @@ def rows(output: str) -> dict[str, list[str]]:
     return found
 
 
-@pytest.mark.parametrize("name", sorted(VARIANTS))
+@pytest.mark.parametrize("name", sorted(n for n, v in VARIANTS.items() if not v.adapted))
 def test_the_contract_check_finds_each_variants_question_incompatible(name, capsys, settings, db):
     settings.SANDBOX = True
     settings.SANDBOX_PROVIDER = [name]
@@ -34,6 +34,27 @@ def test_the_contract_check_finds_each_variants_question_incompatible(name, caps
     output = capsys.readouterr().out
     assert f"playing the provider variant {name}" in output
     assert rows(output)[question][3] == "NO"
+
+
+@pytest.mark.parametrize("name", sorted(n for n, v in VARIANTS.items() if v.adapted))
+def test_a_variant_the_application_copes_with_is_found_compatible(name, capsys, settings, db):
+    settings.SANDBOX = True
+    settings.SANDBOX_PROVIDER = [name]
+
+    call_command("contract_check")
+
+    table = rows(capsys.readouterr().out)
+    assert table[str(VARIANTS[name].question)][3] == "yes"
+
+
+def test_phones_stored_without_their_plus_are_named_in_the_table(capsys, settings, db):
+    settings.SANDBOX = True
+    settings.SANDBOX_PROVIDER = ["phones-without-plus"]
+
+    call_command("contract_check")
+
+    observed = rows(capsys.readouterr().out)["7"][2]
+    assert "stored as 48500" in observed and "the application copes" in observed
 
 
 def test_an_unknown_variant_is_a_configuration_error(client, alice_account, settings):

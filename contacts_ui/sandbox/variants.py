@@ -26,6 +26,9 @@ class Variant:
     question: int
     behaviour: str
     wraps: dict[tuple[str, str], Wrapper]
+    # The application copes with it (the service module reads it as the default), so the
+    # contract check finds its question compatible.
+    adapted: bool = False
 
 
 def _no_groups(params: dict) -> bool:
@@ -116,6 +119,24 @@ def _phones_without_plus(handler, account, params):
     return answer
 
 
+def _check_without_plus(handler, account, params):
+    """The phone asked about is rewritten as the stored ones are, so a check finds them."""
+    phone = api._phone(params)
+    memberships = (
+        Membership.objects.filter(
+            contact__account=account, contact__phone__in=[phone, phone.lstrip("+")]
+        )
+        .select_related("group")
+        .order_by("group_id", "contact_id")
+    )
+    return {
+        "items": [
+            {"id": str(m.contact_id), "group_id": m.group_id, "group_name": m.group.name}
+            for m in memberships
+        ]
+    }
+
+
 # --- 8. numbers masked ------------------------------------------------------------------
 
 
@@ -171,6 +192,7 @@ VARIANTS: dict[str, Variant] = {
         5,
         "groups/check of a phone in no group answers an error (1004)",
         {("groups", "check"): _check_refusing_a_phone_in_no_group},
+        adapted=True,
     ),
     "phones-without-plus": Variant(
         7,
@@ -178,7 +200,9 @@ VARIANTS: dict[str, Variant] = {
         {
             ("contacts", "add"): _phones_without_plus,
             ("contacts", "edit"): _phones_without_plus,
+            ("groups", "check"): _check_without_plus,
         },
+        adapted=True,
     ),
     "numbers-masked": Variant(
         8,
