@@ -10,6 +10,8 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from django.conf import settings
+from django.utils.formats import date_format
+from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
 from .serwersms import (
@@ -47,13 +49,31 @@ def _variant(base_url: str) -> Finding:
             }
             return Finding(check, False, detail)
         return Finding(check, True, _("The sandbox's own behaviour, which this app is built for."))
+    from .models import ContractCheck
+
+    saved = ContractCheck.objects.filter(api_url=base_url).first()
+    if saved is None:
+        return Finding(
+            check,
+            None,
+            _(
+                "Not known yet: run “python manage.py contract_check --save” with a test "
+                "account of this API (see the README, “Before going live”)."
+            ),
+        )
+    when = date_format(localtime(saved.checked_at), "DATETIME_FORMAT")
+    if not saved.incompatible:
+        return Finding(
+            check, True, _("The contract check of %(when)s found it compatible.") % {"when": when}
+        )
     return Finding(
         check,
-        None,
-        _(
-            "Not known from here: run “make contract” against a test account of this API "
-            "(see the README, “Before going live”)."
-        ),
+        False,
+        _("The contract check of %(when)s found it incompatible: %(answers)s.")
+        % {
+            "when": when,
+            "answers": "; ".join(f"{a['question']} {a['observed']}" for a in saved.incompatible),
+        },
     )
 
 

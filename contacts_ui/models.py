@@ -304,3 +304,24 @@ class ImportUpload(models.Model):
 
     def __str__(self) -> str:
         return self.filename
+
+
+class ContractCheck(models.Model):
+    """The live contract check's answers for one API address (manage.py contract_check
+    --save): which behaviour the configured API has, found once by the operator, and shown
+    on the diagnostics page."""
+
+    api_url = models.CharField(max_length=2000, db_index=True)
+    checked_at = models.DateTimeField(default=timezone.now)
+    # contract.Answer as dicts: number, question, assumed, observed, compatible.
+    answers = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-checked_at"]
+
+    def __str__(self) -> str:
+        return f"{self.api_url} at {self.checked_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def incompatible(self) -> list[dict]:
+        return [answer for answer in self.answers if answer["compatible"] is False]

@@ -4,6 +4,7 @@ user's own credentials, each finding a sentence a person can act on."""
 import pytest
 from django.core.management import CommandError, call_command
 
+from contacts_ui.models import ContractCheck
 from contacts_ui.sandbox import api as sandbox_api
 from tests.helpers import closed_port_url, form_values, make_contact, make_user, table_rows
 
@@ -110,3 +111,50 @@ def test_saving_credentials_links_to_it(client, alice):
     response = client.post("/settings/credentials/", values, follow=True)
 
     assert '<a href="/settings/diagnostics/">The diagnostics page</a>' in response.content.decode()
+
+
+def test_the_behaviour_found_by_a_saved_contract_check_is_shown(
+    client, alice, capsys, settings, monkeypatch, api_url
+):
+    monkeypatch.setenv("SERWERSMS_CONTRACT_URL", api_url)
+    monkeypatch.setenv("SERWERSMS_CONTRACT_TOKEN", "alice-token")
+    settings.SANDBOX = False  # as against a real API: the saved answers are what is known
+
+    call_command("contract_check", save=True)
+
+    found = findings(client)
+    assert found["Behaviour of the API"][0] == "OK"
+    assert found["Behaviour of the API"][1].startswith("The contract check of ")
+
+
+def test_an_incompatible_saved_contract_check_is_a_problem(client, alice, api_url, settings):
+    settings.SANDBOX = False
+    ContractCheck.objects.create(
+        api_url=api_url,
+        answers=[
+            {
+                "number": 1,
+                "question": "contacts/edit with group_id?",
+                "assumed": "replaces them",
+                "observed": "adds to them",
+                "compatible": False,
+            }
+        ],
+    )
+
+    found = findings(client)
+
+    assert found["Behaviour of the API"][0] == "Problem"
+    assert (
+        "found it incompatible: contacts/edit with group_id? adds to them"
+        in found["Behaviour of the API"][1]
+    )
+
+
+def test_without_a_saved_contract_check_it_says_how_to_find_out(client, alice, settings):
+    settings.SANDBOX = False
+
+    found = findings(client)
+
+    assert found["Behaviour of the API"][0] == "Not checked"
+    assert "contract_check --save" in found["Behaviour of the API"][1]

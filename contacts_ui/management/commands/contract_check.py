@@ -12,6 +12,7 @@ import os
 import secrets
 import signal
 import threading
+from dataclasses import asdict
 
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
@@ -19,6 +20,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 
 from contacts_ui import contract
+from contacts_ui.api_access import api_base_url
+from contacts_ui.models import ContractCheck
 from contacts_ui.sandbox import variants
 from contacts_ui.serwersms import Credentials, SerwerSMSClient, SerwerSMSError
 
@@ -90,6 +93,13 @@ class Command(BaseCommand):
         "SERWERSMS_CONTRACT_URL with a test account, or this application's sandbox."
     )
 
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--save",
+            action="store_true",
+            help="Keep the answers for this API address: the diagnostics page shows them.",
+        )
+
     def handle(self, **options):
         url = os.environ.get("SERWERSMS_CONTRACT_URL", "").strip()
         if url:
@@ -112,6 +122,12 @@ class Command(BaseCommand):
                 answers, left = contract.run(client)
             except SerwerSMSError as exc:
                 raise CommandError(f"The check could not go on: {exc.message}") from None
+        if options["save"]:
+            saved_url = url or api_base_url(None)
+            ContractCheck.objects.create(
+                api_url=saved_url, answers=[asdict(answer) for answer in answers]
+            )
+            self.stdout.write(f"Saved for {saved_url}: the diagnostics page shows it.\n")
         self.stdout.write(f"The API's open behaviours, as {where} shows them:\n")
         self.stdout.write(table(answers))
         if left:
