@@ -19,6 +19,7 @@ from contacts_ui.sandbox.variants import VARIANTS
 from tests import bulk_actions
 from tests.bulk_actions import ACTION_URL, groups_of
 from tests.helpers import form_values
+from tests.import_files import MAPPING, _upload
 from tests.jobs import run_worker
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -160,6 +161,28 @@ def undo_taking_out_of_a_group(client, people, groups):
     return Outcome(True, expected={"Beata": ["Dostawcy", "Klienci"]})
 
 
+def import_into_a_group(client, people, groups):
+    upload = _upload(client)
+    query = {**MAPPING, "g": groups["Klienci"].id}
+    page = client.get(f"/import/{upload.pk}/preview/", query).content.decode()
+    form = form_values(page, "import-start-form")
+    if not form:
+        return Outcome(False, said(page))
+    response = client.post(f"/import/{upload.pk}/start/", form)
+    if response.status_code != 302:
+        return Outcome(False, said(response.content.decode()))
+    run_worker()
+    job = Job.objects.get(kind=Job.Kind.CONTACT_IMPORT)
+    done = {item.label.split()[0] for item in job.items.filter(status=JobItem.Status.DONE)}
+    failed = job.items.exclude(status=JobItem.Status.DONE)
+    assert all(item.message for item in failed), "an item not done says why"
+    return Outcome(
+        not failed.exists(),
+        [item.message for item in failed],
+        {name: ["Klienci"] for name in done},
+    )
+
+
 ACTIONS = [
     take_out_of_a_group,
     put_in_a_group,
@@ -170,6 +193,7 @@ ACTIONS = [
     add_to_a_group,
     delete_a_group,
     undo_taking_out_of_a_group,
+    import_into_a_group,
 ]
 
 
