@@ -104,6 +104,17 @@ def address_book(account) -> dict:
     return {"contacts": contacts, "groups": groups}
 
 
+def contract_rows(output: str) -> dict[str, list[str]]:
+    """The contract check's table by question number: [question, we assume, the API did,
+    compatible]."""
+    found = {}
+    for line in output.splitlines():
+        cells = [cell.strip() for cell in line.split(" | ")]
+        if len(cells) == 5 and cells[0].isdigit():
+            found[cells[0]] = cells[1:]
+    return found
+
+
 class _FormReader(HTMLParser):
     """What a browser would send for one form, as rendered (submit buttons left out)."""
 

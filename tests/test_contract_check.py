@@ -8,7 +8,7 @@ from django.core.management import CommandError, call_command
 from contacts_ui import contract
 from contacts_ui.sandbox import api as sandbox_api
 from contacts_ui.sandbox.models import Contact, Group, Membership
-from tests.helpers import address_book, make_contact
+from tests.helpers import address_book, contract_rows, make_contact
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -29,18 +29,8 @@ def check(capsys) -> str:
     return capsys.readouterr().out
 
 
-def rows(output: str) -> dict[str, list[str]]:
-    """The table's rows by question number: [question, we assume, the API did, compatible]."""
-    found = {}
-    for line in output.splitlines():
-        cells = [cell.strip() for cell in line.split(" | ")]
-        if len(cells) == 5 and cells[0].isdigit():
-            found[cells[0]] = cells[1:]
-    return found
-
-
 def test_against_the_sandbox_every_answer_is_compatible(capsys, test_account):
-    table = rows(check(capsys))
+    table = contract_rows(check(capsys))
 
     assert sorted(table, key=int) == [str(n) for n in range(1, 9)]
     assert {row[3] for number, row in table.items() if number != "8"} == {"yes"}
@@ -70,7 +60,7 @@ def test_an_api_whose_edit_adds_groups_is_reported_incompatible(capsys, test_acc
     with pytest.raises(CommandError, match="Incompatible with this application: question 1"):
         call_command("contract_check")
 
-    table = rows(capsys.readouterr().out)
+    table = contract_rows(capsys.readouterr().out)
     assert table["1"][2].startswith("adds to them")
     assert table["1"][3] == "NO"
 
@@ -97,7 +87,7 @@ def test_without_a_contract_url_it_checks_its_own_sandbox(capsys, db, monkeypatc
     output = check(capsys)
 
     assert "as this application's sandbox shows them" in output
-    assert len(rows(output)) == 8
+    assert len(contract_rows(output)) == 8
 
 
 def test_a_contract_url_without_credentials_is_refused_with_a_sentence(monkeypatch, db):

@@ -6,20 +6,12 @@ from django.core.exceptions import ImproperlyConfigured
 from django.core.management import CommandError, call_command
 
 from contacts_ui.sandbox.variants import VARIANTS
+from tests.helpers import contract_rows
 from tests.sandbox_calls import add_contact, add_group, call, error
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
 INDEX = "/sandbox/api/contacts/index.json"
-
-
-def rows(output: str) -> dict[str, list[str]]:
-    found = {}
-    for line in output.splitlines():
-        cells = [cell.strip() for cell in line.split(" | ")]
-        if len(cells) == 5 and cells[0].isdigit():
-            found[cells[0]] = cells[1:]
-    return found
 
 
 @pytest.mark.parametrize("name", sorted(n for n, v in VARIANTS.items() if not v.adapted))
@@ -33,7 +25,7 @@ def test_the_contract_check_finds_each_variants_question_incompatible(name, caps
 
     output = capsys.readouterr().out
     assert f"playing the provider variant {name}" in output
-    assert rows(output)[question][3] == "NO"
+    assert contract_rows(output)[question][3] == "NO"
 
 
 @pytest.mark.parametrize("name", sorted(n for n, v in VARIANTS.items() if v.adapted))
@@ -43,7 +35,7 @@ def test_a_variant_the_application_copes_with_is_found_compatible(name, capsys, 
 
     call_command("contract_check")
 
-    table = rows(capsys.readouterr().out)
+    table = contract_rows(capsys.readouterr().out)
     assert table[str(VARIANTS[name].question)][3] == "yes"
 
 
@@ -53,7 +45,7 @@ def test_phones_stored_without_their_plus_are_named_in_the_table(capsys, setting
 
     call_command("contract_check")
 
-    observed = rows(capsys.readouterr().out)["7"][2]
+    observed = contract_rows(capsys.readouterr().out)["7"][2]
     assert "stored as 48500" in observed and "the application copes" in observed
 
 

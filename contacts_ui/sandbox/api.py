@@ -268,9 +268,13 @@ def groups_delete(account: Account, params: dict) -> dict:
 
 
 def groups_check(account: Account, params: dict) -> dict:
-    phone = _phone(params)
+    return groups_holding(account, [_phone(params)])
+
+
+def groups_holding(account: Account, phones: list[str]) -> dict:
+    """groups/check's answer: every group holding a contact with one of these phones."""
     memberships = (
-        Membership.objects.filter(contact__account=account, contact__phone=phone)
+        Membership.objects.filter(contact__account=account, contact__phone__in=phones)
         .select_related("group")
         .order_by("group_id", "contact_id")
     )

@@ -122,19 +122,7 @@ def _phones_without_plus(handler, account, params):
 def _check_without_plus(handler, account, params):
     """The phone asked about is rewritten as the stored ones are, so a check finds them."""
     phone = api._phone(params)
-    memberships = (
-        Membership.objects.filter(
-            contact__account=account, contact__phone__in=[phone, phone.lstrip("+")]
-        )
-        .select_related("group")
-        .order_by("group_id", "contact_id")
-    )
-    return {
-        "items": [
-            {"id": str(m.contact_id), "group_id": m.group_id, "group_name": m.group.name}
-            for m in memberships
-        ]
-    }
+    return api.groups_holding(account, [phone, phone.lstrip("+")])
 
 
 # --- 8. numbers masked ------------------------------------------------------------------
