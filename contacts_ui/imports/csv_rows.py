@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
 from ..forms import ContactForm, normalise_phone
-from ..serwersms import CONTACT_FIELDS, ContactData
+from ..serwersms import CONTACT_FIELDS, PAGE_LIMIT, ContactData, SerwerSMSClient, every_item
 from ..spreadsheet import safe_cell
 
 DELIMITERS = (";", ",", "\t")
@@ -590,6 +590,15 @@ def phone_or_none(raw: str) -> str | None:
         return ContactForm.base_fields["phone"].clean(raw) or None
     except forms.ValidationError:
         return None
+
+
+def phones_in_group(client: SerwerSMSClient, group_id: int) -> list[str]:
+    """Each phone (E.164) in the group, read now: a call for each PAGE_LIMIT members. What
+    an import's rows are checked against, by its preview or (for a large group) its job."""
+    members = every_item(
+        lambda page: client.contacts_index(group_id=group_id, page=page, limit=PAGE_LIMIT)
+    )
+    return sorted({phone_or_none(contact.phone) or contact.phone for contact in members})
 
 
 # --- Writing rows back ------------------------------------------------------------------

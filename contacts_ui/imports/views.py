@@ -39,7 +39,7 @@ from django.views.decorators.vary import vary_on_headers
 
 from ..jobs import runner
 from ..models import ImportUpload, Job, JobItem
-from ..serwersms import PAGE_LIMIT, Group, SerwerSMSClient, SerwerSMSError, every_item
+from ..serwersms import PAGE_LIMIT, Group, SerwerSMSClient, SerwerSMSError
 from ..views.shared import (
     api_client_required,
     groups_named_by_number,
@@ -75,14 +75,6 @@ def _groups(request, client: SerwerSMSClient, chosen: list[str]) -> tuple[list[G
         return groups, None
     ids = [group_id for group_id in map(id_from, chosen) if group_id is not None]
     return groups_named_by_number(ids[:PAGE_LIMIT]), error
-
-
-def _phones_in_group(client: SerwerSMSClient, group_id: int) -> list[str]:
-    """Each phone (E.164) in the group, read now: a call for each PAGE_LIMIT members."""
-    members = every_item(
-        lambda page: client.contacts_index(group_id=group_id, page=page, limit=PAGE_LIMIT)
-    )
-    return sorted({csv_rows.phone_or_none(contact.phone) or contact.phone for contact in members})
 
 
 # The members one request reads to check the rows against the target groups (a call for
@@ -125,7 +117,9 @@ def _phones_in_groups(
     if to_read:
         now = timezone.now().isoformat()
         # Every group is read before any is kept: a check is of them all, at one time.
-        read = {str(g): {"read_at": now, "phones": _phones_in_group(client, g)} for g in to_read}
+        read = {
+            str(g): {"read_at": now, "phones": csv_rows.phones_in_group(client, g)} for g in to_read
+        }
         kept = {**kept, **read}
         if keep:
             ImportUpload.objects.filter(pk=upload.pk).update(group_phones=kept)

@@ -185,17 +185,12 @@ def prepare_import(recorder: WriteRecorder, job: Job) -> None:
     """An import into groups too large for its preview to check: each
     phone already in one of them, read now, so that its row is left out as the preview
     leaves out the rows it checks."""
-    from ..imports.csv_rows import phone_or_none
+    from ..imports.csv_rows import phones_in_group
 
     in_groups: dict[str, list[str]] = {}
     for group_id, name in job.params.get("check_groups", {}).items():
-        members = every_item(
-            lambda p, g=int(group_id): recorder.client.contacts_index(
-                group_id=g, page=p, limit=PAGE_LIMIT
-            )
-        )
-        for contact in members:
-            in_groups.setdefault(phone_or_none(contact.phone) or contact.phone, []).append(name)
+        for phone in phones_in_group(recorder.client, int(group_id)):
+            in_groups.setdefault(phone, []).append(name)
     # Read by every item, for this run only (a retry reads them again).
     job.params["phones_in_groups"] = in_groups
 
