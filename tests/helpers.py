@@ -1,6 +1,10 @@
 """Named users for view tests: alice and bob each own a sandbox account; charlie has none."""
 
+import os
+import subprocess
+import sys
 from html.parser import HTMLParser
+from pathlib import Path
 
 from django.contrib.auth.models import User
 
@@ -102,6 +106,25 @@ def address_book(account) -> dict:
         for group in Group.objects.filter(account=account)
     )
     return {"contacts": contacts, "groups": groups}
+
+
+def settings_loaded(env: dict, show: str, cleared=()) -> subprocess.CompletedProcess:
+    """webapp.settings loaded in a fresh Python, as a server starts: this environment
+    without the variables `cleared`, with `env` on top. It prints `show`, an expression of
+    the settings `s`."""
+    kept = {name: value for name, value in os.environ.items() if name not in set(cleared)}
+    code = (
+        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'webapp.settings';"
+        f"django.setup(); from django.conf import settings as s; print({show})"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=Path(__file__).resolve().parent.parent,
+        env={**kept, **env},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
 
 
 def contract_rows(output: str) -> dict[str, list[str]]:

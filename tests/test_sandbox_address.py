@@ -6,19 +6,14 @@ name with another port, say testserver:6379) and make the server, and the job wo
 post API calls, with the user's secret, to whatever listens on that port.
 """
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.test import RequestFactory
 
 from contacts_ui.api_access import api_base_url
 from contacts_ui.jobs import runner
 from contacts_ui.models import Job
+from tests.helpers import settings_loaded
 
-ROOT = Path(__file__).resolve().parent.parent
 FORGED_HOST = "testserver:6379"  # 'testserver' is allowed; the port is not checked
 
 
@@ -62,18 +57,8 @@ def test_a_forged_host_does_not_change_the_address_a_job_keeps(alice, own_sandbo
 
 
 def _sandbox_api_url(**env: str) -> str:
-    clean = {k: v for k, v in os.environ.items() if k not in ("PORT", "DEBUG", "SANDBOX")}
-    code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'webapp.settings';"
-        "django.setup(); from django.conf import settings; print(settings.SANDBOX_API_URL)"
-    )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**clean, "DEBUG": "true", **env},
-        capture_output=True,
-        text=True,
-        check=False,
+    result = settings_loaded(
+        {"DEBUG": "true", **env}, "s.SANDBOX_API_URL", cleared={"PORT", "DEBUG", "SANDBOX"}
     )
     assert result.returncode == 0, result.stderr
     return result.stdout.strip()

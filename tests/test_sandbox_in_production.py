@@ -7,20 +7,17 @@ client address that fails to sign in too often is answered "wrong login" without
 """
 
 import json
-import os
 import subprocess
-import sys
 import time
-from pathlib import Path
 
 import pytest
 from django.test import Client
 
+from tests.helpers import settings_loaded
 from tests.sandbox_calls import error, post
 
 pytestmark = pytest.mark.usefixtures("alice_account")
 
-ROOT = Path(__file__).resolve().parent.parent
 ATTACKER = "203.0.113.7"
 STAFF = "198.51.100.9"
 
@@ -30,19 +27,7 @@ STAFF = "198.51.100.9"
 def _start(**env: str) -> subprocess.CompletedProcess:
     """Load the settings as a server does, with only these variables of the settings set."""
     read = {"SECRET_KEY", "DEBUG", "SANDBOX", "SANDBOX_IN_PRODUCTION", "DATABASE_URL"}
-    clean = {name: value for name, value in os.environ.items() if name not in read}
-    code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'webapp.settings';"
-        "django.setup(); from django.conf import settings as s; print(s.DEBUG, s.SANDBOX)"
-    )
-    return subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={**clean, "SECRET_KEY": "x", **env},
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    return settings_loaded({"SECRET_KEY": "x", **env}, "s.DEBUG, s.SANDBOX", cleared=read)
 
 
 def test_production_refuses_to_start_with_the_sandbox_on():

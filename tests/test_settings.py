@@ -1,37 +1,22 @@
 """Twelve-factor settings: strict in production, nothing to set for a developer."""
 
-import os
 import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from tests.helpers import settings_loaded
 
 
 def _settings_with(env: dict) -> subprocess.CompletedProcess:
-    clean = {
-        k: v
-        for k, v in os.environ.items()
-        if k
-        not in {
-            "SECRET_KEY",
-            "DEBUG",
-            "SANDBOX",
-            "SANDBOX_IN_PRODUCTION",
-            "DATABASE_URL",
-            "SERWERSMS_API_URL",
-            "CREDENTIALS_KEYS",
-        }
+    cleared = {
+        "SECRET_KEY",
+        "DEBUG",
+        "SANDBOX",
+        "SANDBOX_IN_PRODUCTION",
+        "DATABASE_URL",
+        "SERWERSMS_API_URL",
+        "CREDENTIALS_KEYS",
     }
-    code = (
-        "import django, os; os.environ['DJANGO_SETTINGS_MODULE'] = 'webapp.settings';"
-        "django.setup();"
-        "from django.conf import settings as s;"
-        "print(s.DEBUG, s.SANDBOX, s.DATABASES['default']['ENGINE'].rsplit('.', 1)[1])"
-    )
-    return subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env={**clean, **env}, capture_output=True, text=True
-    )
+    show = "s.DEBUG, s.SANDBOX, s.DATABASES['default']['ENGINE'].rsplit('.', 1)[1]"
+    return settings_loaded(env, show, cleared)
 
 
 def test_production_refuses_to_start_without_a_secret_key():
