@@ -303,6 +303,13 @@ def _code_messages() -> dict[int, tuple[type[ApiError], str]]:
         ),
         2000: (InvalidData, _("A required field is missing: %(message)s")),
         2001: (InvalidData, _("SerwerSMS did not accept the phone number as valid.")),
+        3000: (
+            AccessDenied,
+            _(
+                "The SerwerSMS account's SMS ECO+ limit is used up. Top it up in the "
+                "SerwerSMS panel, or ask the account owner."
+            ),
+        ),
     }
 
 

@@ -187,7 +187,7 @@ def test_an_api_refusal_keeps_the_input_and_says_why(client, alice, groups, monk
     page = response.content.decode()
     assert (
         '<p class="errornote" role="alert">The SerwerSMS API refused the request: '
-        "Wystąpił błąd wewnętrzny. Spróbuj ponownie później. (code 3000). "
+        "Wystąpił błąd wewnętrzny. Spróbuj ponownie później. (code 9999). "
         "Your input is kept; try again.</p>" in page
     )
     assert _kept(page) == {name: [value] for name, value in TYPED.items()} | {

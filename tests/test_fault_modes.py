@@ -34,7 +34,7 @@ REASONS = {
     "http500": "The SerwerSMS API answered with an error (HTTP 500).",
     "api_error": (
         "The SerwerSMS API refused the request: "
-        "Wystąpił błąd wewnętrzny. Spróbuj ponownie później. (code 3000)."
+        "Wystąpił błąd wewnętrzny. Spróbuj ponownie później. (code 9999)."
     ),
     "timeout": "The SerwerSMS API did not answer in time.",
     "malformed": "The SerwerSMS API gave an answer that could not be read.",

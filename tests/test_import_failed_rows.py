@@ -17,7 +17,7 @@ def test_the_failed_rows_download_as_they_were_with_the_error(client, alice, mon
     assert response["Content-Disposition"] == 'attachment; filename="kontakty-failed.csv"'
     refused = (
         "The SerwerSMS API refused the request: Wystąpił błąd wewnętrzny. "
-        "Spróbuj ponownie później. (code 3000)."
+        "Spróbuj ponownie później. (code 9999)."
     )
     assert _csv_rows(response) == [
         [*HEADER, "Error"],

@@ -29,7 +29,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 API_ERROR = (
     "The SerwerSMS API refused the request: "
-    "Wystąpił błąd wewnętrzny. Spróbuj ponownie później. (code 3000)."
+    "Wystąpił błąd wewnętrzny. Spróbuj ponownie później. (code 9999)."
 )
 REJECTED = (
     "SerwerSMS rejected the saved API credentials. Check and update them "

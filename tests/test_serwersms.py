@@ -210,7 +210,7 @@ def test_an_api_error_with_an_unknown_code_keeps_its_message(token_client, fault
     faults("api_error")
     with pytest.raises(serwersms.ApiError) as caught:
         token_client.groups_index()
-    assert caught.value.code == 3000
+    assert caught.value.code == 9999
     assert "Wystąpił błąd wewnętrzny" in str(caught.value)
 
 
@@ -473,3 +473,16 @@ def test_a_redirect_is_not_followed_and_the_password_goes_nowhere_else(redirecti
 
     assert reached == []
     assert "redirect" in caught.value.message
+
+
+def test_error_3000_is_said_as_the_eco_limit_it_means(token_client, monkeypatch):
+    from contacts_ui.sandbox import api as sandbox_api
+
+    def limit_used_up(account, params):
+        raise sandbox_api.ApiError(3000, "LimitError", "Limit SMS ECO+ wyczerpany.")
+
+    monkeypatch.setitem(sandbox_api.ACTIONS, ("groups", "index"), limit_used_up)
+    with pytest.raises(serwersms.AccessDenied) as caught:
+        token_client.groups_index()
+    assert caught.value.code == 3000
+    assert "SMS ECO+ limit is used up" in str(caught.value)

@@ -46,3 +46,12 @@ def test_database_url_selects_postgresql():
         {"SECRET_KEY": "x", "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/anything"}
     )
     assert result.stdout.split()[2] == "postgresql"
+
+
+def test_the_api_is_given_as_long_to_answer_as_the_providers_own_clients_give_it():
+    result = settings_loaded(
+        {"DEBUG": "true"},
+        "s.SERWERSMS_READ_TIMEOUT, s.SERWERSMS_CONNECT_TIMEOUT",
+        cleared={"SERWERSMS_READ_TIMEOUT", "SERWERSMS_CONNECT_TIMEOUT"},
+    )
+    assert result.stdout.split() == ["30.0", "3.0"]

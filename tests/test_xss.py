@@ -154,7 +154,7 @@ def all_columns(alice):
 def sandbox_refuses(monkeypatch):
     """Make one sandbox action answer with an API error whose message is hostile."""
 
-    def refuse(resource: str, action: str, code: int = 3000):
+    def refuse(resource: str, action: str, code: int = 9999):
         def fail(account, params):
             raise sandbox_api.ApiError(code, "InvalidData", HOSTILE)
 
@@ -407,32 +407,32 @@ def test_it_asks_to_confirm_deleting_a_hostile_group_in_text(client, alice, alic
 
 # --- API error messages ------------------------------------------------------------------
 
-# Code 3000 is one the app does not know, so it quotes the API's message; 1006 is
+# Code 9999 is one the app does not know, so it quotes the API's message; 1006 is
 # InvalidData, whose message the forms show (the group form shows it bare).
 API_ERRORS = [
     # The sandbox action that fails with its code; the request; "htmx" and/or "follow".
-    pytest.param("contacts/index", 3000, "GET /contacts/", "", id="list"),
-    pytest.param("contacts/index", 3000, "GET /contacts/", "htmx", id="list-htmx"),
-    pytest.param("groups/index", 3000, "GET /contacts/", "", id="list-filter"),
-    pytest.param("groups/index", 3000, "GET /contacts/", "htmx", id="list-filter-htmx"),
-    pytest.param("contacts/view", 3000, "GET /contacts/{c}/change/", "follow", id="contact-read"),
-    pytest.param("groups/index", 3000, "GET /contacts/{c}/change/", "", id="contact-form-groups"),
+    pytest.param("contacts/index", 9999, "GET /contacts/", "", id="list"),
+    pytest.param("contacts/index", 9999, "GET /contacts/", "htmx", id="list-htmx"),
+    pytest.param("groups/index", 9999, "GET /contacts/", "", id="list-filter"),
+    pytest.param("groups/index", 9999, "GET /contacts/", "htmx", id="list-filter-htmx"),
+    pytest.param("contacts/view", 9999, "GET /contacts/{c}/change/", "follow", id="contact-read"),
+    pytest.param("groups/index", 9999, "GET /contacts/{c}/change/", "", id="contact-form-groups"),
     pytest.param("contacts/edit", 1006, "POST /contacts/{c}/change/", "", id="contact-save"),
-    pytest.param("contacts/edit", 3000, "POST /contacts/{c}/change/", "", id="contact-save-3000"),
+    pytest.param("contacts/edit", 9999, "POST /contacts/{c}/change/", "", id="contact-save-9999"),
     pytest.param("contacts/add", 1006, "POST /contacts/add/", "", id="contact-add"),
-    pytest.param("contacts/view", 3000, "GET /contacts/{c}/delete/", "follow", id="delete-read"),
-    pytest.param("contacts/delete", 3000, "POST /contacts/{c}/delete/", "", id="contact-delete"),
-    pytest.param("contacts/delete", 3000, "POST /contacts/{c}/delete/row/", "htmx", id="row"),
-    pytest.param("groups/check", 3000, "GET /find/?phone=500600700", "", id="find-by-phone"),
-    pytest.param("groups/index", 3000, "GET /groups/", "", id="group-list"),
-    pytest.param("groups/index", 3000, "GET /groups/", "htmx", id="group-list-htmx"),
-    pytest.param("groups/view", 3000, "GET /groups/{g}/change/", "", id="group-read"),
+    pytest.param("contacts/view", 9999, "GET /contacts/{c}/delete/", "follow", id="delete-read"),
+    pytest.param("contacts/delete", 9999, "POST /contacts/{c}/delete/", "", id="contact-delete"),
+    pytest.param("contacts/delete", 9999, "POST /contacts/{c}/delete/row/", "htmx", id="row"),
+    pytest.param("groups/check", 9999, "GET /find/?phone=500600700", "", id="find-by-phone"),
+    pytest.param("groups/index", 9999, "GET /groups/", "", id="group-list"),
+    pytest.param("groups/index", 9999, "GET /groups/", "htmx", id="group-list-htmx"),
+    pytest.param("groups/view", 9999, "GET /groups/{g}/change/", "", id="group-read"),
     pytest.param("groups/edit", 1006, "POST /groups/{g}/change/", "", id="group-save"),
     pytest.param("groups/edit", 1006, "POST /groups/{g}/change/", "htmx", id="group-save-htmx"),
     pytest.param("groups/add", 1006, "POST /groups/add/", "", id="group-add"),
-    pytest.param("groups/view", 3000, "GET /groups/{g}/delete/", "follow", id="group-delete-read"),
-    pytest.param("groups/delete", 3000, "POST /groups/{g}/delete/", "", id="group-delete"),
-    pytest.param("groups/index", 3000, "POST /settings/credentials/", "", id="credentials"),
+    pytest.param("groups/view", 9999, "GET /groups/{g}/delete/", "follow", id="group-delete-read"),
+    pytest.param("groups/delete", 9999, "POST /groups/{g}/delete/", "", id="group-delete"),
+    pytest.param("groups/index", 9999, "POST /settings/credentials/", "", id="credentials"),
 ]  # fmt: skip
 # What each form posts: valid, so that the call that fails is the one asked for.
 POSTED = {

@@ -272,7 +272,8 @@ SERWERSMS_PRODUCTION_URL = "https://api2.serwersms.pl/"
 PORT = env.int("PORT", default=8000)
 SANDBOX_API_URL = f"http://127.0.0.1:{PORT}/sandbox/api/"
 SERWERSMS_CONNECT_TIMEOUT = env.float("SERWERSMS_CONNECT_TIMEOUT", default=3.0)
-SERWERSMS_READ_TIMEOUT = env.float("SERWERSMS_READ_TIMEOUT", default=15.0)
+# 30 s, as the provider's own clients wait (the PHP, Python and Node clients alike).
+SERWERSMS_READ_TIMEOUT = env.float("SERWERSMS_READ_TIMEOUT", default=30.0)
 # A read (index, view, check) that fails on the way (no connection, no answer in
 # time, HTTP 5xx) is asked again this many times, after 0.2 s, 0.4 s, ...;
 # a write (add, edit, delete) never is.

@@ -31,6 +31,10 @@ logger = logging.getLogger(__name__)
 FAULTS_BEFORE = ("http500", "api_error")
 FAULTS_AFTER = ("timeout", "malformed", "disconnect")
 
+# The injected internal error's code: one the provider does not document, so the app
+# treats it as an unknown refusal. 3000 is the provider's "SMS ECO+ limit exhausted".
+INJECTED_ERROR_CODE = 9999
+
 
 def _answer(data: dict, status: int = 200) -> JsonResponse:
     return JsonResponse(data, status=status, json_dumps_params={"ensure_ascii": False})
@@ -139,7 +143,9 @@ def api_call(request: HttpRequest, resource: str, action: str) -> HttpResponse:
         return HttpResponse("<h1>Internal Server Error</h1>", status=500, content_type="text/html")
     if fault == "api_error":
         error = api.ApiError(
-            3000, "InternalError", "Wystąpił błąd wewnętrzny. Spróbuj ponownie później."
+            INJECTED_ERROR_CODE,
+            "InternalError",
+            "Wystąpił błąd wewnętrzny. Spróbuj ponownie później.",
         )
         return _answer(error.as_dict())
 
