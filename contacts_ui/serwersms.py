@@ -383,6 +383,21 @@ def _phone_as_read(value: Any) -> Any:
     return value
 
 
+# 1 and 0 find True and False, being equal to them.
+_FLAGS = {True: True, False: False, "1": True, "0": False, "true": True, "false": False}
+
+
+def _parse_flag(value: Any) -> bool:
+    """A yes/no field as the API may give it: a boolean, 1/0, or those as text. Anything
+    else is an answer in an unexpected form, never a guess (bool("0") is True)."""
+    if value is None:
+        return False
+    word = value.strip().lower() if isinstance(value, str) else value
+    if type(word) in (bool, int, str) and word in _FLAGS:
+        return _FLAGS[word]
+    raise ValueError(f"not a yes/no value: {value!r}")
+
+
 def _parse_contact(item: dict) -> Contact:
     stored = item.get("phone")
     item = {**item, "phone": _phone_as_read(stored)}
@@ -391,7 +406,7 @@ def _parse_contact(item: dict) -> Contact:
         phone_as_stored=str(stored or "") if stored != item["phone"] else "",
         id=int(item["id"]),
         **{name: str(item.get(name) or "") for name in CONTACT_FIELDS},
-        blacklist=bool(item.get("blacklist", False)),
+        blacklist=_parse_flag(item.get("blacklist")),
         group_id=int(group_id) if group_id not in (None, "") else None,
         group_name=str(item.get("group_name") or ""),
     )

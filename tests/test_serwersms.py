@@ -486,3 +486,44 @@ def test_error_3000_is_said_as_the_eco_limit_it_means(token_client, monkeypatch)
         token_client.groups_index()
     assert caught.value.code == 3000
     assert "SMS ECO+ limit is used up" in str(caught.value)
+
+
+def _view_answering_blacklist(monkeypatch, value):
+    from contacts_ui.sandbox import api as sandbox_api
+
+    def view(account, params):
+        return {**sandbox_api.contacts_view(account, params), "blacklist": value}
+
+    monkeypatch.setitem(sandbox_api.ACTIONS, ("contacts", "view"), view)
+
+
+@pytest.mark.parametrize(
+    "value, meant",
+    [
+        (True, True),
+        (False, False),
+        (1, True),
+        (0, False),
+        ("1", True),
+        ("0", False),
+        ("true", True),
+        ("False", False),
+        (None, False),
+    ],
+)
+def test_the_blacklist_flag_is_read_as_the_api_means_it(
+    token_client, alice_account, monkeypatch, value, meant
+):
+    contact_id = token_client.contacts_add(ContactData(phone="+48500600701"), [])
+    _view_answering_blacklist(monkeypatch, value)
+    assert token_client.contacts_view(contact_id).blacklist is meant
+
+
+@pytest.mark.parametrize("value", ["yes", "", 2, 1.0, [], {"on": True}])
+def test_a_blacklist_flag_that_is_not_yes_or_no_is_an_unexpected_answer_not_a_guess(
+    token_client, alice_account, monkeypatch, value
+):
+    contact_id = token_client.contacts_add(ContactData(phone="+48500600701"), [])
+    _view_answering_blacklist(monkeypatch, value)
+    with pytest.raises(serwersms.BadResponse):
+        token_client.contacts_view(contact_id)
