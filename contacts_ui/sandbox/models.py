@@ -9,6 +9,8 @@ import hmac
 
 from django.db import models
 
+from .collation import NAME as POLISH
+
 
 def _digest(value: str) -> str:
     # The sandbox checks secrets on every call, so a fast digest is used rather
@@ -43,7 +45,7 @@ class Account(models.Model):
 
 class Group(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="groups")
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, db_collation=POLISH)
 
     class Meta:
         indexes = [models.Index(fields=["account", "name"])]
@@ -67,15 +69,15 @@ CONTACT_TEXT_FIELDS = (
 
 class Contact(models.Model):
     account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="contacts")
-    phone = models.CharField(max_length=255)
-    email = models.CharField(max_length=255, blank=True)
-    first_name = models.CharField(max_length=255, blank=True)
-    last_name = models.CharField(max_length=255, blank=True)
-    company = models.CharField(max_length=255, blank=True)
-    tax_id = models.CharField(max_length=255, blank=True)
-    address = models.CharField(max_length=255, blank=True)
-    city = models.CharField(max_length=255, blank=True)
-    description = models.CharField(max_length=255, blank=True)
+    phone = models.CharField(max_length=255, db_collation=POLISH)
+    email = models.CharField(max_length=255, blank=True, db_collation=POLISH)
+    first_name = models.CharField(max_length=255, blank=True, db_collation=POLISH)
+    last_name = models.CharField(max_length=255, blank=True, db_collation=POLISH)
+    company = models.CharField(max_length=255, blank=True, db_collation=POLISH)
+    tax_id = models.CharField(max_length=255, blank=True, db_collation=POLISH)
+    address = models.CharField(max_length=255, blank=True, db_collation=POLISH)
+    city = models.CharField(max_length=255, blank=True, db_collation=POLISH)
+    description = models.CharField(max_length=255, blank=True, db_collation=POLISH)
     blacklist = models.BooleanField(default=False)
     # Lower-cased copy of every searchable field, so that a search is one
     # substring match on one column, the same on SQLite and PostgreSQL.
