@@ -715,16 +715,42 @@ def _refuse_a_hidden_phone(contact: ContactData) -> None:
         )
 
 
-def every_page(read) -> Iterator[Page]:
-    """Each page of a paged read as it arrives: read(page_number) -> Page. A reader that
-    lets each page go before the next keeps one page in memory, not the whole read."""
+# However many pages the API says there are, a paged read stops here: 2,000 pages of 500
+# is a million contacts, far past any account, and an API that ignores `page` and gives
+# its first page again, or counts pages without end, must not keep a read going for ever.
+MAX_PAGES = 2000
+
+
+def every_page(read, first: Page | None = None) -> Iterator[Page]:
+    """Each page of a paged read as it arrives: read(page_number) -> Page, from `first` if
+    it has been read already. A reader that lets each page go before the next keeps one page
+    in memory, not the whole read. It stops at the page count the API gives, and at an empty
+    page; an answer for another page than the one asked for, or more than MAX_PAGES pages,
+    is an answer in an unexpected form (BadResponse), never a read that does not end."""
     page_number = 1
+    page = first or read(page_number)
     while True:
-        page = read(page_number)
+        if page.page != page_number:
+            raise BadResponse(
+                _(
+                    "The SerwerSMS API answered page %(answered)s when asked for page "
+                    "%(asked)s, so the rest could not be read."
+                )
+                % {"answered": page.page, "asked": page_number}
+            )
         yield page
-        if not page.has_next:
+        if not page.has_next or not page.items:
             return
+        if page_number >= MAX_PAGES:
+            raise BadResponse(
+                _(
+                    "The SerwerSMS API says there are more than %(pages)s pages to read; "
+                    "reading stopped there."
+                )
+                % {"pages": MAX_PAGES}
+            )
         page_number += 1
+        page = read(page_number)
 
 
 def every_item(read) -> list:

@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET
 
 from .. import serwersms
 from ..forms import CONTACT_COLUMNS, ContactListQuery
-from ..serwersms import Contact, SerwerSMSClient, SerwerSMSError
+from ..serwersms import Contact, SerwerSMSClient, SerwerSMSError, every_page
 from ..spreadsheet import safe_cell
 from .shared import api_client_required
 
@@ -79,28 +79,30 @@ def _rows(client: SerwerSMSClient, query: dict, first_page, language: str) -> It
         writer = csv.writer(_Echo(), delimiter=DELIMITER)
         yes, no = _("Yes"), _("No")
         yield BOM + writer.writerow([str(heading) for _column, heading in COLUMNS])
-        page = first_page
+        pages = every_page(lambda number: _fetch(client, query, number), first=first_page)
+        read = 0
         while True:
-            yield "".join(writer.writerow(contact_row(c, yes, no)) for c in page.items)
-            if not page.has_next:
-                return
             # Paging by number: a contact added or deleted meanwhile may shift a row
             # between pages, as on the list itself.
             try:
-                page = _fetch(client, query, page.page + 1)
+                page = next(pages)
+            except StopIteration:
+                return
             except SerwerSMSError as exc:
                 # The status line has gone out already; the file itself must say it.
-                logger.warning("Contact export stopped at page %s: %s", page.page + 1, exc)
+                logger.warning("Contact export stopped after page %s: %s", read, exc)
                 yield writer.writerow(
                     [
                         _(
                             "THE EXPORT IS INCOMPLETE: the contacts after page %(page)s "
                             "could not be read. %(reason)s"
                         )
-                        % {"page": page.page, "reason": exc.message}
+                        % {"page": read, "reason": exc.message}
                     ]
                 )
                 return
+            yield "".join(writer.writerow(contact_row(c, yes, no)) for c in page.items)
+            read = page.page
 
 
 @login_required
