@@ -27,7 +27,7 @@ from django.db.models import F, Q
 from django.utils.crypto import salted_hmac
 from django.views.decorators.debug import sensitive_variables
 
-from .serwersms import PAGE_LIMIT, Group, SerwerSMSClient
+from .serwersms import PAGE_LIMIT, Group, SerwerSMSClient, every_item
 
 
 @sensitive_variables()  # the secret, and the value made of it
@@ -92,8 +92,11 @@ def listed(user, client: SerwerSMSClient) -> list[Group] | None:
 
 
 def read_all(user, client: SerwerSMSClient) -> list[Group]:
-    """Every group (up to PAGE_LIMIT) by name, read from the API, then cached."""
-    groups = client.groups_index(sort="name", order="asc", limit=PAGE_LIMIT).items
+    """Every group by name, read from the API (a call for each PAGE_LIMIT groups), then
+    cached."""
+    groups = every_item(
+        lambda page: client.groups_index(sort="name", order="asc", page=page, limit=PAGE_LIMIT)
+    )
     cached = _cached(user, client)
     if cached is not None:
         cached.put(groups)
@@ -101,7 +104,7 @@ def read_all(user, client: SerwerSMSClient) -> list[Group]:
 
 
 def all_groups(user, client: SerwerSMSClient) -> list[Group]:
-    """Every group (up to PAGE_LIMIT) by name, for the filter sidebar and the group
+    """Every group by name, for the filter sidebar and the group
     pickers: the cached list when there is one, else read and cached."""
     groups = listed(user, client)
     return groups if groups is not None else read_all(user, client)

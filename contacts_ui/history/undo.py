@@ -16,7 +16,14 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from ..models import HistoryEntry
-from ..serwersms import CONTACT_FIELDS, PAGE_LIMIT, ContactData, NotFound, SerwerSMSError
+from ..serwersms import (
+    CONTACT_FIELDS,
+    PAGE_LIMIT,
+    ContactData,
+    NotFound,
+    SerwerSMSError,
+    every_item,
+)
 from .recorder import WriteRecorder
 from .records import differing
 
@@ -112,9 +119,11 @@ def _contact_with_phone(recorder: WriteRecorder, phone: str) -> dict | None:
 
 
 def _group_named(recorder: WriteRecorder, name: str):
-    page = recorder.client.groups_index(search=name, limit=PAGE_LIMIT)
-    recorder.memo.remember_groups(page.items)
-    return next((group for group in page.items if group.name == name), None)
+    found = every_item(
+        lambda page: recorder.client.groups_index(search=name, page=page, limit=PAGE_LIMIT)
+    )
+    recorder.memo.remember_groups(found)
+    return next((group for group in found if group.name == name), None)
 
 
 def _changed_since(entry: HistoryEntry) -> str:
@@ -245,7 +254,7 @@ def _undo(entry: HistoryEntry, recorder: WriteRecorder) -> str:
 
 
 def _existing_group_ids(recorder: WriteRecorder) -> set[int]:
-    groups = recorder.client.groups_index(limit=PAGE_LIMIT).items
+    groups = every_item(lambda page: recorder.client.groups_index(page=page, limit=PAGE_LIMIT))
     recorder.memo.remember_groups(groups)
     return {group.id for group in groups}
 

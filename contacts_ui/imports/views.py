@@ -74,7 +74,7 @@ def _groups(request, client: SerwerSMSClient, chosen: list[str]) -> tuple[list[G
     if error is None:
         return groups, None
     ids = [group_id for group_id in map(id_from, chosen) if group_id is not None]
-    return groups_named_by_number(ids[:PAGE_LIMIT]), error
+    return groups_named_by_number(ids), error
 
 
 # The members one request reads to check the rows against the target groups (a call for

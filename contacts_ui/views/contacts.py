@@ -24,7 +24,6 @@ from ..forms import (
 from ..models import ListPreferences
 from ..serwersms import (
     CONTACT_FIELDS,
-    PAGE_LIMIT,
     Group,
     InvalidData,
     NotFound,
@@ -73,9 +72,10 @@ def _columns(query: dict, shown_extra: list[str]) -> list[dict]:
 
 
 def _chosen_group_ids(values: list[str]) -> list[int]:
-    """The group ids a form carries, as numbers; anything else is left out."""
+    """The group ids a form carries, as numbers; anything else is left out. (How many a
+    request may carry is bounded by Django: DATA_UPLOAD_MAX_NUMBER_FIELDS.)"""
     ids = (id_from(value) for value in values)
-    return [group_id for group_id in ids if group_id is not None][:PAGE_LIMIT]
+    return [group_id for group_id in ids if group_id is not None]
 
 
 def _picker_groups(groups, error: str | None, chosen_ids: list[int]) -> list[Group]:

@@ -78,7 +78,7 @@ def recorder_for(request: HttpRequest, client: SerwerSMSClient, **options) -> Wr
 
 
 def groups_or_error(request: HttpRequest, client: SerwerSMSClient, *, fresh: bool = False):
-    """Every group (up to PAGE_LIMIT), for the filter sidebar and the group pickers, and
+    """Every group, for the filter sidebar and the group pickers, and
     None; or no group and why, when the API fails. From the cache (group_list) unless
     `fresh`: then read (and cached), without looking in the cache first."""
     read = group_list.read_all if fresh else group_list.all_groups
