@@ -338,8 +338,9 @@ SANDBOX_FAILURE_RATE = env.float("SANDBOX_FAILURE_RATE", default=0.0)
 SANDBOX_FAILURE_MODES = env.list(
     "SANDBOX_FAILURE_MODES", default=["http500", "timeout", "malformed", "api_error", "disconnect"]
 )
-# How long the "timeout" fault keeps a caller waiting (the official PHP client's limit).
-SANDBOX_TIMEOUT_SECONDS = env.float("SANDBOX_TIMEOUT_SECONDS", default=30.0)
+# How long the "timeout" fault keeps a caller waiting: past the app's read time-out (30 s),
+# so that the app does time out.
+SANDBOX_TIMEOUT_SECONDS = env.float("SANDBOX_TIMEOUT_SECONDS", default=35.0)
 
 # Error reports leave out the local variables that hold API secrets.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "contacts_ui.reporting.SecretSafeExceptionReporterFilter"
