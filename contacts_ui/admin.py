@@ -4,7 +4,7 @@ from django.contrib import admin
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from .models import ApiCredentials, HistoryEntry
+from .models import ApiCredentials, HistoryEntry, LearnedBehaviour
 
 
 @admin.register(ApiCredentials)
@@ -74,4 +74,21 @@ class HistoryEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         # Removed by age alone (manage.py prune_history).
+        return False
+
+
+@admin.register(LearnedBehaviour)
+class LearnedBehaviourAdmin(admin.ModelAdmin):
+    """What the app learned of an API as it wrote (contacts_ui.provider). Kept as learned;
+    an administrator deletes a row (after the provider changed, say) so that it is learned
+    again."""
+
+    list_display = ["name", "api_url", "learned_at"]
+    fields = ["name", "api_url", "learned_at", "evidence"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
         return False

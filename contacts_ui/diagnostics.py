@@ -14,6 +14,7 @@ from django.utils.formats import date_format
 from django.utils.timezone import localtime
 from django.utils.translation import gettext as _
 
+from . import provider
 from .serwersms import (
     AccessDenied,
     ApiError,
@@ -78,7 +79,40 @@ def _variant(base_url: str) -> Finding:
 
 
 def run(client: SerwerSMSClient) -> list[Finding]:
-    """Every finding, in order: where one fails, those that rest on it are not checked."""
+    """Every finding, in order: where one fails, those that rest on it are not checked;
+    last, what the application has learned of this API as it wrote."""
+    return _probes(client) + [_learned(client.base_url)]
+
+
+def _learned(base_url: str) -> Finding:
+    check = _("Learned from this API")
+    behaviours = list(provider.learned(base_url))
+    if not behaviours:
+        return Finding(
+            check,
+            True,
+            _(
+                "Nothing so far: every write has done what it said. A change that the API "
+                "does not make is read back, said, and from then on refused up front."
+            ),
+        )
+    said = " ".join(
+        _("%(behaviour)s Learned %(when)s: “%(evidence)s”")
+        % {
+            "behaviour": provider.BEHAVIOURS[behaviour.name],
+            "when": date_format(localtime(behaviour.learned_at), "DATETIME_FORMAT"),
+            "evidence": behaviour.evidence,
+        }
+        for behaviour in behaviours
+    )
+    return Finding(
+        check,
+        False,
+        said + " " + _("What this API does not do is refused up front, with a sentence."),
+    )
+
+
+def _probes(client: SerwerSMSClient) -> list[Finding]:
     https = urlsplit(client.base_url).scheme == "https"
     findings = []
     started = time.monotonic()

@@ -325,3 +325,26 @@ class ContractCheck(models.Model):
     @property
     def incompatible(self) -> list[dict]:
         return [answer for answer in self.answers if answer["compatible"] is False]
+
+
+class LearnedBehaviour(models.Model):
+    """A behaviour of the configured API that its documents leave open, learned from what it
+    did the first time it mattered (a write read back, a refusal): from then on the
+    application refuses up front, in a sentence, what that API would not do
+    (contacts_ui.provider). Shown on the diagnostics page; delete it to learn again."""
+
+    api_url = models.CharField(max_length=2000)
+    # One of contacts_ui.provider.BEHAVIOURS, named as the sandbox's variants are.
+    name = models.CharField(max_length=50)
+    learned_at = models.DateTimeField(default=timezone.now)
+    # What showed it, for the diagnostics page.
+    evidence = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["learned_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["api_url", "name"], name="one_learned_behaviour")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} at {self.api_url}"

@@ -207,6 +207,11 @@ class NotApplied(SerwerSMSError):
     wholly): the message says what the API holds."""
 
 
+class NotSupported(SerwerSMSError):
+    """The configured API does not do this, as the application has learned from it
+    (contacts_ui.provider): refused up front, nothing was sent."""
+
+
 class PhoneHidden(SerwerSMSError):
     """A contact's phone as the API showed it is masked (the account may not see numbers):
     writing it back would overwrite the number, so nothing is sent."""

@@ -18,10 +18,11 @@ from collections.abc import Callable
 
 from django.utils.translation import gettext as _
 
-from .. import group_list
+from .. import group_list, provider
 from ..models import HistoryEntry
 from ..serwersms import (
     ContactData,
+    InvalidData,
     NotApplied,
     SerwerSMSClient,
     SerwerSMSError,
@@ -64,8 +65,13 @@ class WriteRecorder:
         batch=None,
         undo_of: HistoryEntry | None = None,
         save: Callable[[HistoryEntry], None] = save_now,
+        knowledge: provider.Knowledge | None = None,
     ):
         self.client = client
+        # What the API is known to refuse or not do, and what these writes teach of it.
+        self.knowledge = (
+            knowledge if knowledge is not None else provider.Knowledge.of(client.base_url)
+        )
         self.user = user
         self.memo = memo if memo is not None else ReadMemo(client)
         # A bulk action records each of its items as an entry, all under one batch.
@@ -79,7 +85,14 @@ class WriteRecorder:
     def undoing(self, entry: HistoryEntry) -> "WriteRecorder":
         """A recorder for the writes that undo `entry`: the same client, memo and saving,
         each write pointing at the entry it undoes (and in no batch of its own)."""
-        return WriteRecorder(self.client, self.user, memo=self.memo, undo_of=entry, save=self.save)
+        return WriteRecorder(
+            self.client,
+            self.user,
+            memo=self.memo,
+            undo_of=entry,
+            save=self.save,
+            knowledge=self.knowledge,
+        )
 
     @contextlib.contextmanager
     def _recording(self, action, *, name: str, phone: str = "", target_id=None, before, after):
@@ -107,32 +120,48 @@ class WriteRecorder:
 
     def contacts_add(self, contact: ContactData, group_ids: list[int]) -> int:
         after = contact_record(None, contact, group_ids, self.memo.group_names())
-        with self._recording(
-            Action.CONTACT_ADD,
-            name=contact.display_name,
-            phone=contact.phone,
-            before=None,
-            after=after,
-        ) as entry:
-            entry.target_id = after["id"] = self.client.contacts_add(contact, group_ids)
+        if not group_ids:
+            self.knowledge.refuse_adding_in_no_group(contact.display_name)
+        try:
+            with self._recording(
+                Action.CONTACT_ADD,
+                name=contact.display_name,
+                phone=contact.phone,
+                before=None,
+                after=after,
+            ) as entry:
+                entry.target_id = after["id"] = self.client.contacts_add(contact, group_ids)
+        except InvalidData as exc:
+            if not group_ids and provider.refused_for_want_of_a_group(exc):
+                raise self.knowledge.refused_adding_in_no_group(contact.display_name, exc) from exc
+            raise
         return entry.target_id
 
     def contacts_edit(self, id: int, contact: ContactData, group_ids: list[int]) -> int:
         before = self.memo.contact_record(id)
         after = contact_record(id, contact, group_ids, self.memo.group_names())
         left = set(before["group_ids"]) - set(group_ids)
-        with self._recording(
-            Action.CONTACT_EDIT,
-            name=contact.display_name,
-            phone=contact.phone,
-            target_id=id,
-            before=before,
-            after=after,
-        ) as entry:
-            written = self.client.contacts_edit(id, contact, group_ids)
-            if left:
-                self._check_groups_left(entry, contact, left)
-            return written
+        if left:
+            self.knowledge.refuse_leaving_a_group(contact.display_name)
+            if not group_ids:
+                self.knowledge.refuse_no_group_left(contact.display_name)
+        try:
+            with self._recording(
+                Action.CONTACT_EDIT,
+                name=contact.display_name,
+                phone=contact.phone,
+                target_id=id,
+                before=before,
+                after=after,
+            ) as entry:
+                written = self.client.contacts_edit(id, contact, group_ids)
+                if left:
+                    self._check_groups_left(entry, contact, left)
+                return written
+        except InvalidData as exc:
+            if left and not group_ids and provider.refused_for_want_of_a_group(exc):
+                raise self.knowledge.refused_no_group_left(contact.display_name, exc) from exc
+            raise
 
     def _check_groups_left(self, entry: HistoryEntry, contact: ContactData, left: set[int]):
         """Leaving a group decides who gets its messages: read it back, never assume it.
@@ -152,7 +181,7 @@ class WriteRecorder:
         entry.after = contact_record(entry.target_id, contact, [m.group_id for m in held], names)
         kept = [m.group_name for m in held if m.group_id in left]
         if kept:
-            raise NotApplied(
+            error = NotApplied(
                 _(
                     "SerwerSMS answered that the change was saved, but “%(name)s” is still in "
                     "“%(groups)s”: the API did not take the contact out of that group. Its other "
@@ -160,6 +189,8 @@ class WriteRecorder:
                 )
                 % {"name": contact.display_name, "groups": "”, “".join(kept)}
             )
+            self.knowledge.learn(provider.EDIT_ADDS_GROUPS, error.message)
+            raise error
 
     def contacts_delete(self, id: int) -> None:
         before = self.memo.contact_record(id)

@@ -29,7 +29,7 @@ from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .. import group_list
+from .. import group_list, provider
 from ..api_access import api_base_url
 from ..crypto import SecretUnreadable
 from ..history.memo import ReadMemo
@@ -247,6 +247,7 @@ def _run(job_id) -> Exception | None:
     # Entries recorded on the item threads wait here for the runner's thread to save them.
     unsaved: collections.deque[HistoryEntry] = collections.deque()
     failure = None
+    recorder = None
     with translation.override(job.language):
         try:
             recorder = _recorder_for(job, kind, unsaved)
@@ -267,6 +268,8 @@ def _run(job_id) -> Exception | None:
             failure = exc
         finally:
             _save_entries(unsaved, job.user)
+            if recorder is not None:
+                recorder.knowledge.save_pending()  # what the item threads learned
             if job.state != Job.State.DONE:
                 job.items.filter(status=Status.PENDING).update(status=Status.CANCELLED)
             job.finished_at = timezone.now()
@@ -323,6 +326,7 @@ def _recorder_for(job: Job, kind: JobKind, unsaved: collections.deque) -> WriteR
         undo_of=undo_of,
         # Items on the runner's own thread may save; the item threads must not.
         save=save_now if kind.in_order_on_runner_thread else unsaved.append,
+        knowledge=provider.Knowledge.of(job.api_url, save_at_once=kind.in_order_on_runner_thread),
     )
 
 
