@@ -23,6 +23,7 @@ from .serwersms import (
     NotFound,
     SerwerSMSClient,
     SerwerSMSError,
+    largest_limit,
 )
 
 NAME_PREFIX = "contract-check"
@@ -206,6 +207,10 @@ def paging_as_assumed(client: SerwerSMSClient, scratch: Scratch) -> Answer:
     try:
         page = client.contacts_index(group_id=group_id, limit=PAGE_LIMIT)
         ours = f"a limit of {PAGE_LIMIT} gives {len(page.items)} of 2"
+        smaller = largest_limit(client.base_url)
+        if smaller:
+            # The client was refused PAGE_LIMIT and asked again at a smaller one.
+            ours = f"a limit of {PAGE_LIMIT} is refused, {smaller} gives {len(page.items)} of 2"
         ours_ok = len(page.items) == 2
     except ApiError as exc:
         ours, ours_ok = f"a limit of {PAGE_LIMIT} is {_refused(exc)}", False

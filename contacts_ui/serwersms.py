@@ -29,6 +29,9 @@ logger = logging.getLogger(__name__)
 SYSTEM_NAME = "serwersms_contacts"
 # The most items one page of an index answer holds (api/CONTRACT.md).
 PAGE_LIMIT = 500
+# What a paged read asks for when the API refuses PAGE_LIMIT (its documents do not give its
+# largest limit): the provider's clients' examples stay at or below it.
+SMALLER_LIMIT = 100
 # The actions that only read, and so may be retried after a failure on the way.
 READ_ACTIONS = frozenset({"index", "view", "check"})
 TOKEN = "token"
@@ -370,6 +373,12 @@ def _parse_page(data: Any, parse_item) -> Page:
     )
 
 
+def _once_each(page: Page) -> Page:
+    seen: set[int] = set()
+    items = [item for item in page.items if not (item.id in seen or seen.add(item.id))]
+    return page if len(items) == len(page.items) else Page(items, page.page, page.pages)
+
+
 def _parse_group(item: dict) -> Group:
     return Group(id=int(item["id"]), name=str(item["name"]), count=int(item["count"]))
 
@@ -429,6 +438,16 @@ def _written_id(data: Any) -> int:
     if data.get("success") is not True:
         raise KeyError("success")
     return int(data["id"])
+
+
+# The largest limit each API (by base URL) was found to take, in this process: an API that
+# refused a larger one is asked at this from then on, rather than once too many each time.
+_largest_limits: dict[str, int] = {}
+
+
+def largest_limit(base_url: str) -> int | None:
+    """The largest limit the API at base_url was found to take, if it refused a larger one."""
+    return _largest_limits.get(base_url)
 
 
 class SerwerSMSClient:
@@ -620,22 +639,38 @@ class SerwerSMSClient:
                 _("The SerwerSMS API gave an answer in an unexpected form.")
             ) from None
 
+    def _index(self, resource: str, params: dict) -> dict:
+        """A paged read, at the largest limit this API takes: one that refuses the limit
+        asked (1006) is asked again at SMALLER_LIMIT, and at that from then on. The pages
+        then count at that size; readers follow the page count the API gives."""
+        limit = params.get("limit")
+        largest = largest_limit(self.base_url)
+        if largest and limit and limit > largest:
+            params = {**params, "limit": largest}
+        try:
+            return self._call(resource, "index", params)
+        except InvalidData as exc:
+            if exc.code != 1006 or not params.get("limit") or params["limit"] <= SMALLER_LIMIT:
+                raise
+            data = self._call(resource, "index", {**params, "limit": SMALLER_LIMIT})
+            _largest_limits[self.base_url] = SMALLER_LIMIT
+            logger.warning(
+                "%s refused a limit of %s; reading %s at a time from now on",
+                self.base_url,
+                params["limit"],
+                SMALLER_LIMIT,
+            )
+            return data
+
     # --- Groups ---
 
     def groups_index(
         self, search=None, sort=None, order=None, page=None, limit=None
     ) -> Page[Group]:
         """groups/index: one page of groups, each with its contact count."""
-        data = self._call(
+        data = self._index(
             "groups",
-            "index",
-            {
-                "search": search or None,
-                "sort": sort,
-                "order": order,
-                "page": page,
-                "limit": limit,
-            },
+            {"search": search or None, "sort": sort, "order": order, "page": page, "limit": limit},
         )
         return self._parsed(lambda d: _parse_page(d, _parse_group), data)
 
@@ -671,9 +706,8 @@ class SerwerSMSClient:
         self, search=None, group_id=None, sort=None, order=None, page=None, limit=None
     ) -> Page[Contact]:
         """contacts/index: one page of contacts; group_id may be an id or "none"."""
-        data = self._call(
+        data = self._index(
             "contacts",
-            "index",
             {
                 "search": search or None,
                 "group_id": group_id,
@@ -683,7 +717,8 @@ class SerwerSMSClient:
                 "limit": limit,
             },
         )
-        return self._parsed(lambda d: _parse_page(d, _parse_contact), data)
+        # An API that lists a contact once for each of its groups: each contact once.
+        return self._parsed(lambda d: _once_each(_parse_page(d, _parse_contact)), data)
 
     def contacts_view(self, id: int) -> Contact:
         """contacts/view: one contact, without its groups (see groups_check)."""
@@ -758,9 +793,20 @@ def every_page(read, first: Page | None = None) -> Iterator[Page]:
         page = read(page_number)
 
 
+def _identity(item):
+    return getattr(item, "id", item)
+
+
 def every_item(read) -> list:
-    """Every item of a paged read, page after page: read(page_number) -> Page."""
-    return [item for page in every_page(read) for item in page.items]
+    """Every item of a paged read, page after page: read(page_number) -> Page. An item met
+    again on a later page (a contact listed once per group) is taken once."""
+    seen: set[int] = set()
+    return [
+        item
+        for page in every_page(read)
+        for item in page.items
+        if not (_identity(item) in seen or seen.add(_identity(item)))
+    ]
 
 
 def _check_success(data: dict) -> None:

@@ -32,6 +32,15 @@ def _empty_cache():
 
 
 @pytest.fixture(autouse=True)
+def _no_limit_learned():
+    # The largest limit an API takes is learned per process and base URL, and the test
+    # server's URL is the same for every test.
+    serwersms._largest_limits.clear()
+    yield
+    serwersms._largest_limits.clear()
+
+
+@pytest.fixture(autouse=True)
 def _english_unless_asked(settings):
     # A request in Polish leaves Polish active in the test's thread; start each test in English.
     translation.activate("en")

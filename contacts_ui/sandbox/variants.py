@@ -167,6 +167,7 @@ VARIANTS: dict[str, Variant] = {
         3,
         "contacts/index without group_id lists a contact once per group",
         {("contacts", "index"): _index_once_per_group},
+        adapted=True,
     ),
     "limit-100": Variant(
         4,
@@ -175,6 +176,7 @@ VARIANTS: dict[str, Variant] = {
             ("contacts", "index"): _limit_of_a_hundred,
             ("groups", "index"): _limit_of_a_hundred,
         },
+        adapted=True,
     ),
     "check-refuses-unknown-phone": Variant(
         5,

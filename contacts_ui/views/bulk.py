@@ -44,7 +44,9 @@ def _matching(client, query: dict) -> tuple[list, int]:
     total = len(first.items)
     if first.pages > 1:
         last = _search(query, first.pages, PAGE_LIMIT, client)
-        total = (first.pages - 1) * PAGE_LIMIT + len(last.items)
+        # Every page but the last is full, at the size the API served (it may take less
+        # than PAGE_LIMIT).
+        total = (first.pages - 1) * len(first.items) + len(last.items)
     return first.items[:SHOWN_ON_CONFIRMATION], total
 
 
