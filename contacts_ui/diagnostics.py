@@ -20,6 +20,7 @@ from .serwersms import (
     ApiError,
     BadResponse,
     CredentialsRejected,
+    InvalidData,
     SerwerSMSClient,
     SerwerSMSError,
     TlsInvalid,
@@ -186,6 +187,18 @@ def _contacts(client: SerwerSMSClient) -> list[Finding]:
         page = client.contacts_index(limit=1)
     except AccessDenied as exc:
         return [Finding(_("Permissions"), False, exc.message)]
+    except InvalidData as exc:
+        if not provider.refused_for_want_of_a_group(exc):
+            return [Finding(_("Answers as the contract says"), False, exc.message)]
+        # A behaviour the app copes with: the contact list is then read group by group.
+        return [
+            Finding(_("Permissions"), True, _("Groups can be read.")),
+            Finding(
+                _("Answers as the contract says"),
+                True,
+                provider.list_only_by_group(client.base_url, exc),
+            ),
+        ]
     except SerwerSMSError as exc:
         return [Finding(_("Answers as the contract says"), False, exc.message)]
     hidden = any("*" in contact.phone for contact in page.items)

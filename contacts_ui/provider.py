@@ -148,6 +148,22 @@ class Knowledge:
         )
 
 
+def lists_only_by_group(api_url: str) -> bool:
+    """Whether this API is known to refuse contacts/index without a group."""
+    return learned(api_url).filter(name=INDEX_REQUIRES_GROUP).exists()
+
+
+def list_only_by_group(api_url: str, error=None) -> str:
+    """The sentence for a contact list that this API will not give without a group; with
+    the API's refusal, it is learned first."""
+    if error is not None:
+        remember(api_url, INDEX_REQUIRES_GROUP, error.message)
+    return _(
+        "This SerwerSMS API lists contacts only group by group, so every contact at once "
+        "cannot be shown. Choose a group under “By group”."
+    )
+
+
 def refused_for_want_of_a_group(error) -> bool:
     """Whether an API refusal of a write sent with no group is about the missing group."""
     return error.code == 2000 or "group" in error.api_message.lower()

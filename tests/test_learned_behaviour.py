@@ -9,7 +9,12 @@ import re
 import pytest
 
 from contacts_ui.models import Job, JobItem, LearnedBehaviour
-from contacts_ui.provider import ADD_REQUIRES_GROUP, EDIT_ADDS_GROUPS, EDIT_REFUSES_NO_GROUPS
+from contacts_ui.provider import (
+    ADD_REQUIRES_GROUP,
+    EDIT_ADDS_GROUPS,
+    EDIT_REFUSES_NO_GROUPS,
+    INDEX_REQUIRES_GROUP,
+)
 from tests import bulk_actions
 from tests.bulk_actions import groups_of
 from tests.jobs import run_worker
@@ -162,3 +167,33 @@ def test_a_job_keeps_what_its_item_threads_learned(
     _bulk(client, "move_to_group", chosen, f"/contacts/?g={klienci.id}", vip, {})
     run_worker()
     assert learned() == [EDIT_ADDS_GROUPS]
+
+
+def test_an_api_that_lists_contacts_only_by_group_is_told_once_then_not_asked(
+    client, alice, alice_account, people, groups, settings, wire
+):
+    settings.SANDBOX_PROVIDER = ["index-requires-group"]
+    sentence = "This SerwerSMS API lists contacts only group by group"
+
+    page = client.get("/contacts/").content.decode()
+    assert sentence in page
+    assert f'<a href="?g={groups["Klienci"].id}">Klienci (4)</a>' in page
+    assert learned() == [INDEX_REQUIRES_GROUP]
+
+    seen = len(wire)
+    page = client.get("/contacts/", {"q": "Test"}).content.decode()
+    assert sentence in page
+    assert not [sent for sent in wire[seen:] if "contacts/index" in sent["url"]]
+
+    page = client.get("/contacts/", {"g": groups["Klienci"].id}).content.decode()
+    assert sentence not in page
+    assert "Beata" in page
+
+
+def test_the_diagnostics_learn_that_the_api_lists_contacts_only_by_group(
+    client, alice, alice_account, settings
+):
+    settings.SANDBOX_PROVIDER = ["index-requires-group"]
+    page = client.get("/settings/diagnostics/").content.decode()
+    assert "lists contacts only group by group" in page
+    assert learned() == [INDEX_REQUIRES_GROUP]

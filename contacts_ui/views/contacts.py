@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from .. import group_list
+from .. import group_list, provider
 from ..forms import (
     CONTACT_COLUMNS,
     OPTIONAL_CONTACT_COLUMNS,
@@ -137,12 +137,20 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
 
     all_groups = _all_groups_beside(request, client)
     page, error = None, None
+    every_group = query["g"] in (None, "")
     try:
-        page = fetch_page()
-        if page.page > page.pages:
-            # Past the end (say, the last contact of the last page was deleted): the last page.
-            query["p"] = page.pages
+        if every_group and provider.lists_only_by_group(client.base_url):
+            error = provider.list_only_by_group(client.base_url)
+        else:
             page = fetch_page()
+            if page.page > page.pages:
+                # Past the end (say, the last contact of the last page was deleted): the last page.
+                query["p"] = page.pages
+                page = fetch_page()
+    except InvalidData as exc:
+        page, error = None, exc.message
+        if every_group and provider.refused_for_want_of_a_group(exc):
+            error = provider.list_only_by_group(client.base_url, exc)
     except SerwerSMSError as exc:
         page, error = None, exc.message
     filter_choices, filter_error = _group_filter(query, *all_groups.result())
