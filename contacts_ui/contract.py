@@ -16,6 +16,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from . import provider
 from .serwersms import (
     PAGE_LIMIT,
     ApiError,
@@ -39,6 +40,9 @@ class Answer:
     observed: str
     # None: the account could not show it (say, it has every permission).
     compatible: bool | None
+    # The behaviours it showed that the application refuses up front once known
+    # (contacts_ui.provider), kept with --save.
+    behaviours: tuple[str, ...] = ()
 
 
 class Scratch:
@@ -130,10 +134,12 @@ def edit_replaces_groups(client: SerwerSMSClient, scratch: Scratch) -> Answer:
     contact_id = scratch.contact(_person(phone), [first])
     client.contacts_edit(contact_id, _person(phone), [second])
     held = _group_ids(client, phone, contact_id)
+    behaviours = []
     if held == {second}:
         observed = "replaces them"
     elif held == {first, second}:
         observed = "adds to them"
+        behaviours.append(provider.EDIT_ADDS_GROUPS)
     else:
         observed = f"left the contact in {len(held)} of the two groups"
     try:
@@ -145,12 +151,14 @@ def edit_replaces_groups(client: SerwerSMSClient, scratch: Scratch) -> Answer:
     except ApiError as exc:
         emptied = False
         observed += f"; an empty list is {_refused(exc)}"
+        behaviours.append(provider.EDIT_REFUSES_NO_GROUPS)
     return Answer(
         1,
         "contacts/edit with group_id: replace the groups, or add to them? An empty list?",
         "replaces them; an empty list takes it out of every group",
         observed,
         observed.startswith("replaces") and emptied,
+        tuple(behaviours),
     )
 
 
@@ -159,8 +167,9 @@ def add_needs_no_group(client: SerwerSMSClient, scratch: Scratch) -> Answer:
     try:
         contact_id = scratch.contact(_person(phone), [])
     except ApiError as exc:
-        observed, ok = _refused(exc), False
+        observed, ok, behaviours = _refused(exc), False, (provider.ADD_REQUIRES_GROUP,)
     else:
+        behaviours = ()
         held = _group_ids(client, phone, contact_id)
         observed, ok = ("accepted, in no group" if not held else "accepted, put in a group"), True
     return Answer(
@@ -169,6 +178,7 @@ def add_needs_no_group(client: SerwerSMSClient, scratch: Scratch) -> Answer:
         "accepted (a contact in no group)",
         observed,
         ok,
+        behaviours,
     )
 
 
@@ -180,8 +190,10 @@ def index_lists_each_contact_once(client: SerwerSMSClient, scratch: Scratch) -> 
         listed = client.contacts_index(search=phone[3:], limit=50).items
         times = sum(1 for contact in listed if contact.id == contact_id)
         observed = {0: "does not list it", 1: "lists it once"}.get(times, f"lists it {times} times")
+        behaviours = ()
     except ApiError as exc:
         times, observed = 0, f"without group_id is {_refused(exc)}"
+        behaviours = (provider.INDEX_REQUIRES_GROUP,)
     try:
         alone_id = scratch.contact(_person(alone), [])
         in_none = client.contacts_index(group_id="none", search=alone[3:], limit=50).items
@@ -197,6 +209,7 @@ def index_lists_each_contact_once(client: SerwerSMSClient, scratch: Scratch) -> 
         "a contact in two groups is listed once; none lists those in no group",
         observed,
         times == 1 and none_ok,
+        behaviours,
     )
 
 

@@ -7,6 +7,7 @@ page says what it learned."""
 import re
 
 import pytest
+from django.core.management import CommandError
 
 from contacts_ui.models import Job, JobItem, LearnedBehaviour
 from contacts_ui.provider import (
@@ -197,3 +198,24 @@ def test_the_diagnostics_learn_that_the_api_lists_contacts_only_by_group(
     page = client.get("/settings/diagnostics/").content.decode()
     assert "lists contacts only group by group" in page
     assert learned() == [INDEX_REQUIRES_GROUP]
+
+
+def test_a_saved_contract_check_teaches_what_to_refuse_before_any_write_finds_out(
+    client, alice, alice_account, people, groups, settings, monkeypatch, api_url, wire
+):
+    from django.core.management import call_command
+
+    monkeypatch.setenv("SERWERSMS_CONTRACT_URL", api_url)
+    monkeypatch.setenv("SERWERSMS_CONTRACT_TOKEN", "alice-token")
+    settings.SANDBOX_PROVIDER = ["edit-adds-groups", "add-requires-group"]
+    with pytest.raises(CommandError):  # incompatible answers: exit status 1
+        call_command("contract_check", save=True)
+    assert sorted(learned()) == [ADD_REQUIRES_GROUP, EDIT_ADDS_GROUPS]
+
+    seen = len(wire)
+    status, page = _change(client, people["Beata"], group_id=[str(groups["Dostawcy"].id)])
+    assert "does not take a contact out of a group" in " ".join(said(page))
+    assert writes(wire, seen) == []
+    assert (
+        "The contract check: adds to them" in client.get("/settings/diagnostics/").content.decode()
+    )

@@ -19,7 +19,7 @@ from django.core.handlers.wsgi import WSGIHandler
 from django.core.management.base import BaseCommand, CommandError
 from django.core.servers.basehttp import ThreadedWSGIServer, WSGIRequestHandler
 
-from contacts_ui import contract
+from contacts_ui import contract, provider
 from contacts_ui.api_access import api_base_url
 from contacts_ui.models import ContractCheck
 from contacts_ui.sandbox import variants
@@ -127,6 +127,12 @@ class Command(BaseCommand):
             ContractCheck.objects.create(
                 api_url=saved_url, answers=[asdict(answer) for answer in answers]
             )
+            # What the app refuses up front from now on with this API (contacts_ui.provider).
+            for answer in answers:
+                for behaviour in answer.behaviours:
+                    provider.remember(
+                        saved_url, behaviour, f"The contract check: {answer.observed}"
+                    )
             self.stdout.write(f"Saved for {saved_url}: the diagnostics page shows it.\n")
         self.stdout.write(f"The API's open behaviours, as {where} shows them:\n")
         self.stdout.write(table(answers))
