@@ -148,6 +148,17 @@ class Knowledge:
         )
 
 
+def refusal_to_take_out_of_groups(api_url: str) -> str | None:
+    """For an action that would take many contacts out of groups: why it is refused up
+    front with this API, or None."""
+    if not learned(api_url).filter(name=EDIT_ADDS_GROUPS).exists():
+        return None
+    return _(
+        "This SerwerSMS API does not take a contact out of a group: changing a contact only "
+        "adds groups. Nothing was sent; take contacts out of a group in the SerwerSMS panel."
+    )
+
+
 def lists_only_by_group(api_url: str) -> bool:
     """Whether this API is known to refuse contacts/index without a group."""
     return learned(api_url).filter(name=INDEX_REQUIRES_GROUP).exists()

@@ -219,3 +219,22 @@ def test_a_saved_contract_check_teaches_what_to_refuse_before_any_write_finds_ou
     assert (
         "The contract check: adds to them" in client.get("/settings/diagnostics/").content.decode()
     )
+
+
+@pytest.mark.parametrize("action", ["remove_from_group", "move_to_group"])
+def test_once_learned_a_bulk_action_taking_contacts_out_of_a_group_is_refused_at_its_confirmation(
+    client, alice, alice_account, people, groups, settings, wire, action
+):
+    settings.SANDBOX_PROVIDER = ["edit-adds-groups"]
+    _change(client, people["Beata"], group_id=[str(groups["Dostawcy"].id)])
+    klienci, vip = groups["Klienci"], groups["VIP"]
+    before = groups_of(alice_account)
+    seen = len(wire)
+
+    outcome = _bulk(client, action, [people["Adam"]], f"/contacts/?g={klienci.id}", vip, {})
+
+    assert not outcome.done
+    assert "does not take a contact out of a group" in " ".join(outcome.sentences)
+    assert not Job.objects.exists()
+    assert writes(wire, seen) == []
+    assert groups_of(alice_account) == before

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, ngettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
+from .. import provider
 from ..forms import ContactActionForm, ContactListQuery
 from ..jobs import runner
 from ..models import Job, ListPreferences
@@ -178,6 +179,8 @@ def contact_action(request: HttpRequest, client) -> HttpResponse:
         return redirect(list_url)
     action, across = form.cleaned_data["action"], form.cleaned_data["select_across"]
     error = groups_error if form.needs_group() else None
+    if action in (ContactActionForm.REMOVE_FROM_GROUP, ContactActionForm.MOVE_TO_GROUP):
+        error = error or provider.refusal_to_take_out_of_groups(client.base_url)
     try:
         if across:
             contacts, count = _matching(client, query)
