@@ -639,6 +639,13 @@ class SerwerSMSClient:
                 _("The SerwerSMS API gave an answer in an unexpected form.")
             ) from None
 
+    def answer_of(self, resource: str, action: str, params: dict) -> dict:
+        """A read's answer as the API gave it, unparsed and unadapted: for the contract
+        check, which reports what the API itself does. Never a write."""
+        if action not in ("index", "view", "check"):
+            raise ValueError(f"{resource}/{action} is not a read")
+        return self._call(resource, action, params)
+
     def _index(self, resource: str, params: dict) -> dict:
         """A paged read, at the largest limit this API takes: one that refuses the limit
         asked (1006) is asked again at SMALLER_LIMIT, and at that from then on. The pages

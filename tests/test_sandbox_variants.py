@@ -49,6 +49,25 @@ def test_phones_stored_without_their_plus_are_named_in_the_table(capsys, setting
     assert "stored as 48500" in observed and "the application copes" in observed
 
 
+@pytest.mark.parametrize(
+    "name, question, said",
+    [
+        ("index-once-per-group", "3", "lists it 2 times, once per group"),
+        ("check-refuses-unknown-phone", "5", "an error (1004; the application reads it"),
+        ("limit-100", "4", "a limit of 500 is refused, 100 gives 2 of 2"),
+    ],
+)
+def test_a_variant_the_application_copes_with_is_still_named_in_the_table(
+    name, question, said, capsys, settings, db
+):
+    settings.SANDBOX = True
+    settings.SANDBOX_PROVIDER = [name]
+
+    call_command("contract_check")
+
+    assert said in contract_rows(capsys.readouterr().out)[question][2]
+
+
 def test_an_unknown_variant_is_a_configuration_error(client, alice_account, settings):
     settings.SANDBOX_PROVIDER = ["edit-adds-groups", "no-such-thing"]
     with pytest.raises(ImproperlyConfigured, match="no such variant: no-such-thing"):

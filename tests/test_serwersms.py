@@ -527,3 +527,9 @@ def test_a_blacklist_flag_that_is_not_yes_or_no_is_an_unexpected_answer_not_a_gu
     _view_answering_blacklist(monkeypatch, value)
     with pytest.raises(serwersms.BadResponse):
         token_client.contacts_view(contact_id)
+
+
+def test_an_answer_as_the_api_gives_it_is_for_reads_alone(token_client):
+    with pytest.raises(ValueError):
+        token_client.answer_of("contacts", "delete", {"id": 1})
+    assert token_client.answer_of("groups", "index", {})["items"] == []
