@@ -4,6 +4,7 @@ contact in no group), the application says so, keeps it for that API's address, 
 then on refuses the same action before anything is sent, in a sentence. The diagnostics
 page says what it learned."""
 
+import dataclasses
 import re
 
 import pytest
@@ -18,6 +19,7 @@ from contacts_ui.provider import (
 )
 from tests import bulk_actions
 from tests.bulk_actions import groups_of
+from tests.helpers import form_values
 from tests.jobs import run_worker
 from tests.test_no_silent_success import _bulk, _change, said
 
@@ -238,3 +240,50 @@ def test_once_learned_a_bulk_action_taking_contacts_out_of_a_group_is_refused_at
     assert not Job.objects.exists()
     assert writes(wire, seen) == []
     assert groups_of(alice_account) == before
+
+
+def _merge_vip_into_klienci(client, groups):
+    klienci, vip = groups["Klienci"].id, groups["VIP"].id
+    page = client.get(f"/cleanup/groups/merge/?id={klienci}&id={vip}&keep={klienci}")
+    client.post("/cleanup/groups/merge/", form_values(page.content.decode(), "merge-form"))
+    run_worker()
+    return Job.objects.get(kind=Job.Kind.GROUP_MERGE)
+
+
+def test_once_learned_merging_groups_puts_members_in_the_kept_one_and_deletes_the_other(
+    client, alice, alice_account, people, groups, settings
+):
+    settings.SANDBOX_PROVIDER = ["edit-adds-groups"]
+    _change(client, people["Beata"], group_id=[str(groups["Dostawcy"].id)])
+    assert learned() == [EDIT_ADDS_GROUPS]
+
+    job = _merge_vip_into_klienci(client, groups)
+
+    assert job.state == Job.State.DONE
+    assert job.result["note"] == "“VIP” was deleted."
+    assert groups_of(alice_account)["Edward"] == ["Klienci"]
+
+
+def test_a_merge_leaves_the_group_when_someone_was_put_in_it_meanwhile(
+    client, alice, alice_account, people, groups, settings, monkeypatch
+):
+    from contacts_ui.jobs import kinds
+    from contacts_ui.sandbox.models import Membership
+
+    settings.SANDBOX_PROVIDER = ["edit-adds-groups"]
+    _change(client, people["Beata"], group_id=[str(groups["Dostawcy"].id)])
+    merge_item = kinds.merge_into_target
+
+    def and_someone_joins(recorder, payload, params):
+        Membership.objects.get_or_create(contact=people["Franek"], group=groups["VIP"])
+        return merge_item(recorder, payload, params)
+
+    kind = kinds.KINDS[Job.Kind.GROUP_MERGE]
+    monkeypatch.setitem(
+        kinds.KINDS, Job.Kind.GROUP_MERGE, dataclasses.replace(kind, run_item=and_someone_joins)
+    )
+
+    job = _merge_vip_into_klienci(client, groups)
+
+    assert "was not deleted: 1 contact was added to it meanwhile" in job.result["note"]
+    assert groups_of(alice_account)["Franek"] == ["Dostawcy", "VIP"]

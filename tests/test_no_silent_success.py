@@ -183,6 +183,41 @@ def import_into_a_group(client, people, groups):
     )
 
 
+def merge_two_contacts(client, people, groups):
+    adam, cezary = people["Adam"], people["Cezary"]
+    url = f"/cleanup/contacts/merge/?id={adam.id}&id={cezary.id}&keep={adam.id}"
+    page = client.get(url).content.decode()
+    form = form_values(page, "merge-form")
+    if not form:
+        return Outcome(False, said(page))
+    response = client.post("/cleanup/contacts/merge/", form, follow=True)
+    page = response.content.decode()
+    if f"Kept “{adam.first_name}" not in page:
+        return Outcome(False, said(page))
+    return Outcome(True, expected={"Adam": ["Dostawcy", "Klienci"], "Cezary": None})
+
+
+def merge_two_groups(client, people, groups):
+    klienci, vip = groups["Klienci"].id, groups["VIP"].id
+    url = f"/cleanup/groups/merge/?id={klienci}&id={vip}&keep={klienci}"
+    page = client.get(url).content.decode()
+    form = form_values(page, "merge-form")
+    if not form:
+        return Outcome(False, said(page))
+    response = client.post("/cleanup/groups/merge/", form)
+    if response.status_code != 302:
+        return Outcome(False, said(response.content.decode()))
+    run_worker()
+    job = Job.objects.get(kind=Job.Kind.GROUP_MERGE)
+    failed = job.items.exclude(status__in=[JobItem.Status.DONE, JobItem.Status.SKIPPED])
+    assert all(item.message for item in failed), "an item not done says why"
+    if failed.exists() or job.state != Job.State.DONE:
+        return Outcome(False, [item.message for item in failed] or [job.error])
+    if Group.objects.filter(id=vip).exists():
+        return Outcome(False, [job.result["note"]])
+    return Outcome(True, expected={"Edward": ["Klienci"]})
+
+
 ACTIONS = [
     take_out_of_a_group,
     put_in_a_group,
@@ -194,6 +229,8 @@ ACTIONS = [
     delete_a_group,
     undo_taking_out_of_a_group,
     import_into_a_group,
+    merge_two_contacts,
+    merge_two_groups,
 ]
 
 

@@ -20,6 +20,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from .. import provider
 from ..forms import ContactListQuery
 from ..history.recorder import WriteRecorder
 from ..models import HistoryEntry, Job, JobItem
@@ -27,6 +28,7 @@ from ..serwersms import PAGE_LIMIT, ContactData, GroupMembership, NotFound, ever
 
 Kind = Job.Kind
 Status = JobItem.Status
+DONE_OR_SKIPPED = [Status.DONE, Status.SKIPPED]
 
 
 class JobStopped(Exception):
@@ -264,12 +266,12 @@ def move_to_group(recorder, payload, params):
 
 def merge_into_target(recorder, payload, params):
     record = _record(recorder, payload["id"])
-    _set_groups(
-        recorder,
-        record,
-        set(record["group_ids"]) - {params["source_id"]} | {params["target_id"]},
-        _("Already moved."),
-    )
+    groups = set(record["group_ids"]) | {params["target_id"]}
+    if provider.EDIT_ADDS_GROUPS not in recorder.knowledge:
+        groups -= {params["source_id"]}
+    # Else the API takes no contact out of a group: each is put in the target, and the
+    # source group's deletion (finish_group_merge) takes them out of it.
+    _set_groups(recorder, record, groups, _("Already moved."))
 
 
 def import_contact(recorder, payload, params):
@@ -326,6 +328,28 @@ def undo_entry(recorder, payload, params):
 # --- Finishing ---------------------------------------------------------------------------
 
 
+def _delete_source_of_members_all_moved(recorder: WriteRecorder, job: Job, source) -> None:
+    """With an API that takes no contact out of a group, the source group still holds the
+    members put in the target: it is deleted when it holds no one else."""
+    moved = {item.payload["id"] for item in job.items.filter(status__in=DONE_OR_SKIPPED)}
+    members = every_item(
+        lambda p: recorder.client.contacts_index(group_id=source.id, page=p, limit=PAGE_LIMIT)
+    )
+    others = [member for member in members if member.id not in moved]
+    if others:
+        job.result = {
+            "note": ngettext(
+                "“%(group)s” was not deleted: %(count)s contact was added to it meanwhile.",
+                "“%(group)s” was not deleted: %(count)s contacts were added to it meanwhile.",
+                len(others),
+            )
+            % {"group": source.name, "count": len(others)}
+        }
+        return
+    recorder.groups_delete(source.id, delete_contacts=False)
+    job.result = {"note": _("“%(group)s” was deleted.") % {"group": source.name}}
+
+
 def finish_group_merge(recorder: WriteRecorder, job: Job) -> None:
     """Delete the source group once it is empty; otherwise leave it and say why."""
     if job.items.filter(status__in=[Status.FAILED, Status.UNKNOWN, Status.CANCELLED]).exists():
@@ -343,6 +367,9 @@ def finish_group_merge(recorder: WriteRecorder, job: Job) -> None:
         }
         return
     recorder.memo.remember_groups([source])
+    if source.count and provider.EDIT_ADDS_GROUPS in recorder.knowledge:
+        _delete_source_of_members_all_moved(recorder, job, source)
+        return
     if source.count:
         job.result = {
             "note": ngettext(
