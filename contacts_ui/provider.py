@@ -159,11 +159,6 @@ def refusal_to_take_out_of_groups(api_url: str) -> str | None:
     )
 
 
-def lists_only_by_group(api_url: str) -> bool:
-    """Whether this API is known to refuse contacts/index without a group."""
-    return learned(api_url).filter(name=INDEX_REQUIRES_GROUP).exists()
-
-
 def list_only_by_group(api_url: str, error=None) -> str:
     """The sentence for a contact list that this API will not give without a group; with
     the API's refusal, it is learned first."""

@@ -139,14 +139,11 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
     page, error = None, None
     every_group = query["g"] in (None, "")
     try:
-        if every_group and provider.lists_only_by_group(client.base_url):
-            error = provider.list_only_by_group(client.base_url)
-        else:
+        page = fetch_page()
+        if page.page > page.pages:
+            # Past the end (say, the last contact of the last page was deleted): the last page.
+            query["p"] = page.pages
             page = fetch_page()
-            if page.page > page.pages:
-                # Past the end (say, the last contact of the last page was deleted): the last page.
-                query["p"] = page.pages
-                page = fetch_page()
     except InvalidData as exc:
         page, error = None, exc.message
         if every_group and provider.refused_for_want_of_a_group(exc):
