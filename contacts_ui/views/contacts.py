@@ -1,4 +1,5 @@
 import concurrent.futures
+from dataclasses import asdict
 from functools import partial
 
 from django.contrib import messages
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from .. import group_list, provider
+from .. import conflicts, group_list, provider
 from ..forms import (
     CONTACT_COLUMNS,
     OPTIONAL_CONTACT_COLUMNS,
@@ -214,7 +215,7 @@ def contact_page_size(request: HttpRequest) -> HttpResponse:
 # --- Add, change, delete ---------------------------------------------------------
 
 
-def _render_contact_form(request, form, *, contact_id=None, title, error=None):
+def _render_contact_form(request, form, *, contact_id=None, title, error=None, **extra):
     context = {
         "title": title,
         "form": form,
@@ -222,6 +223,7 @@ def _render_contact_form(request, form, *, contact_id=None, title, error=None):
         "error": error,
         **way_back_to_list(request, "contacts_ui:contact_list"),
         "media": form.media,
+        **extra,
     }
     return render(request, "contacts_ui/contact_form.html", context)
 
@@ -302,11 +304,19 @@ def contact_change(request: HttpRequest, client: SerwerSMSClient, contact_id: in
     groups, error = all_groups.result()
     initial = {name: getattr(contact, name) for name in CONTACT_FIELDS}
     initial["group_id"] = [m.group_id for m in memberships if m.contact_id == contact.id]
+    now = conflicts.comparable({**initial, "group_ids": initial["group_id"]})
     data = request.POST.copy() if request.method == "POST" else None
+    # The record as this form was shown (None: a form from before this check, or forged).
+    opened = conflicts.as_shown(data.get("as_shown", "")) if data is not None else None
+    choices, unsettled = _conflict_choices(data) if data is not None else ({}, [])
     if data is not None and not data.get("groups_shown"):
         # The form was shown without the group list (it failed to load): keep
         # the contact's groups rather than take it out of every one.
         data.setlist("group_id", [str(group_id) for group_id in initial["group_id"]])
+    if opened is not None:
+        for name, choice in choices.items():
+            if choice == conflicts.THEIRS:
+                data[name] = opened[name]
     chosen = _chosen_group_ids(data.getlist("group_id")) if data else initial["group_id"]
     form = ContactForm(data, groups=_picker_groups(groups, error, chosen), initial=initial)
     if error is not None:
@@ -315,6 +325,20 @@ def contact_change(request: HttpRequest, client: SerwerSMSClient, contact_id: in
         error = _(
             "%(reason)s The groups could not be shown, so the contact cannot be saved now."
         ) % {"reason": error}
+    elif (
+        request.method == "POST"
+        and form.is_valid()
+        and (unsettled or (opened is not None and opened != now))
+    ):
+        # Changed by someone else since the form was shown, or a conflict left unsettled:
+        # nothing is sent; the merged form comes back for the person to settle and confirm.
+        typed = {**asdict(form.contact_data()), "group_ids": form.cleaned_data["group_id"]}
+        # What "when you opened it" means: the record this form was shown with, or, when
+        # only a choice is missing, the record the first form was opened on.
+        first_opened = conflicts.as_shown(data.get("as_opened", "")) or opened
+        base = (opened if opened is not None and opened != now else first_opened) or now
+        merge = conflicts.merge(base, typed, now)
+        return _render_conflict(request, form, merge, contact.id, groups, unsettled, now, base)
     elif request.method == "POST" and form.is_valid():
         recorder.memo.remember_group_names(groups)
         saved_id, error = _save_contact(
@@ -327,8 +351,63 @@ def contact_change(request: HttpRequest, client: SerwerSMSClient, contact_id: in
             )
             return _after_save(request, contact.id)
     return _render_contact_form(
-        request, form, contact_id=contact.id, title=_("Change contact"), error=error
+        request,
+        form,
+        contact_id=contact.id,
+        title=_("Change contact"),
+        error=error,
+        # A form shown again (its input refused) still carries the record it was opened on.
+        as_shown=data.get("as_shown", "") if data is not None else conflicts.shown(now),
     )
+
+
+def _conflict_choices(data) -> tuple[dict[str, str], list[str]]:
+    """A conflict form's settled fields ({field: MINE or THEIRS}), and those not settled."""
+    names = [name for name in data.getlist("conflict") if name in CONTACT_FIELDS]
+    choices = {name: data.get(f"keep_{name}", "") for name in names}
+    unsettled = [name for name, choice in choices.items() if choice not in conflicts.CHOICES]
+    return choices, unsettled
+
+
+def _render_conflict(request, form, merge, contact_id, groups, unsettled, now, base):
+    data = form.data.copy()
+    for name, value in merge.values().items():
+        if name != "group_ids":
+            data[name] = value
+    data.setlist("group_id", [str(group_id) for group_id in merge.group_ids])
+    merged_form = ContactForm(data, groups=groups)
+    merged_form.is_valid()
+    for name in unsettled:
+        if any(field.name == name and field.conflict for field in merge.fields):
+            merged_form.add_error(name, _("Choose which value to keep."))
+    names = {group.id: group.name for group in groups}
+    response = _render_contact_form(
+        request,
+        merged_form,
+        contact_id=contact_id,
+        title=_("Change contact"),
+        error=_(
+            "Someone changed this contact since you opened it, so nothing was sent. Your "
+            "changes are merged with theirs below; where you both changed a field, choose "
+            "which value to keep. Then save again."
+        ),
+        as_shown=conflicts.shown(now),
+        conflict=merge,
+        conflict_rows=[
+            (merged_form.fields[field.name].label, field)
+            for field in merge.fields
+            if field.now != field.opened or field.typed != field.opened
+        ],
+        conflict_groups=[
+            ", ".join(sorted(names.get(i, str(i)) for i in ids)) or "—"
+            for ids in (merge.groups_opened, merge.groups_now, merge.groups_typed, merge.group_ids)
+        ]
+        if merge.groups_now != merge.groups_opened or merge.groups_typed != merge.groups_opened
+        else [],
+        as_opened=conflicts.shown(base),
+    )
+    response.status_code = 409
+    return response
 
 
 def _contact_unreadable_on_save(request, client, contact_id: int, exc) -> HttpResponse:
