@@ -4,7 +4,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
@@ -70,12 +70,15 @@ def group_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
     return render(request, template, context)
 
 
-def _render_group_form(request, form, *, group=None, error=None, changing=None) -> HttpResponse:
+def _render_group_form(
+    request, form, *, group=None, error=None, changing=None, shown_name=None
+) -> HttpResponse:
     context = {
         "title": _("Change group") if (group or changing) else _("Add group"),
         "form": form,
         "group": group,
         "error": error,
+        "shown_name": shown_name,
         **way_back_to_list(request, "contacts_ui:group_list"),
     }
     template = "contacts_ui/_group_form.html" if render_partial_or_page(request) else None
@@ -130,6 +133,15 @@ def group_change(request: HttpRequest, client: SerwerSMSClient, group_id: int) -
         )
     form = GroupForm(request.POST or None, initial={"name": group.name})
     error = None
+    # The name as the form was shown: a rename by someone else since is not overwritten unseen.
+    shown_name = request.POST.get("shown_name") if request.method == "POST" else group.name
+    if request.method == "POST" and form.is_valid() and shown_name not in (None, group.name):
+        error = _(
+            "Someone renamed this group to “%(now)s” since you opened it, so nothing was "
+            "sent. Save again to rename it to “%(typed)s”."
+        ) % {"now": group.name, "typed": form.cleaned_data["name"]}
+        # 200, not 409: the form is swapped in by htmx, which leaves a 4xx answer unshown.
+        return _render_group_form(request, form, group=group, error=error, shown_name=group.name)
     if request.method == "POST" and form.is_valid():
         error = _save_group(request, form, lambda name: recorder.groups_edit(group.id, name))
         if error is None and form.is_valid():
@@ -138,7 +150,9 @@ def group_change(request: HttpRequest, client: SerwerSMSClient, group_id: int) -
             if "_continue" in request.POST:
                 return respond_redirect(request, request.get_full_path())
             return respond_redirect(request, back_to_list(request, "contacts_ui:group_list"))
-    return _render_group_form(request, form, group=group, error=error)
+    return _render_group_form(
+        request, form, group=group, error=error, shown_name=shown_name or group.name
+    )
 
 
 def _delete_in_background(request, group, delete_contacts: bool, list_url: str):
@@ -174,15 +188,28 @@ def group_delete(request: HttpRequest, client: SerwerSMSClient, group_id: int) -
         form = GroupDeleteForm(request.POST)
         form.is_valid()
         delete_contacts = bool(form.cleaned_data.get("delete_contacts"))
-        if group.count > runner.INLINE_ITEMS:
+        shown_count = request.POST.get("shown_count", "")
+        promised = int(shown_count) if shown_count.isdigit() else None
+        if delete_contacts and promised is not None and promised != group.count:
+            # The page promised to delete so many contacts: more or fewer now is not what
+            # was confirmed.
+            error = ngettext(
+                "The group now holds %(count)s contact, not %(promised)s as the page you "
+                "confirmed said, so nothing was deleted. Check and confirm again.",
+                "The group now holds %(count)s contacts, not %(promised)s as the page you "
+                "confirmed said, so nothing was deleted. Check and confirm again.",
+                group.count,
+            ) % {"count": group.count, "promised": promised}
+        elif group.count > runner.INLINE_ITEMS:
             # Recording who was in it (to undo the deletion) reads every member: work
             # that grows with the group, for the task worker.
             return _delete_in_background(request, group, delete_contacts, list_url)
-        try:
-            recorder.groups_delete(group.id, delete_contacts=delete_contacts)
-        except SerwerSMSError as exc:
-            error = write_failed(exc, group_look_up(group.name))
         else:
+            try:
+                recorder.groups_delete(group.id, delete_contacts=delete_contacts)
+            except SerwerSMSError as exc:
+                error = write_failed(exc, group_look_up(group.name))
+        if error is None:
             if delete_contacts:
                 text = _("The group “%(name)s” and its %(count)s contacts were deleted.")
             else:
