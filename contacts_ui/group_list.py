@@ -11,11 +11,15 @@ under a key made of:
 - a hash of the API's address;
 - the user's group-list version, a number kept with the credentials in the database.
 
-Every write through the app moves the version on, for the user and for every other
-user with the same credentials (`changed`, called where the history records writes).
-The next page then reads the list afresh, in every process and instance: the version
-comes with the credentials row that each request reads anyway, so this holds whatever
-the cache backend, a cache private to each process included.
+Every write through the app moves the version on for every user (`changed`, called where
+the history records writes). Colleagues may reach the same SerwerSMS account with other
+credentials (two tokens, or a token and a username), and the API says nothing that tells
+which credentials share an account; so every user's next page reads the list afresh, a
+call each, rather than anyone seeing a list older than a colleague's write. Their lists
+stay apart all the same: each is cached under its own credentials' account key, and read
+with them. The version comes with the credentials row that each request reads anyway, so
+this holds in every process and instance, whatever the cache backend, a cache private to
+each process included.
 """
 
 import hashlib
@@ -23,7 +27,7 @@ import hashlib
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.cache import cache
-from django.db.models import F, Q
+from django.db.models import F
 from django.utils.crypto import salted_hmac
 from django.views.decorators.debug import sensitive_variables
 
@@ -39,13 +43,11 @@ def account_key(auth_style: str, username: str, secret: str) -> str:
 
 def changed(user) -> None:
     """A write through the app may have changed the groups or their counts: every user
-    with these credentials reads the group list afresh on their next page."""
+    (a colleague on the same account, whatever their credentials) reads the group list
+    afresh on their next page."""
     from .models import ApiCredentials
 
-    own_key = ApiCredentials.objects.filter(user=user).exclude(account_key="")
-    ApiCredentials.objects.filter(
-        Q(user=user) | Q(account_key__in=own_key.values("account_key"))
-    ).update(groups_version=F("groups_version") + 1)
+    ApiCredentials.objects.update(groups_version=F("groups_version") + 1)
     # What this request reads after its own write is read afresh too: the credentials
     # row it read with the user (contacts_ui.auth) moves on with the database's.
     stored = get_user_model().api_credentials.related.get_cached_value(user, default=None)

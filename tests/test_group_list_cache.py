@@ -305,21 +305,50 @@ def test_a_write_by_a_user_with_the_same_credentials_renews_the_others_list(
     alicja = Client()
     alicja_user = make_user("alicja", token="alice-token")
     alicja.force_login(alicja_user)
-    bob = Client()
-    bob_user = make_user("bob", token="bob-token")
-    bob.force_login(bob_user)
-    for each in (client, alicja, bob):
+    for each in (client, alicja):
         each.get(URL)
-    bobs_version = version_of(bob_user)
 
     assert client.post("/groups/add/", {"name": "Dostawcy"}).status_code == 302
 
     assert sidebar(alicja.get(URL)) == ["Dostawcy (0)", "Klienci (1)"]
-    # Bob's credentials are other ones: his cached list stands.
-    assert version_of(bob_user) == bobs_version
-    seen = len(wire)
+
+
+def test_a_colleague_on_the_same_account_with_other_credentials_sees_a_write_at_once(
+    client, alice, klienci
+):
+    # Alice signs in to the API with its token; her colleague with the API user's
+    # username and password: the same account, other credentials, another cache key.
+    kolega = make_user("kolega")
+    credentials = ApiCredentials(user=kolega, auth_style=ApiCredentials.PASSWORD, username="alice")
+    credentials.set_secret("alice-password")
+    credentials.save()
+    colleague = Client()
+    colleague.force_login(kolega)
+    assert sidebar(colleague.get(URL)) == ["Klienci (1)"]
+
+    assert client.post("/groups/add/", {"name": "Dostawcy"}).status_code == 302
+
+    assert sidebar(colleague.get(URL)) == ["Dostawcy (0)", "Klienci (1)"]
+
+
+def test_a_write_renews_every_users_list_yet_each_reads_only_their_own_account(
+    client, alice, klienci, bob_account, wire
+):
+    Group.objects.create(account=bob_account, name="Boba grupa")
+    bob = Client()
+    bob_user = make_user("bob", token="bob-token")
+    bob.force_login(bob_user)
     bob.get(URL)
-    assert calls(wire, seen) == ["contacts/index"]
+    bobs_version = version_of(bob_user)
+
+    assert client.post("/groups/add/", {"name": "Dostawcy"}).status_code == 302
+
+    # The API does not say whose credentials share an account: Bob's list is read afresh,
+    # with his own credentials, and holds his account's groups alone.
+    assert version_of(bob_user) == bobs_version + 1
+    seen = len(wire)
+    assert sidebar(bob.get(URL)) == ["Boba grupa (0)"]
+    assert sorted(calls(wire, seen)) == ["contacts/index", "groups/index"]
 
 
 def test_users_with_other_accounts_never_see_each_others_groups(
