@@ -528,13 +528,24 @@ def cleanup_merge_groups(request: HttpRequest, client: SerwerSMSClient) -> HttpR
         return _review_groups(request, context)
     by_id = {g.id: g for g in groups}
     target, source = by_id[form.cleaned_data["keep"]], by_id[form.cleaned_data["merge"]]
-    if request.method == "POST":
-        return _perform_group_merge(request, source, target)
     context.update(
         {
             "target": target,
             "source": source,
-            "merge_fields": [("keep", target.id), ("merge", source.id)],
+            # What the confirmation promises: so many contacts moved.
+            "merge_fields": [("keep", target.id), ("merge", source.id), ("count", source.count)],
         }
     )
+    promised = data.get("count", "")
+    if request.method == "POST" and promised.isdigit() and int(promised) != source.count:
+        context["changed_since"] = ngettext(
+            "“%(group)s” now holds %(count)s contact, not %(promised)s as the page you "
+            "confirmed said, so nothing was started. Check and confirm again.",
+            "“%(group)s” now holds %(count)s contacts, not %(promised)s as the page you "
+            "confirmed said, so nothing was started. Check and confirm again.",
+            source.count,
+        ) % {"group": source.name, "count": source.count, "promised": promised}
+        return _confirm_group_merge(request, context)
+    if request.method == "POST":
+        return _perform_group_merge(request, source, target)
     return _confirm_group_merge(request, context)

@@ -206,6 +206,17 @@ def contact_action(request: HttpRequest, client) -> HttpResponse:
     if from_group and group_id == shown_group:
         form.add_error("group_id", _("Choose a group other than the one shown."))
     confirmed = request.POST.get("post") == "yes"
+    promised = request.POST.get("shown_count", "")
+    if confirmed and error is None and promised.isdigit() and int(promised) != count and count:
+        # The page confirmed named so many contacts; the search (or the ticked contacts
+        # still there) now gives another number: not what was confirmed.
+        error = ngettext(
+            "This now concerns %(count)s contact, not %(promised)s as the page you confirmed "
+            "said, so nothing was started. Check and confirm again.",
+            "This now concerns %(count)s contacts, not %(promised)s as the page you confirmed "
+            "said, so nothing was started. Check and confirm again.",
+            count,
+        ) % {"count": count, "promised": promised}
     if confirmed and error is None and count and form.is_valid() and form.check_group():
         return _start(request, form, query, contacts, list_url)
     if confirmed and not count and error is None:

@@ -1,0 +1,87 @@
+"""A confirmation page's promise is checked again when it is confirmed: a bulk action and a
+group merge refuse, saying the difference, when they would now concern another number of
+contacts than the page said; nothing is started until the person confirms the page as it
+is now."""
+
+import pytest
+
+from contacts_ui.models import Job
+from contacts_ui.sandbox.models import Contact, Group
+from tests import bulk_actions
+from tests.bulk_actions import choose, confirm
+from tests.helpers import form_values, make_contact
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+groups = bulk_actions.groups
+people = bulk_actions.people
+
+
+def test_a_bulk_action_across_a_search_refuses_when_the_search_finds_more_since(
+    client, alice, alice_account, people, groups
+):
+    klienci = groups["Klienci"]
+    confirmation = choose(
+        client, "remove_from_group", list_url=f"/contacts/?g={klienci.id}", across=True
+    )
+    assert "The 4 contacts concerned" in confirmation.content.decode()
+    make_contact(alice_account, "+48500600799", groups=[klienci], first_name="Nowa")
+
+    refused = confirm(client, confirmation, klienci)
+
+    page = refused.content.decode()
+    assert (
+        "This now concerns 5 contacts, not 4 as the page you confirmed said, so nothing was "
+        "started. Check and confirm again."
+    ) in page
+    assert not Job.objects.exists()
+
+    started = confirm(client, refused, klienci)
+    assert started.status_code == 302
+    assert str(Job.objects.get().params["query"]["g"]) == str(klienci.id)
+
+
+def test_a_bulk_action_on_ticked_contacts_refuses_when_one_is_gone_since(
+    client, alice, people, groups
+):
+    chosen = [people["Adam"], people["Beata"], people["Cezary"]]
+    confirmation = choose(client, "delete", chosen)
+    Contact.objects.filter(id=people["Cezary"].id).delete()
+
+    refused = confirm(client, confirmation)
+
+    assert "This now concerns 2 contacts, not 3" in refused.content.decode()
+    assert not Job.objects.exists()
+    assert Contact.objects.filter(id=people["Adam"].id).exists()
+
+
+def test_a_bulk_action_confirmed_as_it_is_starts(client, alice, people, groups):
+    confirmation = choose(client, "delete", [people["Adam"], people["Beata"]])
+    assert confirm(client, confirmation).status_code == 302
+
+
+def _group_merge_confirmation(client, keep: Group, merge: Group) -> dict:
+    url = f"/cleanup/groups/merge/?id={keep.id}&id={merge.id}&keep={keep.id}"
+    return form_values(client.get(url).content.decode(), "merge-form")
+
+
+def test_a_group_merge_refuses_when_the_group_to_empty_holds_more_since(
+    client, alice, alice_account, people, groups
+):
+    klienci, vip = groups["Klienci"], groups["VIP"]
+    form = _group_merge_confirmation(client, klienci, vip)
+    assert form["count"] == ["1"]
+    make_contact(alice_account, "+48500600799", groups=[vip], first_name="Nowa")
+
+    response = client.post("/cleanup/groups/merge/", form)
+
+    assert response.status_code == 200
+    assert (
+        "“VIP” now holds 2 contacts, not 1 as the page you confirmed said, so nothing was "
+        "started. Check and confirm again."
+    ) in response.content.decode()
+    assert not Job.objects.exists()
+    again = form_values(response.content.decode(), "merge-form")
+    assert again["count"] == ["2"]
+    assert client.post("/cleanup/groups/merge/", again).status_code == 302
+    assert Job.objects.filter(kind=Job.Kind.GROUP_MERGE).exists()
