@@ -381,7 +381,8 @@ def _render_conflict(request, form, merge, contact_id, groups, unsettled, now, b
         if any(field.name == name and field.conflict for field in merge.fields):
             merged_form.add_error(name, _("Choose which value to keep."))
     names = {group.id: group.name for group in groups}
-    response = _render_contact_form(
+    # 200, as Django answers a form it sends back to be corrected.
+    return _render_contact_form(
         request,
         merged_form,
         contact_id=contact_id,
@@ -406,8 +407,6 @@ def _render_conflict(request, form, merge, contact_id, groups, unsettled, now, b
         else [],
         as_opened=conflicts.shown(base),
     )
-    response.status_code = 409
-    return response
 
 
 def _contact_unreadable_on_save(request, client, contact_id: int, exc) -> HttpResponse:
