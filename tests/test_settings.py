@@ -55,3 +55,12 @@ def test_the_api_is_given_as_long_to_answer_as_the_providers_own_clients_give_it
         cleared={"SERWERSMS_READ_TIMEOUT", "SERWERSMS_CONNECT_TIMEOUT"},
     )
     assert result.stdout.split() == ["30.0", "3.0"]
+
+
+def test_a_redis_cache_is_one_that_redis_down_degrades_and_gives_up_on_quickly():
+    result = settings_loaded(
+        {"DEBUG": "true", "CACHE_URL": "redis://127.0.0.1:6379/3"},
+        "s.CACHES['default']['BACKEND'], s.CACHES['default']['OPTIONS']['socket_timeout']",
+        cleared={"CACHE_URL"},
+    )
+    assert result.stdout.split() == ["contacts_ui.cache.ForgivingRedisCache", "0.5"]

@@ -136,6 +136,13 @@ CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
 # django-environ passes `?key_prefix=` on in lower case, which Django's Redis backend ignores.
 if "key_prefix" in CACHES["default"]:
     CACHES["default"]["KEY_PREFIX"] = CACHES["default"].pop("key_prefix")
+# Redis down degrades pages, never breaks them (contacts_ui.cache); a connection it does not
+# answer is given up on quickly.
+if CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache":
+    CACHES["default"]["BACKEND"] = "contacts_ui.cache.ForgivingRedisCache"
+    CACHES["default"].setdefault("OPTIONS", {})
+    CACHES["default"]["OPTIONS"].setdefault("socket_connect_timeout", 0.5)
+    CACHES["default"]["OPTIONS"].setdefault("socket_timeout", 0.5)
 # The cache is shared by every process only when it lives outside them (Redis).
 CACHE_SHARED = CACHES["default"]["BACKEND"] != "django.core.cache.backends.locmem.LocMemCache"
 
