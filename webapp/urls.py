@@ -23,5 +23,8 @@ urlpatterns = [
     path("", include("contacts_ui.urls")),
 ]
 
+# While the database cannot be reached, a plain 503 page in the admin's look, not a 500.
+handler500 = "contacts_ui.views.errors.server_error"
+
 if settings.SANDBOX:
     urlpatterns.append(path("sandbox/", include("contacts_ui.sandbox.urls")))
