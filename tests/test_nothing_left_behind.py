@@ -1,0 +1,35 @@
+"""Nothing left behind: a test that starts a process and does not stop it fails the run,
+which names and stops it (conftest.pytest_sessionfinish, tests/leftovers.py)."""
+
+import subprocess
+import sys
+from pathlib import Path
+
+from tests import leftovers
+
+ROOT = Path(__file__).resolve().parent.parent
+
+LEAVING = """
+import subprocess
+
+def test_starts_a_process_and_leaves_it():
+    subprocess.Popen(["sleep", "600"])
+"""
+
+
+def test_a_process_left_running_by_a_test_fails_the_run_and_is_stopped(tmp_path):
+    module = tmp_path / "test_leaving.py"
+    module.write_text(LEAVING)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", str(module), "-p", "no:cacheprovider", "-q"]
+        # The project's settings (and so the plugin) for a test module outside the checkout.
+        + ["-c", str(ROOT / "pyproject.toml")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "Processes left running by the tests (now stopped):" in run.stdout
+    assert "sleep 600" in run.stdout
+    assert not [command for _pid, command in leftovers.left_running(1) if command == "sleep 600"]
