@@ -150,9 +150,8 @@ def group_change(request: HttpRequest, client: SerwerSMSClient, group_id: int) -
             if "_continue" in request.POST:
                 return respond_redirect(request, request.get_full_path())
             return respond_redirect(request, back_to_list(request, "contacts_ui:group_list"))
-    return _render_group_form(
-        request, form, group=group, error=error, shown_name=shown_name or group.name
-    )
+    # Shown again after a failure, the form carries the name it was first shown with.
+    return _render_group_form(request, form, group=group, error=error, shown_name=shown_name)
 
 
 def _delete_in_background(request, group, delete_contacts: bool, list_url: str):
