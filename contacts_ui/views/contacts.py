@@ -425,7 +425,12 @@ def _contact_unreadable_on_save(request, client, contact_id: int, exc) -> HttpRe
         "reason": exc.message
     }
     return _render_contact_form(
-        request, form, contact_id=contact_id, title=_("Change contact"), error=error
+        request,
+        form,
+        contact_id=contact_id,
+        title=_("Change contact"),
+        error=error,
+        as_shown=request.POST.get("as_shown", ""),
     )
 
 
