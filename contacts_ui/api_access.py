@@ -1,5 +1,7 @@
 """Which SerwerSMS API a request talks to, and a client for it with given credentials."""
 
+import time
+
 from django.conf import settings
 from django.http import HttpRequest
 
@@ -21,4 +23,7 @@ def api_base_url(request: HttpRequest) -> str:
 
 
 def client_for(request: HttpRequest, credentials: Credentials) -> SerwerSMSClient:
-    return SerwerSMSClient(credentials, api_base_url(request))
+    """A page's client: all its calls end within SERWERSMS_REQUEST_BUDGET seconds, so that
+    a slow or hanging API never holds a server thread longer (reads are retried within it)."""
+    deadline = time.monotonic() + settings.SERWERSMS_REQUEST_BUDGET
+    return SerwerSMSClient(credentials, api_base_url(request), deadline=deadline)

@@ -249,6 +249,14 @@ class TimedOut(TransportError):
     pass
 
 
+class OutOfTime(TransportError):
+    """A page's time for the API (SERWERSMS_REQUEST_BUDGET) is spent: this call was not
+    sent, and is not asked again within the page."""
+
+    request_sent = False
+    retryable = False
+
+
 class BadResponse(TransportError):
     """The answer was not the documented JSON (another HTTP status, or not JSON at all)."""
 
@@ -453,9 +461,12 @@ def largest_limit(base_url: str) -> int | None:
 class SerwerSMSClient:
     """The SerwerSMS API as one user sees it, through that user's credentials."""
 
-    def __init__(self, credentials: Credentials, base_url: str):
+    def __init__(self, credentials: Credentials, base_url: str, *, deadline: float | None = None):
         self.credentials = credentials
         self.base_url = base_url if base_url.endswith("/") else base_url + "/"
+        # time.monotonic() by which every call must have ended (a page's budget:
+        # api_access.client_for); None for work in the background.
+        self.deadline = deadline
 
     def __repr__(self) -> str:
         return f"<SerwerSMSClient {self.base_url} as {self.credentials.auth_style}>"
@@ -484,6 +495,7 @@ class SerwerSMSClient:
         # is: if it went out, asking again could make the change twice.
         retries = settings.SERWERSMS_READ_RETRIES if action in READ_ACTIONS else 0
         for attempt in range(retries + 1):
+            self._refuse_past_the_deadline()
             try:
                 return self._send(resource, action, url, body, headers)
             except TransportError as error:
@@ -499,12 +511,29 @@ class SerwerSMSClient:
                     attempt + 1,
                     retries,
                 )
-                time.sleep(delay)
+                time.sleep(min(delay, max(0.0, self._time_left() or delay)))
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _time_left(self) -> float | None:
+        return None if self.deadline is None else self.deadline - time.monotonic()
+
+    def _refuse_past_the_deadline(self) -> None:
+        left = self._time_left()
+        if left is not None and left <= 0.05:
+            raise OutOfTime(
+                _(
+                    "SerwerSMS is answering too slowly just now: this page has waited as long "
+                    "as a page may, and nothing more was sent. Try again in a moment."
+                )
+            )
 
     def _send(self, resource: str, action: str, url: str, body: dict, headers: dict) -> dict:
         """One HTTP request: the answer's JSON object, or one of this module's exceptions."""
-        timeout = (settings.SERWERSMS_CONNECT_TIMEOUT, settings.SERWERSMS_READ_TIMEOUT)
+        left = self._time_left()
+        read_timeout = settings.SERWERSMS_READ_TIMEOUT
+        if left is not None:
+            read_timeout = min(read_timeout, left)
+        timeout = (min(settings.SERWERSMS_CONNECT_TIMEOUT, read_timeout), read_timeout)
         started = time.monotonic()
         try:
             # Never to another address: a 307 or 308 would resend the body, password and all.

@@ -285,6 +285,9 @@ SERWERSMS_READ_TIMEOUT = env.float("SERWERSMS_READ_TIMEOUT", default=30.0)
 # time, HTTP 5xx) is asked again this many times, after 0.2 s, 0.4 s, ...;
 # a write (add, edit, delete) never is.
 SERWERSMS_READ_RETRIES = env.int("SERWERSMS_READ_RETRIES", default=2)
+# The most a page waits on the API, all its calls and retries together: past it, the page
+# says so (its input kept) rather than hold a server thread. Background jobs have no limit.
+SERWERSMS_REQUEST_BUDGET = env.float("SERWERSMS_REQUEST_BUDGET", default=45.0)
 SERWERSMS_RETRY_BACKOFF = env.float("SERWERSMS_RETRY_BACKOFF", default=0.2)
 
 
