@@ -207,9 +207,17 @@ def contact_action(request: HttpRequest, client) -> HttpResponse:
         form.add_error("group_id", _("Choose a group other than the one shown."))
     confirmed = request.POST.get("post") == "yes"
     promised = request.POST.get("shown_count", "")
-    if confirmed and error is None and promised.isdigit() and int(promised) != count and count:
-        # The page confirmed named so many contacts; the search (or the ticked contacts
-        # still there) now gives another number: not what was confirmed.
+    if (
+        confirmed
+        and across
+        and error is None
+        and promised.isdigit()
+        and int(promised) != count
+        and count
+    ):
+        # The page confirmed said the search finds so many contacts; it now finds another
+        # number: not what was confirmed. (Ticked contacts gone since are left out instead:
+        # the job names each contact it does.)
         error = ngettext(
             "This now concerns %(count)s contact, not %(promised)s as the page you confirmed "
             "said, so nothing was started. Check and confirm again.",
