@@ -109,6 +109,11 @@ class WriteRecorder:
             undo_of=self.undo_of,
             batch=self.batch,
         )
+        if self.save is save_now:
+            # Written before the call, as "outcome unknown", and settled after it: a process
+            # killed while the call is out leaves an entry that says what is known.
+            entry.outcome = HistoryEntry.Outcome.UNKNOWN
+            self.save(entry)
         try:
             yield entry
         except SerwerSMSError as error:
@@ -116,6 +121,7 @@ class WriteRecorder:
             entry.error = error.message
             self.save(entry)
             raise
+        entry.outcome = HistoryEntry.Outcome.DONE
         self.save(entry)
 
     def contacts_add(self, contact: ContactData, group_ids: list[int]) -> int:
