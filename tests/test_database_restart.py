@@ -12,7 +12,6 @@ import pwd
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import time
 import uuid
@@ -23,14 +22,13 @@ import pytest
 import requests
 
 from tests.test_two_instances import (
-    ROOT,
-    SET_UP,
     _free_ports,
     _log_in,
     _on_ci,
     _page,
     _skip_or_fail,
     _start,
+    set_up,
 )
 
 POSTGRES_BINS = sorted(Path("/usr/lib/postgresql").glob("*/bin"))
@@ -123,15 +121,7 @@ def app_on_it(own_postgres, tmp_path):
         "LOG_LEVEL": "CRITICAL",
         "PORT": str(port),
     }
-    set_up = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", SET_UP],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert set_up.returncode == 0, f"Setting up failed:\n{set_up.stdout}{set_up.stderr}"
+    set_up(env)
     instance = _start(port, env, tmp_path / "gunicorn.log")
     try:
         instance.wait_until_serving()

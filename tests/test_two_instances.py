@@ -145,6 +145,19 @@ def _start(port: int, env: dict[str, str], log: Path) -> Instance:
     return Instance(f"http://127.0.0.1:{port}", process, log)
 
 
+def set_up(env: dict[str, str]) -> None:
+    """The database of this environment migrated, with the demo account and login (SET_UP)."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SET_UP],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, f"Setting up failed:\n{done.stdout}{done.stderr}"
+
+
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     """Two instances on one new database and one Redis; stopped, and the database dropped, after."""
@@ -180,15 +193,7 @@ def run(tmp_path_factory):
     with psycopg.connect(POSTGRES_SERVER, autocommit=True) as server:
         server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
-        set_up = subprocess.run(
-            [sys.executable, "manage.py", "shell", "-c", SET_UP],
-            cwd=ROOT,
-            env=env,
-            capture_output=True,
-            text=True,
-            check=False,
-        )
-        assert set_up.returncode == 0, f"Setting up failed:\n{set_up.stdout}{set_up.stderr}"
+        set_up(env)
         for number, port in enumerate(_free_ports(2), start=1):
             instances.append(
                 _start(port, env | {"PORT": str(port)}, folder / f"gunicorn-{number}.log")

@@ -18,12 +18,18 @@ def contact(alice_account):
     return make_contact(alice_account, groups=[klienci], **ANNA)
 
 
-def test_two_colleagues_changing_one_contact_lose_neither_change(new_page, log_in, contact):
-    make_user("anna", token="alice-token")
-    make_user("bartek", token="alice-token")
-    anna, bartek = new_page(), new_page()
-    log_in(anna, "anna", then=f"/contacts/{contact.id}/change/")
-    log_in(bartek, "bartek", then=f"/contacts/{contact.id}/change/")
+@pytest.fixture
+def colleagues(new_page, log_in, contact):
+    """Anna and Bartek, each in a browser of their own, with the contact's form open."""
+    pages = []
+    for name in ("anna", "bartek"):
+        make_user(name, token="alice-token")
+        pages.append(log_in(new_page(), name, then=f"/contacts/{contact.id}/change/"))
+    return pages
+
+
+def test_two_colleagues_changing_one_contact_lose_neither_change(colleagues, contact):
+    anna, bartek = colleagues
 
     # Anna has the form open. Bartek changes the e-mail and saves.
     bartek.get_by_label("Email").fill("bartek.poprawil@example.pl")
@@ -45,12 +51,8 @@ def test_two_colleagues_changing_one_contact_lose_neither_change(new_page, log_i
     assert (saved.email, saved.city) == ("bartek.poprawil@example.pl", "Kraków")
 
 
-def test_a_field_both_changed_is_chosen_in_the_browser(new_page, log_in, contact):
-    make_user("anna", token="alice-token")
-    make_user("bartek", token="alice-token")
-    anna, bartek = new_page(), new_page()
-    log_in(anna, "anna", then=f"/contacts/{contact.id}/change/")
-    log_in(bartek, "bartek", then=f"/contacts/{contact.id}/change/")
+def test_a_field_both_changed_is_chosen_in_the_browser(colleagues, contact):
+    anna, bartek = colleagues
 
     bartek.get_by_label("City").fill("Gdańsk")
     bartek.get_by_role("button", name="Save", exact=True).click()
