@@ -113,7 +113,7 @@ class WriteRecorder:
             # Written before the call, as "outcome unknown", and settled after it: a process
             # killed while the call is out leaves an entry that says what is known.
             entry.outcome = HistoryEntry.Outcome.UNKNOWN
-            self.save(entry)
+            entry.save()  # the group list is renewed once, when it is settled
         try:
             yield entry
         except SerwerSMSError as error:
