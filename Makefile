@@ -26,7 +26,7 @@ run: $(BIN)/.installed
 	$(BIN)/python manage.py demo_user --token $(DEMO_API_TOKEN)
 	# The task worker (bulk actions, imports, cleanup) runs beside the web server and
 	# stops with it.
-	$(BIN)/python manage.py db_worker --interval 0.5 & worker=$$!; \
+	$(BIN)/python manage.py jobs_worker --interval 0.5 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 

@@ -7,7 +7,7 @@ Set up as the load test is (bench/load/run.py, whose helpers this reuses): Postg
 at BENCH_DATABASE_URL (postgres://postgres@127.0.0.1:5432/serwersms_bench by default,
 created if missing), the sandbox API under gunicorn with 100 ms of latency on every
 call, the app under gunicorn as the Procfile serves it talking to that sandbox over
-HTTP, and one task worker (`manage.py db_worker`, as the Procfile runs it). The
+HTTP, and one task worker (`manage.py jobs_worker`, as the Procfile runs it). The
 sandbox account "bulk" is seeded afresh on every run, so it always starts with
 exactly BENCH_CONTACTS contacts (1,000) in a few groups; the staff login load01
 holds its API token.
@@ -163,7 +163,7 @@ def start_worker(env: dict[str, str], logs: Path) -> "load.Server":
     log = logs / "worker.log"
     with open(log, "wb") as output:  # the child keeps its own copy of the file open
         process = subprocess.Popen(
-            [sys.executable, "manage.py", "db_worker"],
+            [sys.executable, "manage.py", "jobs_worker"],
             cwd=ROOT,
             env=env,
             stdout=output,

@@ -247,6 +247,9 @@ class JobItem(models.Model):
 
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting")
+        # Its calls are going out now. Found so by a worker taking over from one that was
+        # stopped, it is marked UNKNOWN, never sent again.
+        SENDING = "sending", _("being sent")
         DONE = "done", _("done")
         # Nothing needed doing (already in the group, say): counted as done.
         SKIPPED = "skipped", _("nothing to do")

@@ -1,4 +1,4 @@
-"""The task the worker runs (django-tasks; `manage.py db_worker`)."""
+"""The task the worker runs (django-tasks; `manage.py jobs_worker`)."""
 
 from django_tasks import task
 

@@ -107,7 +107,7 @@ def test_a_job_whose_worker_stopped_mid_way_can_be_closed_and_the_rest_retried(
     Job.objects.filter(pk=job.pk).update(
         state=Job.State.RUNNING, started_at=long_ago, heartbeat_at=long_ago
     )
-    assert "has not moved for over ten minutes" in progress_page(client, job)
+    assert "The worker doing this work was stopped mid-way" in progress_page(client, job)
 
     client.post(f"/jobs/{job.pk}/cancel/")
 

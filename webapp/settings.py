@@ -312,11 +312,16 @@ GROUP_LIST_CACHE_SECONDS = env.int("GROUP_LIST_CACHE_SECONDS", default=60)
 
 # --- Background work (contacts_ui.jobs) ----------------------------------------
 # Bulk actions, imports, merges and scans run in the task worker (`manage.py
-# db_worker`; the Procfile's worker line), queued in the database.
+# jobs_worker`; the Procfile's worker line), queued in the database.
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 # How many API calls one job makes at a time: a few, to be quick without
 # pressing the provider's unpublished rate limit.
 BULK_CONCURRENCY = env.int("BULK_CONCURRENCY", default=5)
+# A running job whose worker has said nothing for this long was stopped (killed, say): a
+# worker takes it over (manage.py jobs_worker looks every JOB_TAKEOVER_CHECK_SECONDS). A
+# running worker says it is at it every 5 s, whatever its calls are waiting on.
+JOB_ABANDONED_AFTER_SECONDS = env.float("JOB_ABANDONED_AFTER_SECONDS", default=60.0)
+JOB_TAKEOVER_CHECK_SECONDS = env.float("JOB_TAKEOVER_CHECK_SECONDS", default=15.0)
 # Uploads larger than this are refused before they are read.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 # The most rows one import takes.

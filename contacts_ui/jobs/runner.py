@@ -1,7 +1,7 @@
 """How background jobs run: bulk actions, imports, merges and scans, by the task worker.
 
 A view calls `start()`: it stores a Job with its items and queues `tasks.run_job`
-(django-tasks, database backend; `manage.py db_worker` runs it). The runner claims the
+(django-tasks, database backend; `manage.py jobs_worker` runs it). The runner claims the
 job, reads the user's credentials itself, and runs the job's kind (jobs.kinds: what it
 prepares, what each item does, how it finishes): the items a few at a time
 (BULK_CONCURRENCY) over the shared HTTP session, or one at a time on its own thread for a
@@ -17,6 +17,7 @@ import collections
 import concurrent.futures
 import logging
 import math
+import threading
 import time
 import uuid
 from dataclasses import dataclass
@@ -24,7 +25,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db import transaction
+from django.db import connections, transaction
 from django.db.models import Count
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -53,12 +54,12 @@ Status = JobItem.Status
 INLINE_ITEMS = 3
 # How often (seconds) the runner looks for a cancel request.
 CANCEL_CHECK_EVERY = 0.5
-# How often (seconds) a running job says it is still at it, and how long it may say
-# nothing before it counts as abandoned (its worker stopped mid-way).
+# How often (seconds) a running job says it is still at it (a thread of its own, so that
+# a call waiting on a slow API does not silence it). After JOB_ABANDONED_AFTER_SECONDS of
+# silence the job counts as abandoned (its worker was stopped), and a worker takes it over.
 HEARTBEAT_EVERY = 5
 # How often (seconds) a job waiting for its user's other job to end asks again.
 OWN_TURN_EVERY = 2
-ABANDONED_AFTER = timedelta(minutes=10)
 
 
 # --- Starting -----------------------------------------------------------------------
@@ -151,14 +152,52 @@ def retry_failed(request, job: Job) -> Job:
     )
 
 
+def _abandoned_after() -> timedelta:
+    return timedelta(seconds=settings.JOB_ABANDONED_AFTER_SECONDS)
+
+
 def abandoned(job: Job) -> bool:
     """Running, and silent for longer than a worker at it ever is: its worker was stopped."""
     last_word = job.heartbeat_at or job.started_at
     return (
         job.state == Job.State.RUNNING
         and last_word is not None
-        and timezone.now() - last_word > ABANDONED_AFTER
+        and timezone.now() - last_word > _abandoned_after()
     )
+
+
+def take_over_abandoned() -> int:
+    """Queue every abandoned job again, for a worker to take over; how many."""
+    from ..tasks import run_job
+
+    silent_since = timezone.now() - _abandoned_after()
+    found = Job.objects.filter(state=Job.State.RUNNING, heartbeat_at__lt=silent_since)
+    ids = list(found.values_list("pk", flat=True))
+    for job_id in ids:
+        run_job.enqueue(str(job_id))
+    return len(ids)
+
+
+def _take_over(job: Job) -> bool:
+    """Claim an abandoned job for this worker. What its stopped worker had under way is
+    marked "outcome unknown" (it may have been done) and is not sent again; what it had
+    not started is done now."""
+    if not abandoned(job):
+        return False
+    taken = Job.objects.filter(
+        pk=job.pk, state=Job.State.RUNNING, heartbeat_at=job.heartbeat_at
+    ).update(heartbeat_at=timezone.now())
+    if not taken:
+        return False  # another worker took it first
+    logger.warning("Job %s: its worker stopped mid-way; taken over", job.pk)
+    job.items.filter(status=Status.SENDING).update(
+        status=Status.UNKNOWN,
+        message=_(
+            "The worker doing this was stopped while it was being sent, so it may or may not "
+            "have been done. Check it, then retry if need be."
+        ),
+    )
+    return True
 
 
 def request_cancel(job: Job) -> None:
@@ -196,7 +235,7 @@ def progress(job: Job) -> dict:
     total = sum(counts.values())
     done = counts[Status.DONE] + counts[Status.SKIPPED]
     failed = counts[Status.FAILED] + counts[Status.UNKNOWN]
-    left = counts[Status.PENDING]
+    left = counts[Status.PENDING] + counts[Status.SENDING]
     seconds_left = None
     if job.state == Job.State.RUNNING and job.started_at and left and (done + failed):
         elapsed = (timezone.now() - job.started_at).total_seconds()
@@ -230,12 +269,15 @@ def _run(job_id) -> Exception | None:
     """Run a job to its end; an error of this application's own is logged, stops the job,
     and is returned."""
     job = Job.objects.select_related("user").get(pk=job_id)
-    if job.state != Job.State.QUEUED:
+    if job.state == Job.State.RUNNING:
+        if not _take_over(job):
+            return None
+    elif job.state != Job.State.QUEUED:
         return None
-    if job.cancel_requested:
+    elif job.cancel_requested:
         _cancel_waiting(job)
         return None
-    if not _claim(job):
+    elif not _claim(job):
         # Another of this person's jobs is running: this one waits its turn.
         from ..tasks import run_job
 
@@ -248,7 +290,7 @@ def _run(job_id) -> Exception | None:
     unsaved: collections.deque[HistoryEntry] = collections.deque()
     failure = None
     recorder = None
-    with translation.override(job.language):
+    with translation.override(job.language), _Heartbeat(job):
         try:
             recorder = _recorder_for(job, kind, unsaved)
             if kind.prepare is not None:
@@ -374,7 +416,7 @@ class _Rounds:
         self.unsaved = unsaved
         self.cancelled = False
         self.stop: str | None = None
-        self._last_check = self._last_heartbeat = time.monotonic()
+        self._last_check = time.monotonic()
 
     @property
     def over(self) -> bool:
@@ -407,9 +449,38 @@ class _Rounds:
                 ["status", "message"],
             )
             _save_entries(self.unsaved, self.job.user)
-            if time.monotonic() - self._last_heartbeat > HEARTBEAT_EVERY:
-                self._last_heartbeat = time.monotonic()
-                Job.objects.filter(pk=self.job.pk).update(heartbeat_at=timezone.now())
+
+    def sending(self, item_ids: list[int]) -> None:
+        """These items' calls are about to go out: a worker taking over from this one, if
+        it is stopped, will know them for items whose outcome is unknown."""
+        JobItem.objects.filter(pk__in=item_ids).update(status=Status.SENDING)
+
+
+class _Heartbeat:
+    """The job says it is still at it every HEARTBEAT_EVERY seconds, from a thread of its
+    own (with its own database connection), for as long as the runner runs it."""
+
+    def __init__(self, job: Job):
+        self.job = job
+        self.stopped = threading.Event()
+        self.thread = threading.Thread(target=self._beat, daemon=True)
+
+    def __enter__(self):
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc_info):
+        self.stopped.set()
+        self.thread.join()
+
+    def _beat(self) -> None:
+        try:
+            while not self.stopped.wait(HEARTBEAT_EVERY):
+                Job.objects.filter(pk=self.job.pk, state=Job.State.RUNNING).update(
+                    heartbeat_at=timezone.now()
+                )
+        finally:
+            connections.close_all()
 
 
 def _run_items(job: Job, kind: JobKind, recorder: WriteRecorder, unsaved) -> bool:
@@ -428,6 +499,7 @@ def _run_items(job: Job, kind: JobKind, recorder: WriteRecorder, unsaved) -> boo
 def _run_in_order(job: Job, kind: JobKind, recorder, pending, rounds: _Rounds) -> None:
     """One item at a time, in the items' order, on the runner's own thread."""
     for item_id, payload in pending:
+        rounds.sending([item_id])
         outcomes = [(item_id, _run_one(kind.run_item, recorder, payload, job.params, job.language))]
         rounds.finished(outcomes)
         rounds.write(outcomes)
@@ -444,12 +516,17 @@ def _run_concurrently(job: Job, kind: JobKind, recorder, pending, rounds: _Round
     with concurrent.futures.ThreadPoolExecutor(max_workers=concurrency) as pool:
 
         def start_more() -> None:
-            while not rounds.over and len(running) < concurrency:
+            starting = []
+            while not rounds.over and len(running) + len(starting) < concurrency:
                 item = next(pending, None)
                 if item is None:
-                    return
-                args = (kind.run_item, recorder, item[1], job.params, job.language)
-                running[pool.submit(_run_one, *args)] = item[0]
+                    break
+                starting.append(item)
+            if starting:
+                rounds.sending([item_id for item_id, _payload in starting])
+            for item_id, payload in starting:
+                args = (kind.run_item, recorder, payload, job.params, job.language)
+                running[pool.submit(_run_one, *args)] = item_id
 
         start_more()
         while running:
