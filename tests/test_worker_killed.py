@@ -122,6 +122,7 @@ def _wait_for(condition, seconds: float = 60):
 def test_a_job_whose_worker_is_killed_is_taken_over_and_finished_without_a_double_write(
     client, alice, alice_account, workers, deletions, settings
 ):
+    settings.JOB_ABANDONED_AFTER_SECONDS = 2  # as the workers have it
     klienci = Group.objects.create(account=alice_account, name="Klienci")
     people = [
         make_contact(alice_account, f"+4850060070{n}", [klienci], first_name=f"Osoba{n}")
@@ -138,8 +139,15 @@ def test_a_job_whose_worker_is_killed_is_taken_over_and_finished_without_a_doubl
     # Two done; the one under way and three more are left, as the job page says.
     assert runner.progress(Job.objects.get())["left"] == 4
 
+    # The person watching the job's page meanwhile is answered, and told the truth.
+    _wait_for(lambda: runner.abandoned(Job.objects.get()), seconds=10)
+    page = client.get(f"/jobs/{job.pk}/")
+    assert page.status_code == 200
+    assert "The worker doing this work was stopped mid-way" in page.content.decode()
+
     workers.start()
     _wait_for(lambda: Job.objects.get().state != Job.State.RUNNING)
+    assert client.get(f"/jobs/{job.pk}/").status_code == 200
 
     job.refresh_from_db()
     assert job.state == Job.State.DONE
