@@ -113,6 +113,9 @@ class CredentialsForm(forms.Form):
         if style == ApiCredentials.PASSWORD and not cleaned.get("username"):
             self.add_error("username", _("Enter the API username."))
         if style == ApiCredentials.TOKEN:
+            # The username is for sign-in with a password alone: with a token, whatever is
+            # left in its box (too long, say) is neither checked nor kept.
+            self._errors.pop("username", None)
             cleaned["username"] = ""
             if cleaned.get("secret") and not token_is_sendable(cleaned["secret"]):
                 self.add_error(
