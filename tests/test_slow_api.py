@@ -8,7 +8,7 @@ import time
 import pytest
 
 from contacts_ui.sandbox.models import Contact, Group
-from tests.helpers import ANNA, form_values, make_contact
+from tests.helpers import ANNA, form_values, make_contact, sandbox_fails_on
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -75,3 +75,27 @@ def test_background_work_has_no_page_budget(alice):
 
     assert SerwerSMSClient(Credentials("token", "", "t"), "http://x/").deadline is None
     assert client_for(None, Credentials("token", "", "t")).deadline is not None
+
+
+def test_work_done_within_the_request_ends_within_the_budget_too(
+    client, alice, alice_account, hanging_api, monkeypatch, settings
+):
+    settings.BULK_CONCURRENCY = 1  # one call at a time, so that one is never sent
+    from contacts_ui.models import Job
+    from tests.bulk_actions import choose, confirm
+
+    klienci = Group.objects.create(account=alice_account, name="Klienci")
+    people = [
+        make_contact(alice_account, f"+4850060070{n}", [klienci], first_name=f"K{n}")
+        for n in range(2)
+    ]
+    confirmation = choose(client, "delete", people)
+    sandbox_fails_on(monkeypatch, "timeout", "contacts/delete")  # the deletions hang
+    response, seconds = timed(lambda: confirm(client, confirmation))
+    assert seconds < BUDGET + 1.5, seconds
+    job = Job.objects.get()  # two items: done within the request
+    assert response.status_code == 302
+    statuses = sorted(job.items.values_list("status", flat=True))
+    # The first went out and got no answer in time; the second was not sent at all.
+    assert statuses == ["failed", "unknown"]
+    assert "answering too slowly" in job.items.get(status="failed").message

@@ -107,8 +107,9 @@ def start(
         )
     if not always_queued and _runs_now(KINDS[kind], job, len(items)):
         # A failure of this application's own is logged, and the job stopped with a
-        # sentence for the person (not raised): the request goes on to show it.
-        _run(job.pk)
+        # sentence for the person (not raised): the request goes on to show it. Within the
+        # request, its calls end within the page's time for the API, as the page's own do.
+        _run(job.pk, deadline=time.monotonic() + settings.SERWERSMS_REQUEST_BUDGET)
         job.refresh_from_db()
     else:
         from ..tasks import run_job
@@ -265,7 +266,7 @@ def run(job_id) -> None:
         raise error
 
 
-def _run(job_id) -> Exception | None:
+def _run(job_id, deadline: float | None = None) -> Exception | None:
     """Run a job to its end; an error of this application's own is logged, stops the job,
     and is returned."""
     job = Job.objects.select_related("user").get(pk=job_id)
@@ -292,7 +293,7 @@ def _run(job_id) -> Exception | None:
     recorder = None
     with translation.override(job.language), _Heartbeat(job):
         try:
-            recorder = _recorder_for(job, kind, unsaved)
+            recorder = _recorder_for(job, kind, unsaved, deadline)
             if kind.prepare is not None:
                 kind.prepare(recorder, job)
             cancelled = _run_items(job, kind, recorder, unsaved)
@@ -341,7 +342,9 @@ def _deactivated() -> str:
     return _("Your login was deactivated, so the work stopped.")
 
 
-def _recorder_for(job: Job, kind: JobKind, unsaved: collections.deque) -> WriteRecorder:
+def _recorder_for(
+    job: Job, kind: JobKind, unsaved: collections.deque, deadline: float | None = None
+) -> WriteRecorder:
     if not job.user.is_active:
         raise JobStopped(_deactivated())
     stored = ApiCredentials.objects.filter(user=job.user).first()
@@ -353,7 +356,7 @@ def _recorder_for(job: Job, kind: JobKind, unsaved: collections.deque) -> WriteR
         raise JobStopped(
             _("Your saved API secret can no longer be read. Enter it again, then retry.")
         ) from None
-    client = SerwerSMSClient(credentials, job.api_url)
+    client = SerwerSMSClient(credentials, job.api_url, deadline=deadline)
     # A job that finishes undoing a change (a restored group's contacts) records each
     # write as part of that undo, as the undo page's writes are.
     undoes = job.params.get("undoes")
