@@ -14,7 +14,6 @@ import signal
 import subprocess
 import tempfile
 import time
-import uuid
 from pathlib import Path
 
 import psycopg
@@ -28,6 +27,7 @@ from tests.test_two_instances import (
     _page,
     _skip_or_fail,
     _start,
+    production_env,
     set_up,
 )
 
@@ -105,22 +105,13 @@ def app_on_it(own_postgres, tmp_path):
     with psycopg.connect(own_postgres.url(), autocommit=True) as server:
         server.execute("CREATE DATABASE contacts")
     port = _free_ports(1)[0]
-    env = os.environ | {
-        "DATABASE_URL": own_postgres.url("contacts"),
-        "CACHE_URL": "locmemcache://",
-        "STATIC_ROOT": str(tmp_path / "static"),
-        "DEBUG": "false",
-        "SECRET_KEY": f"database-restart-{uuid.uuid4().hex}",
-        "HTTPS_ONLY": "false",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        "SANDBOX": "true",
-        "SANDBOX_IN_PRODUCTION": "true",
-        "SERWERSMS_API_URL": "",
-        "SANDBOX_LATENCY_MS": "0",
-        "SANDBOX_FAILURE_RATE": "0",
-        "LOG_LEVEL": "CRITICAL",
-        "PORT": str(port),
-    }
+    env = production_env(
+        tmp_path,
+        DATABASE_URL=own_postgres.url("contacts"),
+        CACHE_URL="locmemcache://",
+        LOG_LEVEL="CRITICAL",
+        PORT=str(port),
+    )
     set_up(env)
     instance = _start(port, env, tmp_path / "gunicorn.log")
     try:

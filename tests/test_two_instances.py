@@ -145,6 +145,28 @@ def _start(port: int, env: dict[str, str], log: Path) -> Instance:
     return Instance(f"http://127.0.0.1:{port}", process, log)
 
 
+def production_env(folder: Path, **variables: str) -> dict[str, str]:
+    """This environment with production's settings for a gunicorn of a test's own, and
+    these variables (DATABASE_URL, CACHE_URL, ...) on top."""
+    return os.environ | {
+        # The static files collected into the test's own folder rather than the checkout's
+        # staticfiles/, which other tests may be reading.
+        "STATIC_ROOT": str(folder / "static"),
+        "DEBUG": "false",
+        "SECRET_KEY": f"test-gunicorn-{uuid.uuid4().hex}",
+        # Plain HTTP on loopback: no redirect to HTTPS, no secure-only cookies.
+        "HTTPS_ONLY": "false",
+        "ALLOWED_HOSTS": "127.0.0.1",
+        # Each instance calls the sandbox on its own port (PORT); all read the one database.
+        "SANDBOX": "true",
+        "SANDBOX_IN_PRODUCTION": "true",
+        "SERWERSMS_API_URL": "",
+        "SANDBOX_LATENCY_MS": "0",
+        "SANDBOX_FAILURE_RATE": "0",
+        **variables,
+    }
+
+
 def set_up(env: dict[str, str]) -> None:
     """The database of this environment migrated, with the demo account and login (SET_UP)."""
     done = subprocess.run(
@@ -166,28 +188,14 @@ def run(tmp_path_factory):
     # passes, one after the other) never share a database or cache keys.
     name = f"test_two_instances_{uuid.uuid4().hex[:12]}"
     folder = tmp_path_factory.mktemp("two_instances")
-    env = os.environ | {
-        # Production's settings, with the static files collected into this run's own folder
-        # rather than the checkout's staticfiles/, which other tests may be reading.
-        "STATIC_ROOT": str(folder / "static"),
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{name}",
-        "CACHE_URL": f"{REDIS_URL}?key_prefix={name}",
-        "DEBUG": "false",
-        "SECRET_KEY": f"two-instances-{name}",
-        # Plain HTTP on loopback: no redirect to HTTPS, no secure-only cookies.
-        "HTTPS_ONLY": "false",
-        "ALLOWED_HOSTS": "127.0.0.1",
-        # Each instance calls the sandbox on its own port (PORT, below); both read the one
-        # database.
-        "SANDBOX": "true",
-        "SANDBOX_IN_PRODUCTION": "true",
-        "SERWERSMS_API_URL": "",
-        "SANDBOX_LATENCY_MS": "0",
-        "SANDBOX_FAILURE_RATE": "0",
+    env = production_env(
+        folder,
+        DATABASE_URL=f"postgres://postgres@127.0.0.1:5432/{name}",
+        CACHE_URL=f"{REDIS_URL}?key_prefix={name}",
         # Long enough that only the invalidation on a write, never expiry, freshens a list.
-        "GROUP_LIST_CACHE_SECONDS": "600",
-        "LOG_LEVEL": "WARNING",
-    }
+        GROUP_LIST_CACHE_SECONDS="600",
+        LOG_LEVEL="WARNING",
+    )
     cache = redis.Redis.from_url(REDIS_URL)
     instances: list[Instance] = []
     with psycopg.connect(POSTGRES_SERVER, autocommit=True) as server:
