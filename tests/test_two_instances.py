@@ -10,6 +10,7 @@ Without them the tests skip, except with CI set: there they fail, so that a CI r
 pass with none of them run.
 """
 
+import contextlib
 import os
 import re
 import signal
@@ -121,6 +122,10 @@ class Instance:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+        # Its workers too: one whose master went first is left running on its own, an
+        # orphan no longer this test's child. They share the master's process group.
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.process.pid, signal.SIGKILL)
 
 
 @dataclass
@@ -141,6 +146,8 @@ def _start(port: int, env: dict[str, str], log: Path) -> Instance:
             env=env,
             stdout=output,
             stderr=subprocess.STDOUT,
+            # A process group of its own, so that its workers can be stopped with it.
+            start_new_session=True,
         )
     return Instance(f"http://127.0.0.1:{port}", process, log)
 
