@@ -12,15 +12,42 @@ from pathlib import Path
 
 import pytest
 
+CHECKOUT = str(Path(__file__).resolve().parent.parent)
+TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
 
-def _parent_and_state(pid: int) -> tuple[int, str] | None:
+
+def _stat(pid: int) -> tuple[int, str, int] | None:
+    """(parent pid, state, start time in clock ticks since boot) of a process."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     # pid (comm) state ppid ...: comm may hold spaces and brackets, so read after the last ")".
-    state, ppid = stat[stat.rindex(")") + 2 :].split()[:2]
-    return int(ppid), state
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return int(fields[1]), fields[0], int(fields[19])
+
+
+def _parent_and_state(pid: int) -> tuple[int, str] | None:
+    found = _stat(pid)
+    return None if found is None else (found[0], found[1])
+
+
+def _now_in_ticks() -> int:
+    return int(float(Path("/proc/uptime").read_text().split()[0]) * TICKS_PER_SECOND)
+
+
+def orphans_since(ticks: int) -> list[tuple[int, str]]:
+    """Processes of this checkout started since `ticks` whose parent is gone (a server's
+    worker whose master was stopped first): no test's child any more, yet running."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            stat = _stat(int(entry.name))
+            if stat is not None and stat[0] == 1 and stat[1] != "Z" and stat[2] >= ticks:
+                command = _command(int(entry.name))
+                if CHECKOUT in command:
+                    found.append((int(entry.name), command))
+    return found
 
 
 def _command(pid: int) -> str:
@@ -53,13 +80,21 @@ def stop(processes: list[tuple[int, str]]) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
+_session_started_at = 0
+
+
+def pytest_sessionstart(session):
+    global _session_started_at
+    _session_started_at = _now_in_ticks()
+
+
 def pytest_sessionfinish(session, exitstatus):
     """A process a test started and did not stop fails the run, and is stopped."""
     if session.config.getoption("numprocesses", None) and not hasattr(
         session.config, "workerinput"
     ):
         return  # xdist's controller: its children are the workers, each checking its own
-    left = left_running()
+    left = left_running() + orphans_since(_session_started_at)
     if not left:
         return
     stop(left)

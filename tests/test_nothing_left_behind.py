@@ -33,3 +33,34 @@ def test_a_process_left_running_by_a_test_fails_the_run_and_is_stopped(tmp_path)
     assert "Processes left running by the tests (now stopped):" in run.stdout
     assert "sleep 600" in run.stdout
     assert not [command for _pid, command in leftovers.left_running(1) if command == "sleep 600"]
+
+
+ORPHANING = """
+import subprocess, sys, time
+
+def test_starts_a_process_whose_parent_goes_first():
+    # A parent that starts a child and ends at once: the child is an orphan, as a server's
+    # worker is when its master is stopped before it.
+    child = (
+        "import subprocess, sys; "
+        "subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(601)'])"
+    )
+    subprocess.run([sys.executable, "-c", child], check=True)
+    time.sleep(0.2)
+"""
+
+
+def test_a_process_orphaned_by_a_test_fails_the_run_too(tmp_path):
+    module = tmp_path / "test_orphaning.py"
+    module.write_text(ORPHANING)
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", str(module), "-p", "no:cacheprovider", "-q"]
+        + ["-c", str(ROOT / "pyproject.toml")],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert run.returncode == 1, run.stdout + run.stderr
+    assert "time.sleep(601)" in run.stdout
+    assert not [c for _pid, c in leftovers.orphans_since(0) if "time.sleep(601)" in c]
