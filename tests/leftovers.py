@@ -3,51 +3,31 @@
 A test that starts a server, a worker or a service must stop it, and what it forked,
 also when it fails. This plugin (loaded for every run: pyproject's addopts) finds, at the
 end of the run and of each xdist worker's share of it, this process's descendants still
-running; it stops them and fails the run, naming each."""
+running, and the orphans it started (their parent gone first); it stops them and fails the
+run, naming each."""
 
 import contextlib
 import os
 import signal
+import uuid
 from pathlib import Path
 
 import pytest
 
-CHECKOUT = str(Path(__file__).resolve().parent.parent)
-TICKS_PER_SECOND = os.sysconf("SC_CLK_TCK")
+# Set at the start of each run (and of each xdist worker's), and so inherited by every
+# process its tests start: an orphan carrying it was started by this run.
+RUN_VARIABLE = "LEFTOVERS_RUN"
 
 
-def _stat(pid: int) -> tuple[int, str, int] | None:
-    """(parent pid, state, start time in clock ticks since boot) of a process."""
+def _stat(pid: int) -> tuple[int, str] | None:
+    """(parent pid, state) of a process."""
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
         return None
     # pid (comm) state ppid ...: comm may hold spaces and brackets, so read after the last ")".
     fields = stat[stat.rindex(")") + 2 :].split()
-    return int(fields[1]), fields[0], int(fields[19])
-
-
-def _parent_and_state(pid: int) -> tuple[int, str] | None:
-    found = _stat(pid)
-    return None if found is None else (found[0], found[1])
-
-
-def _now_in_ticks() -> int:
-    return int(float(Path("/proc/uptime").read_text().split()[0]) * TICKS_PER_SECOND)
-
-
-def orphans_since(ticks: int) -> list[tuple[int, str]]:
-    """Processes of this checkout started since `ticks` whose parent is gone (a server's
-    worker whose master was stopped first): no test's child any more, yet running."""
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            stat = _stat(int(entry.name))
-            if stat is not None and stat[0] == 1 and stat[1] != "Z" and stat[2] >= ticks:
-                command = _command(int(entry.name))
-                if CHECKOUT in command:
-                    found.append((int(entry.name), command))
-    return found
+    return int(fields[1]), fields[0]
 
 
 def _command(pid: int) -> str:
@@ -57,13 +37,34 @@ def _command(pid: int) -> str:
         return "?"
 
 
+def _environment(pid: int) -> bytes:
+    try:
+        return Path(f"/proc/{pid}/environ").read_bytes()
+    except OSError:
+        return b""
+
+
+def orphans_of(run: str) -> list[tuple[int, str]]:
+    """Processes this run started whose parent is gone (a server's worker whose master was
+    stopped first): no test's child any more, yet running."""
+    mark = f"{RUN_VARIABLE}={run}".encode()
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            stat = _stat(int(entry.name))
+            orphan = stat is not None and stat[0] == 1 and stat[1] != "Z"
+            if orphan and mark in _environment(int(entry.name)).split(b"\0"):
+                found.append((int(entry.name), _command(int(entry.name))))
+    return found
+
+
 def left_running(root: int | None = None) -> list[tuple[int, str]]:
     """Every running descendant of `root` (this process): (pid, command line)."""
     root = os.getpid() if root is None else root
     parents: dict[int, list[int]] = {}
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
-            found = _parent_and_state(int(entry.name))
+            found = _stat(int(entry.name))
             if found is not None and found[1] != "Z":  # an exited child not yet reaped is gone
                 parents.setdefault(found[0], []).append(int(entry.name))
     left, waiting = [], list(parents.get(root, []))
@@ -80,12 +81,8 @@ def stop(processes: list[tuple[int, str]]) -> None:
             os.kill(pid, signal.SIGKILL)
 
 
-_session_started_at = 0
-
-
 def pytest_sessionstart(session):
-    global _session_started_at
-    _session_started_at = _now_in_ticks()
+    os.environ[RUN_VARIABLE] = uuid.uuid4().hex
 
 
 def pytest_sessionfinish(session, exitstatus):
@@ -94,7 +91,7 @@ def pytest_sessionfinish(session, exitstatus):
         session.config, "workerinput"
     ):
         return  # xdist's controller: its children are the workers, each checking its own
-    left = left_running() + orphans_since(_session_started_at)
+    left = left_running() + orphans_of(os.environ.get(RUN_VARIABLE, "-"))
     if not left:
         return
     stop(left)
