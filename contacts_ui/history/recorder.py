@@ -68,10 +68,7 @@ class WriteRecorder:
         knowledge: provider.Knowledge | None = None,
     ):
         self.client = client
-        # What the API is known to refuse or not do, and what these writes teach of it.
-        self.knowledge = (
-            knowledge if knowledge is not None else provider.Knowledge.of(client.base_url)
-        )
+        self._knowledge = knowledge
         self.user = user
         self.memo = memo if memo is not None else ReadMemo(client)
         # A bulk action records each of its items as an entry, all under one batch.
@@ -81,6 +78,15 @@ class WriteRecorder:
 
     def __repr__(self) -> str:
         return f"<WriteRecorder {self.client!r}>"
+
+    @property
+    def knowledge(self) -> provider.Knowledge:
+        """What the API is known to refuse or not do, and what these writes teach of it;
+        read from the database when a write first needs it (a page that only reads
+        through the recorder's memo never does)."""
+        if self._knowledge is None:
+            self._knowledge = provider.Knowledge.of(self.client.base_url)
+        return self._knowledge
 
     def undoing(self, entry: HistoryEntry) -> "WriteRecorder":
         """A recorder for the writes that undo `entry`: the same client, memo and saving,
