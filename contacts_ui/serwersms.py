@@ -381,9 +381,20 @@ def _parse_page(data: Any, parse_item) -> Page:
     )
 
 
+def _first_of_each(items) -> list:
+    """The items with the same id (or, for items without one, equal) taken once: the first."""
+    seen: set = set()
+    kept = []
+    for item in items:
+        identity = getattr(item, "id", item)
+        if identity not in seen:
+            seen.add(identity)
+            kept.append(item)
+    return kept
+
+
 def _once_each(page: Page) -> Page:
-    seen: set[int] = set()
-    items = [item for item in page.items if not (item.id in seen or seen.add(item.id))]
+    items = _first_of_each(page.items)
     return page if len(items) == len(page.items) else Page(items, page.page, page.pages)
 
 
@@ -671,7 +682,7 @@ class SerwerSMSClient:
     def answer_of(self, resource: str, action: str, params: dict) -> dict:
         """A read's answer as the API gave it, unparsed and unadapted: for the contract
         check, which reports what the API itself does. Never a write."""
-        if action not in ("index", "view", "check"):
+        if action not in READ_ACTIONS:
             raise ValueError(f"{resource}/{action} is not a read")
         return self._call(resource, action, params)
 
@@ -829,20 +840,10 @@ def every_page(read, first: Page | None = None) -> Iterator[Page]:
         page = read(page_number)
 
 
-def _identity(item):
-    return getattr(item, "id", item)
-
-
 def every_item(read) -> list:
     """Every item of a paged read, page after page: read(page_number) -> Page. An item met
     again on a later page (a contact listed once per group) is taken once."""
-    seen: set[int] = set()
-    return [
-        item
-        for page in every_page(read)
-        for item in page.items
-        if not (_identity(item) in seen or seen.add(_identity(item)))
-    ]
+    return _first_of_each(item for page in every_page(read) for item in page.items)
 
 
 def _check_success(data: dict) -> None:
