@@ -1,5 +1,5 @@
 """Nothing left behind: a test that starts a process and does not stop it fails the run,
-which names and stops it (conftest.pytest_sessionfinish, tests/leftovers.py)."""
+which names and stops it (the plugin tests/leftovers.py)."""
 
 import subprocess
 import sys
@@ -17,10 +17,11 @@ def test_starts_a_process_and_leaves_it():
 """
 
 
-def test_a_process_left_running_by_a_test_fails_the_run_and_is_stopped(tmp_path):
-    module = tmp_path / "test_leaving.py"
-    module.write_text(LEAVING)
-    run = subprocess.run(
+def run_tests(folder: Path, source: str) -> subprocess.CompletedProcess:
+    """A run of pytest, as the project configures it, on a test module of this source."""
+    module = folder / "test_module.py"
+    module.write_text(source)
+    return subprocess.run(
         [sys.executable, "-m", "pytest", str(module), "-p", "no:cacheprovider", "-q"]
         # The project's settings (and so the plugin) for a test module outside the checkout.
         + ["-c", str(ROOT / "pyproject.toml")],
@@ -29,6 +30,10 @@ def test_a_process_left_running_by_a_test_fails_the_run_and_is_stopped(tmp_path)
         text=True,
         check=False,
     )
+
+
+def test_a_process_left_running_by_a_test_fails_the_run_and_is_stopped(tmp_path):
+    run = run_tests(tmp_path, LEAVING)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "Processes left running by the tests (now stopped):" in run.stdout
     assert "sleep 600" in run.stdout
@@ -51,16 +56,7 @@ def test_starts_a_process_whose_parent_goes_first():
 
 
 def test_a_process_orphaned_by_a_test_fails_the_run_too(tmp_path):
-    module = tmp_path / "test_orphaning.py"
-    module.write_text(ORPHANING)
-    run = subprocess.run(
-        [sys.executable, "-m", "pytest", str(module), "-p", "no:cacheprovider", "-q"]
-        + ["-c", str(ROOT / "pyproject.toml")],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+    run = run_tests(tmp_path, ORPHANING)
     assert run.returncode == 1, run.stdout + run.stderr
     assert "time.sleep(601)" in run.stdout
     assert "time.sleep(601)" not in " ".join(c for _pid, c in leftovers.left_running(1))
