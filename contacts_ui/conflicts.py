@@ -75,21 +75,6 @@ class Merge:
     def conflicts(self) -> list[FieldMerge]:
         return [field for field in self.fields if field.conflict]
 
-    @property
-    def changed_since(self) -> list[FieldMerge]:
-        """The fields someone else changed since the form was opened."""
-        return [field for field in self.fields if field.now != field.opened]
-
-    def values(self, choices: dict[str, str] | None = None) -> dict:
-        """The merged record's fields and groups, with the person's choices applied."""
-        choices = choices or {}
-        values = {}
-        for field in self.fields:
-            values[field.name] = (
-                field.now if field.conflict and choices.get(field.name) == THEIRS else field.merged
-            )
-        return {**values, "group_ids": self.group_ids}
-
 
 def merge(opened: dict, typed: dict, now: dict) -> Merge:
     opened, typed, now = comparable(opened), comparable(typed), comparable(now)

@@ -371,14 +371,14 @@ def _conflict_choices(data) -> tuple[dict[str, str], list[str]]:
 
 def _render_conflict(request, form, merge, contact_id, groups, unsettled, now, base):
     data = form.data.copy()
-    for name, value in merge.values().items():
-        if name != "group_ids":
-            data[name] = value
+    for field in merge.fields:
+        data[field.name] = field.merged
     data.setlist("group_id", [str(group_id) for group_id in merge.group_ids])
     merged_form = ContactForm(data, groups=groups)
     merged_form.is_valid()
+    conflicting = {field.name for field in merge.conflicts}
     for name in unsettled:
-        if any(field.name == name and field.conflict for field in merge.fields):
+        if name in conflicting:
             merged_form.add_error(name, _("Choose which value to keep."))
     names = {group.id: group.name for group in groups}
     # 200, as Django answers a form it sends back to be corrected.
