@@ -34,19 +34,17 @@ class _Outage:
 
     def __init__(self):
         self.lock = threading.Lock()
-        self.down_since: float | None = None
+        self.down = False
         self.retry_at = 0.0
         # Keys deleted while Redis was down, to delete there once it is back.
         self.unsent_deletes: set[str] = set()
 
     def skipping(self) -> bool:
-        return self.down_since is not None and time.monotonic() < self.retry_at
+        return self.down and time.monotonic() < self.retry_at
 
     def lost(self, location: str, error: Exception) -> None:
         with self.lock:
-            first = self.down_since is None
-            if first:
-                self.down_since = time.monotonic()
+            first, self.down = not self.down, True
             self.retry_at = time.monotonic() + RETRY_SECONDS
         if first:
             logger.warning(
@@ -57,16 +55,14 @@ class _Outage:
                 RETRY_SECONDS,
             )
 
-    def answered(self) -> bool:
-        """Redis answered: True when it was down until now."""
-        if self.down_since is None:
-            return False
+    def answered(self) -> None:
+        """Redis answered: said once, when it was down until now."""
+        if not self.down:
+            return
         with self.lock:
-            was_down = self.down_since is not None
-            self.down_since = None
+            was_down, self.down = self.down, False
         if was_down:
             logger.warning("The cache (Redis) answers again and is used again.")
-        return was_down
 
 
 _MISSING = object()
