@@ -45,6 +45,12 @@ class OwnPostgres:
     def url(self, database: str = "postgres") -> str:
         return f"postgres://postgres@127.0.0.1:{self.port}/{database}"
 
+    def new_database(self, name: str) -> str:
+        """A database of this name made on the server; its URL."""
+        with psycopg.connect(self.url(), autocommit=True) as server:
+            server.execute(f"CREATE DATABASE {name}")
+        return self.url(name)
+
     def init(self) -> None:
         subprocess.run(
             [self.bin_dir / "initdb", "-D", self.data, "-A", "trust", "-U", "postgres"]
@@ -102,12 +108,10 @@ def own_postgres():
 @pytest.fixture
 def app_on_it(own_postgres, tmp_path):
     """One gunicorn on the test's PostgreSQL, with the demo account and login."""
-    with psycopg.connect(own_postgres.url(), autocommit=True) as server:
-        server.execute("CREATE DATABASE contacts")
     port = _free_ports(1)[0]
     env = production_env(
         tmp_path,
-        DATABASE_URL=own_postgres.url("contacts"),
+        DATABASE_URL=own_postgres.new_database("contacts"),
         CACHE_URL="locmemcache://",
         LOG_LEVEL="CRITICAL",
         PORT=str(port),

@@ -64,12 +64,10 @@ def stack(own_postgres, tmp_path):  # noqa: F811
         _skip_or_fail("redis-server is not installed")
     redis = OwnRedis()
     redis.start()
-    with psycopg.connect(own_postgres.url(), autocommit=True) as server:
-        server.execute("CREATE DATABASE contacts")
     port = _free_ports(1)[0]
     env = production_env(
         tmp_path,
-        DATABASE_URL=own_postgres.url("contacts"),
+        DATABASE_URL=own_postgres.new_database("contacts"),
         CACHE_URL=redis.url,
         LOG_LEVEL="CRITICAL",
         PORT=str(port),
