@@ -17,7 +17,7 @@ import pytest
 from django.db import connection
 
 from contacts_ui.jobs import runner
-from contacts_ui.models import Job, JobItem
+from contacts_ui.models import HistoryEntry, Job, JobItem
 from contacts_ui.sandbox import api as sandbox_api
 from contacts_ui.sandbox import views as sandbox_views
 from contacts_ui.sandbox.models import Contact, Group
@@ -163,3 +163,14 @@ def test_a_job_whose_worker_is_killed_is_taken_over_and_finished_without_a_doubl
     # Each contact deleted once: nothing done twice.
     assert sorted(deletions) == sorted(person.id for person in people)
     assert not Contact.objects.exists()
+
+    # The history has an entry for each deletion sent, the one under way among them: done
+    # for the five whose answer came, "outcome unknown" for the one the killed worker sent.
+    entries = HistoryEntry.objects.filter(batch=job.batch, action="contact_delete")
+    outcomes = dict(entries.values_list("target_id", "outcome"))
+    assert sorted(outcomes) == sorted(person.id for person in people)
+    assert outcomes.pop(in_flight) == HistoryEntry.Outcome.UNKNOWN
+    assert set(outcomes.values()) == {HistoryEntry.Outcome.DONE}
+    unknown = entries.get(target_id=in_flight)
+    assert "was stopped while it was being sent" in unknown.error
+    assert unknown.before["id"] == in_flight  # what it was, to put back should it be gone

@@ -7,10 +7,13 @@ with the service client, and writes one HistoryEntry with the outcome (done, fai
 or unknown when the request went out and no answer came). Reads do not go through it:
 views and jobs read with the service client itself.
 
+Each entry is saved before its call, as "outcome unknown", and settled after it: a
+process killed while the call is out leaves an entry that says what is known.
+
 What varies between a request and a background job is passed in, never copied: the
 memo of what was read, the batch a bulk action's entries share, the entry an undo
-undoes, and how an entry is saved (at once, or handed to the job runner, whose worker
-threads must not touch the database).
+undoes, and how an entry is saved (at once, or handed to the job runner's own thread,
+since its item threads must not touch the database).
 """
 
 import contextlib
@@ -41,6 +44,12 @@ def save_now(entry: HistoryEntry) -> None:
     group_list.changed(entry.user)
 
 
+def save_pending_now(entry: HistoryEntry) -> None:
+    """Save the entry of a write about to go out ("outcome unknown"); nothing changed yet,
+    so the group list is renewed once, when it is settled."""
+    entry.save()
+
+
 class WriteNotVerified(SerwerSMSError):
     """The write was answered as made, and reading it back to check it failed."""
 
@@ -65,6 +74,7 @@ class WriteRecorder:
         batch=None,
         undo_of: HistoryEntry | None = None,
         save: Callable[[HistoryEntry], None] = save_now,
+        save_pending: Callable[[HistoryEntry], None] = save_pending_now,
         knowledge: provider.Knowledge | None = None,
     ):
         self.client = client
@@ -75,6 +85,7 @@ class WriteRecorder:
         self.batch = batch
         self.undo_of = undo_of
         self.save = save
+        self.save_pending = save_pending
 
     def __repr__(self) -> str:
         return f"<WriteRecorder {self.client!r}>"
@@ -97,6 +108,7 @@ class WriteRecorder:
             memo=self.memo,
             undo_of=entry,
             save=self.save,
+            save_pending=self.save_pending,
             knowledge=self.knowledge,
         )
 
@@ -115,11 +127,10 @@ class WriteRecorder:
             undo_of=self.undo_of,
             batch=self.batch,
         )
-        if self.save is save_now:
-            # Written before the call, as "outcome unknown", and settled after it: a process
-            # killed while the call is out leaves an entry that says what is known.
-            entry.outcome = HistoryEntry.Outcome.UNKNOWN
-            entry.save()  # the group list is renewed once, when it is settled
+        # Written before the call, as "outcome unknown", and settled after it: a process
+        # killed while the call is out leaves an entry that says what is known.
+        entry.outcome = HistoryEntry.Outcome.UNKNOWN
+        self.save_pending(entry)
         try:
             yield entry
         except SerwerSMSError as error:

@@ -9,14 +9,17 @@ kind that says so. Each write goes through a WriteRecorder, so every item is in 
 history under the job's batch.
 
 Threads make API calls only; the runner's own thread writes every row (items, history
-entries), so that no database connection is shared between threads. Between rounds it
-notices a cancel request and says it is still at it (the heartbeat).
+entries), so that no database connection is shared between threads. An item's history
+entry is saved before its call goes out ("outcome unknown"): the item thread hands it to
+the runner's thread and waits until it is saved. Between rounds the runner notices a
+cancel request; a thread of its own says it is still at it (the heartbeat).
 """
 
 import collections
 import concurrent.futures
 import logging
 import math
+import queue
 import threading
 import time
 import uuid
@@ -26,7 +29,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connections, transaction
-from django.db.models import Count
+from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -34,7 +37,7 @@ from .. import group_list, provider
 from ..api_access import api_base_url
 from ..crypto import SecretUnreadable
 from ..history.memo import ReadMemo
-from ..history.recorder import WriteRecorder, save_now
+from ..history.recorder import WriteRecorder, save_now, save_pending_now
 from ..models import ApiCredentials, HistoryEntry, Job, JobItem
 from ..serwersms import (
     AccessDenied,
@@ -191,13 +194,21 @@ def _take_over(job: Job) -> bool:
     if not taken:
         return False  # another worker took it first
     logger.warning("Job %s: its worker stopped mid-way; taken over", job.pk)
-    job.items.filter(status=Status.SENDING).update(
-        status=Status.UNKNOWN,
-        message=_(
-            "The worker doing this was stopped while it was being sent, so it may or may not "
-            "have been done. Check it, then retry if need be."
-        ),
+    stopped_while_sending = _(
+        "The worker doing this was stopped while it was being sent, so it may or may not "
+        "have been done. Check it, then retry if need be."
     )
+    job.items.filter(status=Status.SENDING).update(
+        status=Status.UNKNOWN, message=stopped_while_sending
+    )
+    # Their history entries, saved before the calls went out, were never settled.
+    undoes = job.params.get("undoes")
+    HistoryEntry.objects.filter(
+        Q(batch=job.batch) | Q(undo_of_id=undoes) if undoes else Q(batch=job.batch),
+        user_id=job.user_id,
+        outcome=HistoryEntry.Outcome.UNKNOWN,
+        error="",
+    ).update(error=stopped_while_sending)
     return True
 
 
@@ -289,14 +300,15 @@ def _run(job_id, deadline: float | None = None) -> Exception | None:
     kind = KINDS[job.kind]
     # Entries recorded on the item threads wait here for the runner's thread to save them.
     unsaved: collections.deque[HistoryEntry] = collections.deque()
+    pending = _PendingEntries()
     failure = None
     recorder = None
     with translation.override(job.language), _Heartbeat(job):
         try:
-            recorder = _recorder_for(job, kind, unsaved, deadline)
+            recorder = _recorder_for(job, kind, unsaved, pending, deadline)
             if kind.prepare is not None:
                 kind.prepare(recorder, job)
-            cancelled = _run_items(job, kind, recorder, unsaved)
+            cancelled = _run_items(job, kind, recorder, unsaved, pending)
             if kind.finish is not None and not cancelled:
                 kind.finish(recorder, job)
             job.state = Job.State.CANCELLED if cancelled else Job.State.DONE
@@ -343,7 +355,11 @@ def _deactivated() -> str:
 
 
 def _recorder_for(
-    job: Job, kind: JobKind, unsaved: collections.deque, deadline: float | None = None
+    job: Job,
+    kind: JobKind,
+    unsaved: collections.deque,
+    pending: "_PendingEntries",
+    deadline: float | None = None,
 ) -> WriteRecorder:
     if not job.user.is_active:
         raise JobStopped(_deactivated())
@@ -371,6 +387,7 @@ def _recorder_for(
         undo_of=undo_of,
         # Items on the runner's own thread may save; the item threads must not.
         save=save_now if kind.in_order_on_runner_thread else unsaved.append,
+        save_pending=save_pending_now if kind.in_order_on_runner_thread else pending.save,
         knowledge=provider.Knowledge.of(job.api_url, save_at_once=kind.in_order_on_runner_thread),
     )
 
@@ -459,6 +476,64 @@ class _Rounds:
         JobItem.objects.filter(pk__in=item_ids).update(status=Status.SENDING)
 
 
+class _PendingEntries:
+    """The history entries of item threads' writes about to go out, saved on the runner's
+    thread (which alone touches the database) while the item thread waits: its call goes
+    out once the entry that says so is saved. The runner serves them between rounds, as
+    they come (`events` holds them, and the item threads' finished futures)."""
+
+    def __init__(self):
+        self.events: queue.SimpleQueue = queue.SimpleQueue()
+        self._runner_thread = threading.get_ident()
+        self._lock = threading.Lock()
+        self._closed = False
+
+    def save(self, entry: HistoryEntry) -> None:
+        if threading.get_ident() == self._runner_thread:
+            entry.save()  # the job's own steps (prepare, finish), on the runner's thread
+            return
+        request = _SaveRequest(entry)
+        with self._lock:
+            if self._closed:
+                raise ItemFailed(_("The work stopped before this was sent."))
+            self.events.put(request)
+        request.done.wait()
+        if request.refused:
+            raise ItemFailed(_("Its entry in the history could not be saved, so it was not sent."))
+
+    def close(self) -> None:
+        """The runner serves no more: an item thread waiting is refused (not sent)."""
+        with self._lock:
+            self._closed = True
+        while True:
+            try:
+                event = self.events.get_nowait()
+            except queue.Empty:
+                return
+            if isinstance(event, _SaveRequest):
+                event.refuse()
+
+
+class _SaveRequest:
+    def __init__(self, entry: HistoryEntry):
+        self.entry = entry
+        self.done = threading.Event()
+        self.refused = False
+
+    def serve(self) -> None:
+        try:
+            self.entry.save()
+        except Exception:
+            self.refused = True
+            raise  # the runner stops: its database is failing
+        finally:
+            self.done.set()
+
+    def refuse(self) -> None:
+        self.refused = True
+        self.done.set()
+
+
 class _Heartbeat:
     """The job says it is still at it every HEARTBEAT_EVERY seconds, from a thread of its
     own (with its own database connection), for as long as the runner runs it."""
@@ -486,14 +561,16 @@ class _Heartbeat:
             connections.close_all()
 
 
-def _run_items(job: Job, kind: JobKind, recorder: WriteRecorder, unsaved) -> bool:
+def _run_items(
+    job: Job, kind: JobKind, recorder: WriteRecorder, unsaved, entries: _PendingEntries
+) -> bool:
     """Run every pending item; True when cancelled before the end."""
     pending = iter(job.items.filter(status=Status.PENDING).values_list("id", "payload"))
     rounds = _Rounds(job, unsaved)
     if kind.in_order_on_runner_thread:
         _run_in_order(job, kind, recorder, pending, rounds)
     else:
-        _run_concurrently(job, kind, recorder, pending, rounds)
+        _run_concurrently(job, kind, recorder, pending, rounds, entries)
     if rounds.stop is not None:
         raise JobStopped(rounds.stop)
     return rounds.cancelled
@@ -510,9 +587,13 @@ def _run_in_order(job: Job, kind: JobKind, recorder, pending, rounds: _Rounds) -
             return
 
 
-def _run_concurrently(job: Job, kind: JobKind, recorder, pending, rounds: _Rounds) -> None:
-    """BULK_CONCURRENCY items at a time on item threads. The next calls go out before the
-    finished items are written, so that no slot waits on the database."""
+def _run_concurrently(
+    job: Job, kind: JobKind, recorder, pending, rounds: _Rounds, entries: _PendingEntries
+) -> None:
+    """BULK_CONCURRENCY items at a time on item threads. The runner's thread saves each
+    item's entry before its call (the item thread waits for it), and writes the finished
+    items; the next calls go out before they are written, so that no slot waits on the
+    database."""
     assert recorder.save is not save_now, "Item threads must not touch the database."
     concurrency = max(1, settings.BULK_CONCURRENCY)
     running: dict[concurrent.futures.Future, int] = {}
@@ -529,14 +610,33 @@ def _run_concurrently(job: Job, kind: JobKind, recorder, pending, rounds: _Round
                 rounds.sending([item_id for item_id, _payload in starting])
             for item_id, payload in starting:
                 args = (kind.run_item, recorder, payload, job.params, job.language)
-                running[pool.submit(_run_one, *args)] = item_id
+                future = pool.submit(_run_one, *args)
+                running[future] = item_id
+                future.add_done_callback(entries.events.put)
 
-        start_more()
-        while running:
-            finished, _still_running = concurrent.futures.wait(
-                running, return_when=concurrent.futures.FIRST_COMPLETED
-            )
-            outcomes = [(running.pop(future), future.result()) for future in finished]
-            rounds.finished(outcomes)
+        try:
             start_more()
-            rounds.write(outcomes)
+            while running:
+                outcomes = []
+                for event in _events_now(entries.events):
+                    if isinstance(event, _SaveRequest):
+                        event.serve()
+                    else:
+                        outcomes.append((running.pop(event), event.result()))
+                if outcomes:
+                    rounds.finished(outcomes)
+                    start_more()
+                    rounds.write(outcomes)
+        finally:
+            # Stopped by an error of its own: what waits to go out is not sent.
+            entries.close()
+
+
+def _events_now(events: queue.SimpleQueue) -> list:
+    """The next event, waiting for it, and any others already there."""
+    found = [events.get()]
+    while True:
+        try:
+            found.append(events.get_nowait())
+        except queue.Empty:
+            return found
