@@ -9,8 +9,13 @@ typed: a field only one side changed takes that side's value; a field both chang
 conflict, which the person settles (keep what they typed, or take what is there now).
 The groups merge as sets: what the person added or took out is applied to the groups the
 contact is in now. Nothing is sent until the person confirms the merged form.
+
+A contact's deletion checks the same: its confirmation page carries the record it showed,
+and a list's row (deleted in place) a fingerprint of the fields it was read with.
 """
 
+import hashlib
+import json
 from dataclasses import dataclass
 
 from django.core import signing
@@ -42,6 +47,13 @@ def as_shown(value: str) -> dict | None:
     except signing.BadSignature:
         return None
     return record if isinstance(record, dict) else None
+
+
+def fields_fingerprint(contact) -> str:
+    """A short fingerprint of a contact's fields (not its groups), for a list's row, which
+    shows no more than one of its groups. Unsigned: a forged one only fails its own check."""
+    fields = {name: str(getattr(contact, name) or "") for name in CONTACT_FIELDS}
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:20]
 
 
 @dataclass(frozen=True)

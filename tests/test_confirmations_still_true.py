@@ -1,4 +1,6 @@
-"""A confirmation page's promise is checked again when it is confirmed: a bulk action on
+"""A confirmation page's promise is checked again when it is confirmed: a contact's
+deletion refuses, saying what changed, when a colleague changed the contact since the page
+was shown; a bulk action on
 every contact a search finds, and a group merge, refuse, saying the difference, when they
 would now concern another number of contacts than the page said; nothing is started until
 the person confirms the page as it is now. (Ticked contacts deleted since are left out of
@@ -6,8 +8,8 @@ the job instead: test_contact_action.)"""
 
 import pytest
 
-from contacts_ui.models import Job
-from contacts_ui.sandbox.models import Group
+from contacts_ui.models import HistoryEntry, Job
+from contacts_ui.sandbox.models import Contact, Group
 from tests import bulk_actions
 from tests.bulk_actions import choose, confirm
 from tests.helpers import form_values, make_contact
@@ -72,3 +74,45 @@ def test_a_group_merge_refuses_when_the_group_to_empty_holds_more_since(
     assert again["count"] == ["2"]
     assert client.post("/cleanup/groups/merge/", again).status_code == 302
     assert Job.objects.filter(kind=Job.Kind.GROUP_MERGE).exists()
+
+
+def _contact_delete_confirmation(client, contact: Contact) -> tuple[str, dict]:
+    page = client.get(f"/contacts/{contact.id}/delete/").content.decode()
+    return page, form_values(page, "contact-delete-form")
+
+
+def test_a_contact_deletion_refuses_when_a_colleague_changed_the_contact_since(
+    client, alice, people, groups
+):
+    adam = people["Adam"]
+    page, form = _contact_delete_confirmation(client, adam)
+    assert "Klienci" in page  # the groups it is in, among what the page shows
+    # A colleague changes the e-mail and puts the contact in another group meanwhile.
+    adam.email = "adam@firma.pl"
+    adam.save()
+    adam.groups.add(groups["VIP"])
+
+    refused = client.post(f"/contacts/{adam.id}/delete/", form)
+
+    assert refused.status_code == 200
+    shown = refused.content.decode()
+    assert (
+        "Someone changed this contact since this page was shown, so it was not deleted. "
+        "Check what changed and confirm again."
+    ) in shown
+    assert "adam@firma.pl" in shown  # the difference, field by field
+    assert "Klienci, VIP" in shown
+    assert Contact.objects.filter(pk=adam.pk).exists()
+    assert not HistoryEntry.objects.exists()  # nothing was sent
+
+    # Confirmed again on the page as it is now, it is deleted.
+    deleted = client.post(f"/contacts/{adam.id}/delete/", form_values(shown, "contact-delete-form"))
+    assert deleted.status_code == 302
+    assert not Contact.objects.filter(pk=adam.pk).exists()
+
+
+def test_a_contact_deletion_confirmed_as_shown_deletes(client, alice, people):
+    beata = people["Beata"]
+    _page, form = _contact_delete_confirmation(client, beata)
+    assert client.post(f"/contacts/{beata.id}/delete/", form).status_code == 302
+    assert not Contact.objects.filter(pk=beata.pk).exists()

@@ -5,7 +5,7 @@ from django.test import Client
 
 from contacts_ui.sandbox.models import Contact
 from tests.conftest import make_sandbox_account
-from tests.helpers import make_contact, make_user, sandbox_fails_after
+from tests.helpers import make_contact, make_user, sandbox_fails_on
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -103,7 +103,7 @@ def test_another_accounts_contact_is_unknown(client, alice):
 
 
 def test_a_failure_to_delete_keeps_the_page_with_the_error(client, alice, anna, monkeypatch):
-    sandbox_fails_after(monkeypatch, answered=1, mode="http500")  # contacts/view, then delete
+    sandbox_fails_on(monkeypatch, "http500", "contacts/delete")  # the reads before it answer
     response = client.post(f"/contacts/{anna.id}/delete/", {"_changelist_filters": "q=Anna"})
     assert response.status_code == 200
     page = response.content.decode()

@@ -1,4 +1,8 @@
-"""Deleting a contact from its row in the list: the row goes away in place."""
+"""Deleting a contact from its row in the list: the row goes away in place, unless a
+colleague changed the contact since the list was read."""
+
+import json
+import re
 
 import pytest
 from django.test import Client
@@ -24,6 +28,40 @@ def test_it_deletes_and_answers_nothing_so_the_row_goes(client, alice, contact):
     assert response.status_code == 200
     assert response.content == b""
     assert not Contact.objects.filter(id=contact.id).exists()
+
+
+def _row_delete_values(client, contact) -> dict:
+    """What the row's delete link posts, as htmx would (its hx-vals)."""
+    body = client.get("/contacts/").content.decode()
+    row = re.search(rf'<tr data-row id="contact-{contact.id}">.*?</tr>', body, re.S).group()
+    return json.loads(re.search(r"hx-vals='([^']*)'", row).group(1))
+
+
+def test_a_row_deleted_as_listed_goes(client, alice, contact):
+    values = _row_delete_values(client, contact)
+    response = client.post(
+        f"/contacts/{contact.id}/delete/row/", values, headers={"HX-Request": "true"}
+    )
+    assert response.content == b""
+    assert not Contact.objects.filter(id=contact.id).exists()
+
+
+def test_a_row_a_colleague_changed_since_the_list_was_read_is_not_deleted(client, alice, contact):
+    values = _row_delete_values(client, contact)
+    Contact.objects.filter(id=contact.id).update(first_name="Janina")
+
+    response = client.post(
+        f"/contacts/{contact.id}/delete/row/", values, headers={"HX-Request": "true"}
+    )
+
+    body = response.content.decode()
+    assert body.lstrip().startswith(f'<tr data-row id="contact-{contact.id}">')
+    assert (
+        "Someone changed this contact since the list was shown, so it was not deleted. "
+        "Open it to see what changed."
+    ) in body
+    assert f'href="/contacts/{contact.id}/change/"' in body
+    assert Contact.objects.filter(id=contact.id, first_name="Janina").exists()
 
 
 def test_a_failure_puts_an_error_in_the_row(client, alice, contact, faults):

@@ -5,8 +5,10 @@ from html.parser import HTMLParser
 
 import pytest
 
+from contacts_ui import conflicts
 from contacts_ui.models import ListPreferences
 from contacts_ui.sandbox.models import Group
+from contacts_ui.serwersms import ContactData
 from tests.helpers import form_values, make_contact, make_user, table_rows
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -158,6 +160,8 @@ def test_a_row_is_its_cells_and_links_without_whitespace(client, alice, alice_ac
     )
     page = client.get(URL, {"q": "Anna"}).content.decode()
     back = "?_changelist_filters=q%3DAnna"
+    as_listed = ContactData(phone="+48500600700", first_name="Anna", city="Łódź")
+    fingerprint = conflicts.fields_fingerprint(as_listed)
     assert re.findall(r"<tr data-row.*?</tr>", page, re.DOTALL) == [
         f'<tr data-row id="contact-{anna.id}">'
         '<td class="action-checkbox"><input type="checkbox" name="_selected_action"'
@@ -175,6 +179,8 @@ def test_a_row_is_its_cells_and_links_without_whitespace(client, alice, alice_ac
         # (outerHTML, from the list).
         f'<td class="field-actions"><a href="/contacts/{anna.id}/delete/{back}" class="deletelink"'
         f' hx-post="/contacts/{anna.id}/delete/row/" hx-target="closest tr" hx-push-url="false"'
+        # The fields as listed, for the deletion to check that no one changed them since.
+        f' hx-vals=\'{{"shown": "{fingerprint}"}}\''
         ' hx-confirm="Delete the contact “Anna” at SerwerSMS for good?"'
         ' aria-label="Delete Anna">Delete</a></td>'
         "</tr>"

@@ -8,6 +8,8 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from .. import conflicts
+
 register = template.Library()
 
 READABLE_FIELDS = frozenset(
@@ -65,6 +67,7 @@ class _ContactRows:
             '<td class="field-blacklist">{blacklisted}</td>'
             '<td class="field-actions"><a href="{delete_url}" class="deletelink" '
             'hx-post="{delete_row_url}" hx-target="closest tr" hx-push-url="false" '
+            'hx-vals=\'{{"shown": "{shown}"}}\' '
             'hx-confirm="{confirm}" aria-label="{delete_label}">{delete}</a></td></tr>'
         )
         self.back = f"?_changelist_filters={quote(filters, safe='/')}" if filters else ""
@@ -98,6 +101,8 @@ class _ContactRows:
             blacklisted=self.yes if contact.blacklist else self.no,
             delete_url=escape(self.delete_url(contact.id) + self.back),
             delete_row_url=escape(self.delete_row_url(contact.id)),
+            # The fields as this row was read: deleted in place, it is checked against them.
+            shown=conflicts.fields_fingerprint(contact),
             confirm=escape(self.confirm % {"label": name}),
             delete_label=escape(self.delete_label % {"label": name}),
             delete=self.delete,

@@ -22,7 +22,8 @@ from ..forms import (
     ContactListQuery,
     FindByPhoneForm,
 )
-from ..models import ListPreferences
+from ..history.records import differing, field_label
+from ..models import HistoryEntry, ListPreferences
 from ..serwersms import (
     CONTACT_FIELDS,
     Group,
@@ -442,23 +443,41 @@ def contact_delete(request: HttpRequest, client: SerwerSMSClient, contact_id: in
     recorder = recorder_for(request, client)
     try:
         contact = recorder.memo.contact(contact_id)
+        now = conflicts.comparable(recorder.memo.contact_record(contact_id))
     except SerwerSMSError as exc:
         return back_to_list_with_error(request, list_url, exc, CONTACT_MISSING)
+    groups, _groups_error = groups_or_error(request, client)
+    recorder.memo.remember_group_names(groups)
+    names = {group.id: group.name for group in groups}
     name = contact.display_name
-    error = None
+    error, changes = None, []
     if request.method == "POST":
-        try:
-            recorder.contacts_delete(contact.id)
-        except SerwerSMSError as exc:
-            error = write_failed(exc, contact_look_up(contact.phone))
+        # The contact as this page showed it (None: a page from before this check).
+        shown = conflicts.as_shown(request.POST.get("as_shown", ""))
+        if shown is not None and shown != now:
+            # A colleague changed it meanwhile: what the person confirmed is not what
+            # would be deleted. Nothing is sent; the page shows what changed.
+            error = _(
+                "Someone changed this contact since this page was shown, so it was not "
+                "deleted. Check what changed and confirm again."
+            )
+            changes = _changes_since(shown, now, names)
         else:
-            messages.success(request, _("The contact “%(name)s” was deleted.") % {"name": name})
-            return respond_redirect(request, list_url)
+            try:
+                recorder.contacts_delete(contact.id)
+            except SerwerSMSError as exc:
+                error = write_failed(exc, contact_look_up(contact.phone))
+            else:
+                messages.success(request, _("The contact “%(name)s” was deleted.") % {"name": name})
+                return respond_redirect(request, list_url)
     context = {
         "title": _("Delete contact"),
         "contact": contact,
         "name": name,
+        "group_names": _group_names(now["group_ids"], names),
+        "as_shown": conflicts.shown(now),
         "error": error,
+        "changes": changes,
         **way_back_to_list(request, "contacts_ui:contact_list"),
         "change_url": with_filters(
             reverse("contacts_ui:contact_change", args=[contact.id]), request
@@ -467,15 +486,46 @@ def contact_delete(request: HttpRequest, client: SerwerSMSClient, contact_id: in
     return render(request, "contacts_ui/contact_confirm_delete.html", context)
 
 
+def _group_names(group_ids, names: dict[int, str]) -> str:
+    return ", ".join(sorted(names.get(i, str(i)) for i in group_ids))
+
+
+def _changes_since(shown: dict, now: dict, names: dict[int, str]) -> list[tuple[str, str, str]]:
+    """What changed since a page was shown: (field's label, as shown, now), by field."""
+    changes = []
+    for field, was, is_now in differing(shown, now, [*CONTACT_FIELDS, "group_ids"]):
+        if field == "group_ids":
+            was, is_now = _group_names(was, names), _group_names(is_now, names)
+        changes.append((field_label(HistoryEntry.CONTACT, field), was or "—", is_now or "—"))
+    return changes
+
+
 @login_required
 @api_client_required
 @require_POST
 def contact_delete_row(
     request: HttpRequest, client: SerwerSMSClient, contact_id: int
 ) -> HttpResponse:
-    """Delete from the list's row, confirmed in the browser: the row goes away in place."""
+    """Delete from the list's row, confirmed in the browser: the row goes away in place,
+    unless a colleague changed the contact since the list was read."""
+    recorder = recorder_for(request, client)
+    shown = request.POST.get("shown")
     try:
-        recorder_for(request, client).contacts_delete(contact_id)
+        # Read through the recorder's memo: the record before the deletion costs no call.
+        if shown and shown != conflicts.fields_fingerprint(recorder.memo.contact(contact_id)):
+            return render(
+                request,
+                "contacts_ui/_contact_row_error.html",
+                {
+                    "contact_id": contact_id,
+                    "error": _(
+                        "Someone changed this contact since the list was shown, so it was not "
+                        "deleted. Open it to see what changed."
+                    ),
+                    "changed": True,
+                },
+            )
+        recorder.contacts_delete(contact_id)
     except SerwerSMSError as exc:
         context = {
             "contact_id": contact_id,
