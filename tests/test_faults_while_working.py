@@ -225,3 +225,22 @@ def test_a_person_keeps_working_while_each_part_fails_in_turn(stack):
     # Nothing done twice: a second deletion of a contact would have failed (not found).
     left = stack.query("SELECT count(*) FROM sandbox_contact")[0][0]
     assert left <= statuses.get("unknown", 0)
+    # The history true: an entry for each item, with the item's outcome (the one the killed
+    # worker was sending among them, "outcome unknown").
+    entries = dict(
+        stack.query(
+            "SELECT outcome, count(*) FROM contacts_ui_historyentry WHERE batch = "
+            "(SELECT batch FROM contacts_ui_job WHERE id = %s) GROUP BY outcome",
+            job,
+        )
+    )
+    assert entries == statuses
+
+    # The figures the closing note of the issue reports (shown with pytest -rP).
+    print(
+        f"Redis window: {len(answered(windows['redis']))} requests, "
+        f"{sum(code >= 500 for code in answered(windows['redis']))} answered 5xx; "
+        f"PostgreSQL window: {len(answered(windows['postgres']))} requests, "
+        f"{answered(windows['postgres']).count(503)} answered 503; outside them: "
+        f"{len(outside_postgres)} requests, all 200; job items: {statuses}; entries: {entries}"
+    )
