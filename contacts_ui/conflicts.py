@@ -53,7 +53,7 @@ def fields_fingerprint(contact) -> str:
     """A short fingerprint of a contact's fields (not its groups), for a list's row, which
     shows no more than one of its groups. Unsigned: a forged one only fails its own check."""
     fields = {name: str(getattr(contact, name) or "") for name in CONTACT_FIELDS}
-    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:20]
+    return hashlib.sha256(json.dumps(fields, sort_keys=True).encode()).hexdigest()[:12]
 
 
 @dataclass(frozen=True)

@@ -178,9 +178,9 @@ def test_a_row_is_its_cells_and_links_without_whitespace(client, alice, alice_ac
         # Without JavaScript, the confirmation page; with it, asked in place and the row swapped
         # (outerHTML, from the list).
         f'<td class="field-actions"><a href="/contacts/{anna.id}/delete/{back}" class="deletelink"'
-        f' hx-post="/contacts/{anna.id}/delete/row/" hx-target="closest tr" hx-push-url="false"'
-        # The fields as listed, for the deletion to check that no one changed them since.
-        f' hx-vals=\'{{"shown": "{fingerprint}"}}\''
+        # With the fields as listed, for the deletion to check that no one changed them since.
+        f' hx-post="/contacts/{anna.id}/delete/row/?s={fingerprint}" hx-target="closest tr"'
+        ' hx-push-url="false"'
         ' hx-confirm="Delete the contact “Anna” at SerwerSMS for good?"'
         ' aria-label="Delete Anna">Delete</a></td>'
         "</tr>"

@@ -66,8 +66,7 @@ class _ContactRows:
             '<td class="field-group">{group}</td>'
             '<td class="field-blacklist">{blacklisted}</td>'
             '<td class="field-actions"><a href="{delete_url}" class="deletelink" '
-            'hx-post="{delete_row_url}" hx-target="closest tr" hx-push-url="false" '
-            'hx-vals=\'{{"shown": "{shown}"}}\' '
+            'hx-post="{delete_row_url}?s={shown}" hx-target="closest tr" hx-push-url="false" '
             'hx-confirm="{confirm}" aria-label="{delete_label}">{delete}</a></td></tr>'
         )
         self.back = f"?_changelist_filters={quote(filters, safe='/')}" if filters else ""
