@@ -33,6 +33,12 @@ def _sidebar_apps() -> list[dict]:
                     "add_url": None,
                 },
                 {
+                    "name": _("Blacklist"),
+                    "object_name": "blacklist",
+                    "admin_url": reverse("contacts_ui:blacklist"),
+                    "add_url": None,
+                },
+                {
                     "name": _("Import contacts"),
                     "object_name": "import",
                     "admin_url": reverse("contacts_ui:import_upload"),

@@ -361,6 +361,21 @@ HISTORY_DATES = (
 )
 
 
+class BlacklistQuery(ListQuery):
+    """The blacklist page's query string: part of a number, and the page."""
+
+    url_keys = ("q", "p")
+
+
+class BlacklistNumberForm(forms.Form):
+    """A number to put on the blacklist or take off it, in any common format."""
+
+    phone = PhoneField(
+        label=_("Phone number"),
+        help_text=_("Any common format: 500 600 700, +48 500-600-700, 0048500600700."),
+    )
+
+
 class HistoryListQuery(ListQuery):
     """The history list's query string: a search, filters, and one record's history
     (`kind` and `target`, its id at SerwerSMS)."""

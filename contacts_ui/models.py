@@ -100,7 +100,8 @@ class HistoryEntry(models.Model):
 
     Written by contacts_ui.history.recorder (the one place on the write path), never by views.
     `before` and `after` are whole records as plain JSON: a contact's fields with its
-    group ids, or a group's name (with its members, for a deletion). Never a secret.
+    group ids, a group's name (with its members, for a deletion), or a number and whether
+    it is on the blacklist. Never a secret.
     """
 
     class Action(models.TextChoices):
@@ -111,6 +112,8 @@ class HistoryEntry(models.Model):
         GROUP_EDIT = "group_edit", _("group renamed")
         GROUP_DELETE = "group_delete", _("group deleted")
         CREDENTIALS_CHANGE = "credentials_change", _("API credentials changed")
+        BLACKLIST_ADD = "blacklist_add", _("number put on the blacklist")
+        BLACKLIST_DELETE = "blacklist_delete", _("number taken off the blacklist")
 
     class Outcome(models.TextChoices):
         DONE = "done", _("done")
@@ -118,7 +121,7 @@ class HistoryEntry(models.Model):
         # The request went out and no answer came: the change may or may not have been made.
         UNKNOWN = "unknown", _("outcome unknown")
 
-    CONTACT, GROUP, CREDENTIALS = "contact", "group", "credentials"
+    CONTACT, GROUP, CREDENTIALS, BLACKLIST = "contact", "group", "credentials", "blacklist"
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL,

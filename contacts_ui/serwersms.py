@@ -149,6 +149,14 @@ class GroupMembership:
 
 
 @dataclass(frozen=True)
+class BlacklistedNumber:
+    """One number on the account's blacklist: it gets no messages."""
+
+    phone: str
+    added: str  # when it was listed, as the API gives it
+
+
+@dataclass(frozen=True)
 class Page(Generic[T]):
     items: list[T]
     page: int
@@ -451,6 +459,16 @@ def _parse_membership(item: dict) -> GroupMembership:
         group_id=int(item["group_id"]),
         group_name=str(item["group_name"]),
     )
+
+
+def _parse_blacklisted(item: dict) -> BlacklistedNumber:
+    return BlacklistedNumber(phone=_phone_as_read(str(item["phone"])), added=str(item["added"]))
+
+
+def _parse_exists(data: dict) -> bool:
+    if "exists" not in data:
+        raise KeyError("exists")
+    return _parse_flag(data["exists"])
 
 
 def _written_id(data: Any) -> int:
@@ -787,6 +805,27 @@ class SerwerSMSClient:
     def contacts_delete(self, id: int) -> None:
         """contacts/delete: delete a contact."""
         self._parsed(_check_success, self._call("contacts", "delete", {"id": id}))
+
+    # --- The blacklist ---
+
+    def blacklist_index(self, phone=None, page=None, limit=None) -> Page[BlacklistedNumber]:
+        """blacklist/index: one page of the account's blacklist, or of its numbers that hold
+        `phone` (part of a number)."""
+        data = self._index("blacklist", {"phone": phone or None, "page": page, "limit": limit})
+        return self._parsed(lambda d: _parse_page(d, _parse_blacklisted), data)
+
+    def blacklist_check(self, phone: str) -> bool:
+        """blacklist/check: whether the number is on the blacklist."""
+        data = self._call("blacklist", "check", {"phone": phone})
+        return self._parsed(_parse_exists, data)
+
+    def blacklist_add(self, phone: str) -> None:
+        """blacklist/add: put the number on the blacklist (it gets no more messages)."""
+        self._parsed(_check_success, self._call("blacklist", "add", {"phone": phone}))
+
+    def blacklist_delete(self, phone: str) -> None:
+        """blacklist/delete: take the number off the blacklist."""
+        self._parsed(_check_success, self._call("blacklist", "delete", {"phone": phone}))
 
 
 def _refuse_a_hidden_phone(contact: ContactData) -> None:

@@ -7,7 +7,7 @@ from .history import undo_views as undo
 from .history import views as history
 from .imports import views as imports
 from .jobs import views as jobs
-from .views import bulk, contacts, credentials, export, groups
+from .views import blacklist, bulk, contacts, credentials, export, groups
 
 app_name = "contacts_ui"
 
@@ -27,7 +27,15 @@ urlpatterns = [
         contacts.contact_delete_row,
         name="contact_delete_row",
     ),
+    path(
+        "contacts/<int:contact_id>/blacklist/",
+        blacklist.contact_blacklist,
+        name="contact_blacklist",
+    ),
     path("find/", contacts.find_by_phone, name="find_by_phone"),
+    path("blacklist/", blacklist.blacklist_list, name="blacklist"),
+    path("blacklist/add/", blacklist.blacklist_add, name="blacklist_add"),
+    path("blacklist/remove/", blacklist.blacklist_remove, name="blacklist_remove"),
     path("cleanup/", cleanup.cleanup_page, name="cleanup"),
     path("cleanup/scan/", cleanup.cleanup_scan, name="cleanup_scan"),
     path(

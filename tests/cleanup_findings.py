@@ -68,10 +68,12 @@ def _findings_of(account) -> dict:
 
     groups = [ApiGroup(g.id, g.name, g.membership_set.count()) for g in account.groups.all()]
 
+    listed = set(account.blacklist.values_list("phone", flat=True))
+
     def api(c):
         return ApiContact(
             c.id, c.phone, c.email, c.first_name, c.last_name, c.company, c.tax_id,
-            c.address, c.city, c.description, c.blacklist,
+            c.address, c.city, c.description, c.phone in listed,
         )  # fmt: skip
 
     reading = detectors.AccountReading(groups)

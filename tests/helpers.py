@@ -77,9 +77,12 @@ ANNA = {
 
 
 def make_contact(account, phone: str = "+48500600700", groups=(), **fields):
-    """A contact in the sandbox's own store, searchable as the API stores it, in these groups."""
-    from contacts_ui.sandbox.models import Contact, Membership
+    """A contact in the sandbox's own store, searchable as the API stores it, in these groups;
+    `blacklist=True` puts its phone on the account's blacklist."""
+    from contacts_ui.sandbox.models import BlacklistedNumber, Contact, Membership
 
+    if fields.pop("blacklist", False):
+        BlacklistedNumber.objects.get_or_create(account=account, phone=phone)
     contact = Contact(account=account, phone=phone, **fields)
     contact.refresh_search_text()
     contact.save()

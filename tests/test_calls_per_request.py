@@ -126,6 +126,15 @@ def _walk(walk: Walk, account) -> None:
     walk.post("contacts_ui:contact_delete", f"/contacts/{members[1].id}/delete/")
     walk.post("contacts_ui:contact_delete_row", f"/contacts/{members[2].id}/delete/row/")
 
+    # The blacklist: a contact's number stopped, a number added and taken off, the list.
+    blacklist_url = f"/contacts/{members[3].id}/blacklist/"
+    walk.get("contacts_ui:contact_blacklist", blacklist_url)
+    walk.post("contacts_ui:contact_blacklist", blacklist_url, {"listed": "yes"})
+    walk.post("contacts_ui:blacklist_add", "/blacklist/add/", {"phone": "500 600 799"})
+    walk.get("contacts_ui:blacklist", "/blacklist/?q=600")
+    walk.get("contacts_ui:blacklist_remove", "/blacklist/remove/?phone=%2B48500600799")
+    walk.post("contacts_ui:blacklist_remove", "/blacklist/remove/", {"phone": "+48500600799"})
+
     # Bulk actions: on every contact of the big group (a job), and on ten ticked rows.
     page = walk.client.get(list_url).content.decode()
     values = {**form_values(page, "changelist-form"), "action": ["add_to_group"]}

@@ -6,7 +6,7 @@ import uuid
 import pytest
 
 from contacts_ui.models import HistoryEntry
-from contacts_ui.sandbox.models import Contact, Group, Membership
+from contacts_ui.sandbox.models import BlacklistedNumber, Contact, Group, Membership
 from tests import cleanup_findings
 from tests.cleanup_findings import _page
 from tests.helpers import form_values, make_contact, sandbox_fails_after, table_rows, writes_fail
@@ -186,3 +186,22 @@ def test_a_batch_is_a_uuid_not_shared_between_merges(client, alice, twins):
     batches = set(HistoryEntry.objects.values_list("batch", flat=True))
     assert len(batches) == 2
     assert all(isinstance(b, uuid.UUID) for b in batches)
+
+
+def test_the_merge_page_says_the_truth_about_the_blacklist(client, alice, alice_account, twins):
+    anna, kowalska = twins
+    # Duplicates by name with another number, the other's on the blacklist.
+    kowalska.phone = "+48600700800"
+    kowalska.refresh_search_text()
+    kowalska.save()
+    BlacklistedNumber.objects.create(account=alice_account, phone="+48600700800")
+
+    page = _page(client, _merge_url(anna, kowalska, keep=anna.id))
+
+    note = page[page.index('id="merge-blacklist-note"') :]
+    note = note[: note.index("</p>")]
+    assert "On the blacklist: Kowalska (+48600700800)." in note
+    assert "those numbers stay on it after the merge" in note
+    assert "The kept contact’s number, +48500100200, is not on it" in note
+    assert f'href="/contacts/{anna.id}/blacklist/"' in note
+    assert "the API cannot put" not in page

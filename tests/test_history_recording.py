@@ -446,8 +446,10 @@ WRITES = sorted(
 )
 
 
-def test_the_service_module_writes_are_the_six_known():
+def test_the_service_module_writes_are_the_eight_known():
     assert WRITES == [
+        "blacklist_add",
+        "blacklist_delete",
         "contacts_add",
         "contacts_delete",
         "contacts_edit",

@@ -138,9 +138,10 @@ def test_it_requires_the_id_of_the_contact_to_view(client):
     )
 
 
-def test_it_shows_the_blacklist_flag(client):
+def test_it_shows_the_blacklist_flag_of_a_contact_whose_phone_is_on_the_blacklist(client):
     contact = add_contact(client)
-    Contact.objects.filter(id=contact).update(blacklist=True)
+    assert view_contact(client, contact)["blacklist"] is False
+    call(client, "/sandbox/api/blacklist/add.json", phone="500 600 700")
     assert view_contact(client, contact)["blacklist"] is True
 
 
@@ -534,7 +535,7 @@ def test_it_clears_a_field_given_as_null_in_an_edit(client):
 
 def test_it_keeps_the_blacklist_flag_through_an_edit(client):
     contact = add_contact(client, first_name="Jan")
-    Contact.objects.filter(id=contact).update(blacklist=True)
+    call(client, "/sandbox/api/blacklist/add.json", phone="+48500600700")
     call(client, "/sandbox/api/contacts/edit.json", id=contact, phone="500600700")
     assert view_contact(client, contact)["blacklist"] is True
 

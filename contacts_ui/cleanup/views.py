@@ -361,11 +361,15 @@ def _confirm_context(plan: merges.MergePlan) -> dict:
             (contact.display_name, field_label(HistoryEntry.CONTACT, name), value)
             for contact, name, value in plan.dropped
         ],
+        # The blacklist is the account's, by number: deleting these contacts leaves their
+        # numbers on it; the kept contact's number is on it only if it is listed itself.
         "blacklisted_others": [
-            o.contact.display_name
+            f"{o.contact.display_name} ({o.contact.phone})"
             for o in plan.others
             if o.contact.blacklist and not plan.keep.contact.blacklist
         ],
+        "keep_id": plan.keep.id,
+        "keep_phone": plan.keep.contact.phone,
         "digest": plan.digest(),
         "merge_fields": [("keep", plan.keep.id), ("plan", plan.digest())],
         "kept": plan.keep.contact.display_name,

@@ -63,7 +63,7 @@ def _outcome(error: SerwerSMSError) -> str:
 
 
 class WriteRecorder:
-    """The six writes of the service client, each recorded in the user's history."""
+    """The writes of the service client, each recorded in the user's history."""
 
     def __init__(
         self,
@@ -256,6 +256,51 @@ class WriteRecorder:
             Action.GROUP_DELETE, name=before["name"], target_id=id, before=before, after=None
         ):
             self.client.groups_delete(id, delete_contacts=delete_contacts)
+
+    def blacklist_add(self, phone: str, name: str = "") -> None:
+        """Put the number on the blacklist; `name`, the contact it is of, if any. Read back:
+        a number the person was told is listed must be."""
+        self._blacklist_write(Action.BLACKLIST_ADD, phone, name, listed=True)
+
+    def blacklist_delete(self, phone: str, name: str = "") -> None:
+        """Take the number off the blacklist. Read back, as adding is."""
+        self._blacklist_write(Action.BLACKLIST_DELETE, phone, name, listed=False)
+
+    def _blacklist_write(self, action, phone: str, name: str, *, listed: bool) -> None:
+        write = self.client.blacklist_add if listed else self.client.blacklist_delete
+        with self._recording(
+            action,
+            name=name or phone,
+            phone=phone,
+            before={"phone": phone, "listed": not listed},
+            after={"phone": phone, "listed": listed},
+        ):
+            write(phone)
+            try:
+                now = self.client.blacklist_check(phone)
+            except SerwerSMSError as exc:
+                raise WriteNotVerified(
+                    _(
+                        "SerwerSMS answered that the blacklist was changed, but it could not be "
+                        "read back to see that %(phone)s is listed as asked: %(reason)s"
+                    )
+                    % {"phone": phone, "reason": exc.message}
+                ) from exc
+            if now != listed:
+                raise NotApplied(
+                    _(
+                        "SerwerSMS answered that %(phone)s was put on the blacklist, but it is "
+                        "not listed. Nothing changed; try again, or add it in the SerwerSMS "
+                        "panel."
+                    )
+                    % {"phone": phone}
+                    if listed
+                    else _(
+                        "SerwerSMS answered that %(phone)s was taken off the blacklist, but it "
+                        "is still listed. Try again, or take it off in the SerwerSMS panel."
+                    )
+                    % {"phone": phone}
+                )
 
 
 def record_credentials_change(user, before: dict | None, after: dict) -> HistoryEntry:

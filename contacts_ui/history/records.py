@@ -32,6 +32,8 @@ def field_label(kind: str, field: str) -> str:
 
     if kind == HistoryEntry.CREDENTIALS:
         return str(CredentialsForm.base_fields[field].label)
+    if kind == HistoryEntry.BLACKLIST:
+        return _("On the blacklist") if field == "listed" else _("Phone")
     if kind == HistoryEntry.GROUP:
         return _("Contacts") if field == "count" else _("Name")
     if field == "group_ids":
@@ -45,6 +47,8 @@ def field_changes(entry: HistoryEntry) -> list[tuple[str, object, object]]:
     fields = [*CONTACT_FIELDS, "group_ids"] if entry.kind == HistoryEntry.CONTACT else ["name"]
     if entry.kind == HistoryEntry.CREDENTIALS:
         fields = ["auth_style", "username"]
+    if entry.kind == HistoryEntry.BLACKLIST:
+        fields = ["listed"]
     return differing(before, after, fields)
 
 

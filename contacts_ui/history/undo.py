@@ -35,7 +35,10 @@ UNDOABLE = {
     Action.GROUP_ADD,
     Action.GROUP_EDIT,
     Action.GROUP_DELETE,
+    Action.BLACKLIST_ADD,
+    Action.BLACKLIST_DELETE,
 }
+BLACKLIST_ACTIONS = {Action.BLACKLIST_ADD, Action.BLACKLIST_DELETE}
 COMPARED_CONTACT_FIELDS = (*CONTACT_FIELDS, "group_ids")
 
 
@@ -55,7 +58,8 @@ def undoable(entry: HistoryEntry) -> bool:
     return (
         entry.action in UNDOABLE
         and entry.outcome != HistoryEntry.Outcome.FAILED
-        and entry.target_id is not None
+        # A blacklist entry's target is its number.
+        and (entry.target_id is not None or entry.action in BLACKLIST_ACTIONS)
         and not entry.undos.filter(outcome=HistoryEntry.Outcome.DONE).exists()
     )
 
@@ -84,6 +88,14 @@ def describe(entry: HistoryEntry) -> str:
         ) % {"name": name}
     if entry.action == Action.GROUP_ADD:
         return _("The group “%(name)s” that was added will be deleted.") % {"name": name}
+    if entry.action == Action.BLACKLIST_ADD:
+        return _("%(phone)s will be taken off the blacklist: it can get messages again.") % {
+            "phone": entry.phone
+        }
+    if entry.action == Action.BLACKLIST_DELETE:
+        return _("%(phone)s will be put back on the blacklist: it gets no messages.") % {
+            "phone": entry.phone
+        }
     if entry.action == Action.GROUP_EDIT:
         return _("The group will be renamed back from “%(new)s” to “%(old)s”.") % {
             "new": (entry.after or {}).get("name", ""),
@@ -164,6 +176,14 @@ def check(entry: HistoryEntry, recorder: WriteRecorder) -> None:
         differences = differing(expected, now, fields)
         if differences:
             raise UndoRefused(_changed_since(entry), differences)
+    elif entry.action in BLACKLIST_ACTIONS:
+        listed = recorder.client.blacklist_check(entry.phone)
+        if listed != after.get("listed"):
+            raise UndoRefused(
+                _("%(phone)s is no longer listed as this change left it: someone changed it since.")
+                % {"phone": entry.phone},
+                [("listed", after.get("listed"), listed)],
+            )
     elif entry.action == Action.GROUP_DELETE:
         existing = _group_named(recorder, before["name"])
         if existing is not None:
@@ -250,6 +270,12 @@ def _undo(entry: HistoryEntry, recorder: WriteRecorder) -> str:
     if entry.action == Action.GROUP_EDIT:
         writer.groups_edit(entry.target_id, before["name"])
         return _("The group is called “%(name)s” again.") % {"name": before["name"]}
+    if entry.action == Action.BLACKLIST_ADD:
+        writer.blacklist_delete(entry.phone, entry.target_name)
+        return _("%(phone)s is off the blacklist again.") % {"phone": entry.phone}
+    if entry.action == Action.BLACKLIST_DELETE:
+        writer.blacklist_add(entry.phone, entry.target_name)
+        return _("%(phone)s is on the blacklist again.") % {"phone": entry.phone}
     return _restore_group(writer, entry)
 
 

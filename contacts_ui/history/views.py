@@ -178,6 +178,8 @@ def _shown(entry: HistoryEntry, field: str, value, names: dict[str, str]):
         )
     if entry.kind == HistoryEntry.CREDENTIALS and field == "auth_style":
         return dict(ApiCredentials.AUTH_STYLES).get(value, value)
+    if field == "listed":
+        return _("Yes") if value else _("No")
     return value
 
 

@@ -16,7 +16,7 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, Count, Exists, OuterRef
 from django.db.models.expressions import RawSQL
 
-from .models import CONTACT_TEXT_FIELDS, Account, Contact, Group, Membership
+from .models import CONTACT_TEXT_FIELDS, Account, BlacklistedNumber, Contact, Group, Membership
 
 MAX_LIMIT = 500
 DEFAULT_LIMIT = 50
@@ -302,11 +302,22 @@ def _contact_fields(params: dict) -> dict:
     return fields
 
 
-def _contact_dict(contact: Contact) -> dict:
+def _contact_dict(contact: Contact, listed: set[str]) -> dict:
+    """The contact as the API answers it; `listed`: the blacklisted phones among these
+    contacts' (the flag follows the account's blacklist, by phone)."""
     data = {"id": contact.id}
     data.update({name: getattr(contact, name) for name in CONTACT_TEXT_FIELDS})
-    data["blacklist"] = contact.blacklist
+    data["blacklist"] = contact.phone in listed
     return data
+
+
+def blacklisted_among(account: Account, phones) -> set[str]:
+    """Which of these phones are on the account's blacklist (one query)."""
+    return set(
+        BlacklistedNumber.objects.filter(account=account, phone__in=set(phones)).values_list(
+            "phone", flat=True
+        )
+    )
 
 
 def _get_contact(account: Account, params: dict) -> Contact:
@@ -379,9 +390,10 @@ def contacts_index(account: Account, params: dict) -> dict:
         for m in memberships:
             first_group.setdefault(m.contact_id, (m.group_id, m.group.name))
 
+    listed = blacklisted_among(account, [contact.phone for contact in rows])
     items = []
     for contact in rows:
-        item = _contact_dict(contact)
+        item = _contact_dict(contact, listed)
         group_id, group_name = first_group.get(contact.id, (None, ""))
         item["group_id"] = group_id
         item["group_name"] = group_name
@@ -390,7 +402,8 @@ def contacts_index(account: Account, params: dict) -> dict:
 
 
 def contacts_view(account: Account, params: dict) -> dict:
-    return _contact_dict(_get_contact(account, params))
+    contact = _get_contact(account, params)
+    return _contact_dict(contact, blacklisted_among(account, [contact.phone]))
 
 
 def _save_contact(contact: Contact, fields: dict, group_ids: list[int]) -> None:
@@ -426,6 +439,51 @@ def contacts_delete(account: Account, params: dict) -> dict:
     return {"success": True}
 
 
+# --- The blacklist ---------------------------------------------------------------
+# Account-wide, by phone: a number on it gets no messages. Adding a number listed already
+# is answered as done (the number stays listed once); removing one not listed is refused.
+
+
+def _not_listed() -> ApiError:
+    return _invalid_data("Numer nie znajduje się na czarnej liście.")
+
+
+def _blacklist_dict(number: BlacklistedNumber) -> dict:
+    return {"phone": number.phone, "added": number.added.strftime("%Y-%m-%d %H:%M:%S")}
+
+
+def blacklist_index(account: Account, params: dict) -> dict:
+    numbers = BlacklistedNumber.objects.filter(account=account)
+    # Part of a number: its digits, whatever the spacing or a leading + or 00.
+    digits = "".join(ch for ch in (_opt_text(params, "phone") or "") if ch.isdigit())
+    if digits:
+        numbers = numbers.filter(phone__contains=digits)
+    # Newest first, as the API pages its other lists.
+    rows, paging = _page_of(numbers, params, frozenset())
+    return {"paging": paging, "items": [_blacklist_dict(number) for number in rows]}
+
+
+def blacklist_add(account: Account, params: dict) -> dict:
+    number, _created = BlacklistedNumber.objects.get_or_create(
+        account=account, phone=_phone(params)
+    )
+    return {"success": True, "id": number.id}
+
+
+def blacklist_delete(account: Account, params: dict) -> dict:
+    deleted, _by_model = BlacklistedNumber.objects.filter(
+        account=account, phone=_phone(params)
+    ).delete()
+    if not deleted:
+        raise _not_listed()
+    return {"success": True}
+
+
+def blacklist_check(account: Account, params: dict) -> dict:
+    phone = _phone(params)
+    return {"exists": BlacklistedNumber.objects.filter(account=account, phone=phone).exists()}
+
+
 ACTIONS: dict[tuple[str, str], Callable[[Account, dict], dict]] = {
     ("groups", "index"): groups_index,
     ("groups", "view"): groups_view,
@@ -438,6 +496,10 @@ ACTIONS: dict[tuple[str, str], Callable[[Account, dict], dict]] = {
     ("contacts", "add"): contacts_add,
     ("contacts", "edit"): contacts_edit,
     ("contacts", "delete"): contacts_delete,
+    ("blacklist", "index"): blacklist_index,
+    ("blacklist", "add"): blacklist_add,
+    ("blacklist", "delete"): blacklist_delete,
+    ("blacklist", "check"): blacklist_check,
 }
 
 

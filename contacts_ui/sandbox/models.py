@@ -1,4 +1,4 @@
-"""The sandbox's own store: accounts, their groups and their contacts.
+"""The sandbox's own store: accounts, their groups, their contacts and their blacklists.
 
 This is a stand-in for the provider's database, used only by the embedded
 sandbox API. The product never imports it.
@@ -78,7 +78,6 @@ class Contact(models.Model):
     address = models.CharField(max_length=255, blank=True, db_collation=POLISH)
     city = models.CharField(max_length=255, blank=True, db_collation=POLISH)
     description = models.CharField(max_length=255, blank=True, db_collation=POLISH)
-    blacklist = models.BooleanField(default=False)
     # Lower-cased copy of every searchable field, so that a search is one
     # substring match on one column, the same on SQLite and PostgreSQL.
     search_text = models.TextField(editable=False, default="")
@@ -118,3 +117,20 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.contact_id} in {self.group_id}"
+
+
+class BlacklistedNumber(models.Model):
+    """A number on the account's blacklist: it gets no messages. Account-wide, by phone: a
+    contact's `blacklist` flag says whether its phone is here."""
+
+    account = models.ForeignKey(Account, on_delete=models.CASCADE, related_name="blacklist")
+    phone = models.CharField(max_length=32)
+    added = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["account", "phone"], name="unique_blacklisted_number")
+        ]
+
+    def __str__(self) -> str:
+        return self.phone

@@ -359,6 +359,7 @@ def contact_change(request: HttpRequest, client: SerwerSMSClient, contact_id: in
         error=error,
         # A form shown again (its input refused) still carries the record it was opened on.
         as_shown=data.get("as_shown", "") if data is not None else conflicts.shown(now),
+        blacklisted=contact.blacklist,
     )
 
 
@@ -509,7 +510,7 @@ def contact_delete_row(
     """Delete from the list's row, confirmed in the browser: the row goes away in place,
     unless a colleague changed the contact since the list was read."""
     recorder = recorder_for(request, client)
-    shown = request.POST.get("shown")
+    shown = request.GET.get("s")
     try:
         # Read through the recorder's memo: the record before the deletion costs no call.
         if shown and shown != conflicts.fields_fingerprint(recorder.memo.contact(contact_id)):
