@@ -408,11 +408,15 @@ class ContactActionForm(forms.Form):
     ADD_TO_GROUP = "add_to_group"
     REMOVE_FROM_GROUP = "remove_from_group"
     MOVE_TO_GROUP = "move_to_group"
+    BLACKLIST_ADD = "blacklist_add"
+    BLACKLIST_REMOVE = "blacklist_remove"
     ACTIONS = [
         (DELETE, _("Delete selected contacts")),
         (ADD_TO_GROUP, _("Add selected contacts to a group")),
         (REMOVE_FROM_GROUP, _("Remove selected contacts from a group")),
         (MOVE_TO_GROUP, _("Move selected contacts to a group")),
+        (BLACKLIST_ADD, _("Stop messages to selected contacts (blacklist)")),
+        (BLACKLIST_REMOVE, _("Allow messages again to selected contacts")),
     ]
     GROUP_ACTIONS = (ADD_TO_GROUP, REMOVE_FROM_GROUP, MOVE_TO_GROUP)
 

@@ -179,6 +179,8 @@ class Job(models.Model):
         CONTACT_ADD_TO_GROUP = "contact_add_to_group", _("Add contacts to a group")
         CONTACT_REMOVE_FROM_GROUP = "contact_remove_from_group", _("Remove contacts from a group")
         CONTACT_MOVE_TO_GROUP = "contact_move_to_group", _("Move contacts to a group")
+        CONTACT_BLACKLIST_ADD = "contact_blacklist_add", _("Stop messages to contacts")
+        CONTACT_BLACKLIST_REMOVE = "contact_blacklist_remove", _("Allow messages to contacts")
         CONTACT_IMPORT = "contact_import", _("Import contacts")
         GROUP_DELETE = "group_delete", _("Delete groups")
         GROUP_MERGE = "group_merge", _("Merge groups")

@@ -143,6 +143,29 @@ def prepare_contacts(recorder: WriteRecorder, job: Job) -> None:
     _read_memberships(recorder, job.items.filter(status=Status.PENDING).count())
 
 
+def prepare_found_contacts(recorder: WriteRecorder, job: Job) -> None:
+    """Contacts chosen by a search, for an action on their numbers: the first contact
+    of each number the search finds becomes an item."""
+    query = job.params.get("query")
+    if query is not None and not job.items.exists():
+        found = every_item(
+            lambda p: recorder.client.contacts_index(
+                **ContactListQuery.search_params(query), page=p, limit=PAGE_LIMIT
+            )
+        )
+        recorder.memo.remember_contacts(found)
+        _add_contact_items(job, one_per_number(found))
+
+
+def one_per_number(contacts) -> list:
+    """The first contact of each number: a number's blacklisting is one change however many
+    contacts have it."""
+    first = {}
+    for contact in contacts:
+        first.setdefault(contact.phone, contact)
+    return list(first.values())
+
+
 def prepare_group_merge(recorder: WriteRecorder, job: Job) -> None:
     """Merging groups: every member of the source group is an item."""
     if job.items.exists():
@@ -262,6 +285,29 @@ def move_to_group(recorder, payload, params):
         )
         % {"group": params["group_name"]},
     )
+
+
+def _contact(recorder: WriteRecorder, contact_id: int):
+    try:
+        return recorder.memo.contact(contact_id)
+    except NotFound:
+        raise Skip(_("It was no longer there.")) from None
+
+
+def blacklist_number(recorder, payload, params):
+    """The contact's number on the blacklist (once: contacts may share a number)."""
+    contact = _contact(recorder, payload["id"])
+    if recorder.client.blacklist_check(contact.phone):
+        raise Skip(_("Its number is on the blacklist already."))
+    recorder.blacklist_add(contact.phone, contact.display_name)
+
+
+def unblacklist_number(recorder, payload, params):
+    """The contact's number off the blacklist."""
+    contact = _contact(recorder, payload["id"])
+    if not recorder.client.blacklist_check(contact.phone):
+        raise Skip(_("Its number is not on the blacklist."))
+    recorder.blacklist_delete(contact.phone, contact.display_name)
 
 
 def merge_into_target(recorder, payload, params):
@@ -397,6 +443,8 @@ KINDS: dict[str, JobKind] = {
     Kind.CONTACT_ADD_TO_GROUP: JobKind(add_to_group, prepare=prepare_contacts),
     Kind.CONTACT_REMOVE_FROM_GROUP: JobKind(remove_from_group, prepare=prepare_contacts),
     Kind.CONTACT_MOVE_TO_GROUP: JobKind(move_to_group, prepare=prepare_contacts),
+    Kind.CONTACT_BLACKLIST_ADD: JobKind(blacklist_number, prepare=prepare_found_contacts),
+    Kind.CONTACT_BLACKLIST_REMOVE: JobKind(unblacklist_number, prepare=prepare_found_contacts),
     Kind.CONTACT_IMPORT: JobKind(import_contact, prepare=prepare_import, adds_records=True),
     Kind.GROUP_DELETE: JobKind(delete_group, prepare=prepare_group_delete),
     Kind.GROUP_MERGE: JobKind(

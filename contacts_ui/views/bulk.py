@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from .. import provider
 from ..forms import ContactActionForm, ContactListQuery
-from ..jobs import runner
+from ..jobs import kinds, runner
 from ..models import Job, ListPreferences
 from ..serwersms import PAGE_LIMIT, NotFound, SerwerSMSError
 from .shared import (
@@ -31,6 +31,8 @@ KINDS = {
     ContactActionForm.ADD_TO_GROUP: Job.Kind.CONTACT_ADD_TO_GROUP,
     ContactActionForm.REMOVE_FROM_GROUP: Job.Kind.CONTACT_REMOVE_FROM_GROUP,
     ContactActionForm.MOVE_TO_GROUP: Job.Kind.CONTACT_MOVE_TO_GROUP,
+    ContactActionForm.BLACKLIST_ADD: Job.Kind.CONTACT_BLACKLIST_ADD,
+    ContactActionForm.BLACKLIST_REMOVE: Job.Kind.CONTACT_BLACKLIST_REMOVE,
 }
 
 
@@ -153,6 +155,24 @@ def _description(action: str, group_name: str | None, from_group: str | None, co
             "the trash, and the whole action can be undone from there.",
             count,
         ) % {"count": count}
+    if action == ContactActionForm.BLACKLIST_ADD:
+        return ngettext(
+            "The number of %(count)s contact will be put on the blacklist: it gets no messages "
+            "from this SerwerSMS account until it is taken off. A number listed already stays "
+            "as it is. Each change is kept in the history and can be undone.",
+            "The numbers of %(count)s contacts will be put on the blacklist: they get no "
+            "messages from this SerwerSMS account until they are taken off. Numbers listed "
+            "already stay as they are. Each change is kept in the history and can be undone.",
+            count,
+        ) % {"count": count}
+    if action == ContactActionForm.BLACKLIST_REMOVE:
+        return ngettext(
+            "The number of %(count)s contact will be taken off the blacklist: it can get "
+            "messages again. Each change is kept in the history and can be undone.",
+            "The numbers of %(count)s contacts will be taken off the blacklist: they can get "
+            "messages again. Each change is kept in the history and can be undone.",
+            count,
+        ) % {"count": count}
     named, unnamed = DESCRIPTIONS["move_from" if from_group else action]
     return (named if group_name else unnamed) % {
         "count": count,
@@ -265,6 +285,8 @@ def _start(request, form: ContactActionForm, query: dict, contacts, list_url: st
     if form.cleaned_data["select_across"]:
         params["query"] = {"q": query["q"], "g": query["g"], "o": query["o"]}
     else:
+        if action in (ContactActionForm.BLACKLIST_ADD, ContactActionForm.BLACKLIST_REMOVE):
+            contacts = kinds.one_per_number(contacts)
         items = [(contact.label, {"id": contact.id}) for contact in contacts]
     title = dict(ContactActionForm.ACTIONS)[action]
     if form.needs_group():
