@@ -53,6 +53,7 @@ class Scratch:
         self.tag = f"{NAME_PREFIX} {uuid.uuid4().hex[:10]}"
         self.group_ids: list[int] = []
         self.contact_ids: list[int] = []
+        self.blacklisted: list[str] = []
         self._phones: set[str] = set()
 
     def group(self, suffix: str) -> int:
@@ -64,6 +65,11 @@ class Scratch:
         contact_id = self.client.contacts_add(data, group_ids)
         self.contact_ids.append(contact_id)
         return contact_id
+
+    def blacklist(self, phone: str) -> None:
+        """Put one of the check's own numbers on the blacklist (taken off in clean_up)."""
+        self.blacklisted.append(phone)
+        self.client.blacklist_add(phone)
 
     def unused_phone(self) -> str:
         """A Polish mobile number that no contact of the account has."""
@@ -98,6 +104,12 @@ class Scratch:
                 pass
             except SerwerSMSError as exc:
                 left.append(f"contact {contact_id}: {exc.message}")
+        for phone in self.blacklisted:
+            try:
+                if self.client.blacklist_check(phone):
+                    self.client.blacklist_delete(phone)
+            except SerwerSMSError as exc:
+                left.append(f"blacklisted number {phone}: {exc.message}")
         for group_id in self.group_ids:
             try:
                 self.client.groups_delete(group_id, delete_contacts=False)
@@ -339,6 +351,33 @@ def numbers_visible(client: SerwerSMSClient, scratch: Scratch) -> Answer:
     return Answer(8, QUESTION_8, ASSUMED_8, f"{phone} is shown as {shown}", False)
 
 
+def blacklist_flag_follows_the_list(client: SerwerSMSClient, scratch: Scratch) -> Answer:
+    group_id = scratch.group("I")
+    phone = scratch.unused_phone()
+    contact_id = scratch.contact(_person(phone), [group_id])
+    scratch.blacklist(phone)
+    listed = client.blacklist_check(phone)
+    flag_on = client.contacts_view(contact_id).blacklist
+    client.blacklist_delete(phone)
+    unlisted = not client.blacklist_check(phone)
+    flag_off = not client.contacts_view(contact_id).blacklist
+    if not (listed and unlisted):
+        observed = "blacklist/check does not say what add and delete did"
+    elif flag_on and flag_off:
+        observed = "the flag is set when the number is listed and cleared when it is not"
+    else:
+        observed = "the flag does not follow the list (it stays %s)" % (
+            "set" if flag_on else "clear"
+        )
+    return Answer(
+        9,
+        "blacklist: does a contact's flag follow the account's blacklist, by phone?",
+        "it follows the list; check says what add and delete did",
+        observed,
+        listed and unlisted and flag_on and flag_off,
+    )
+
+
 QUESTION_8 = "under 1008 (no permission to see numbers): refused, or numbers masked?"
 ASSUMED_8 = "the account may see numbers"
 
@@ -351,6 +390,7 @@ PROBES: list[Callable[[SerwerSMSClient, Scratch], Answer]] = [
     search_covers_what_we_search,
     phones_stored_as_sent,
     numbers_visible,
+    blacklist_flag_follows_the_list,
 ]
 
 

@@ -7,7 +7,7 @@ from django.core.management import CommandError, call_command
 
 from contacts_ui import contract
 from contacts_ui.sandbox import api as sandbox_api
-from contacts_ui.sandbox.models import Contact, Group, Membership
+from contacts_ui.sandbox.models import BlacklistedNumber, Contact, Group, Membership
 from tests.helpers import address_book, contract_rows, make_contact
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -32,10 +32,11 @@ def check(capsys) -> str:
 def test_against_the_sandbox_every_answer_is_compatible(capsys, test_account):
     table = contract_rows(check(capsys))
 
-    assert sorted(table, key=int) == [str(n) for n in range(1, 9)]
+    assert sorted(table, key=int) == [str(n) for n in range(1, 10)]
     assert {row[3] for number, row in table.items() if number != "8"} == {"yes"}
     assert table["1"][2] == "replaces them; an empty list takes it out of every group"
     assert table["8"][3] == "not shown"
+    assert table["9"][2] == "the flag is set when the number is listed and cleared when it is not"
 
 
 def test_it_leaves_the_account_as_it_found_it(capsys, test_account):
@@ -45,6 +46,7 @@ def test_it_leaves_the_account_as_it_found_it(capsys, test_account):
 
     assert address_book(test_account) == before
     assert not Group.objects.filter(name__startswith=contract.NAME_PREFIX).exists()
+    assert not BlacklistedNumber.objects.exists()
 
 
 def test_an_api_whose_edit_adds_groups_is_reported_incompatible(capsys, test_account, monkeypatch):

@@ -129,3 +129,12 @@ def test_numbers_are_masked(client, alice_account, settings):
     contact_id = add_contact(client, phone="+48500600700")
     assert call(client, "/sandbox/api/contacts/view.json", id=contact_id)["phone"] == "+48500***700"
     assert call(client, INDEX)["items"][0]["phone"] == "+48500***700"
+
+
+def test_a_blacklist_flag_of_its_own_stays_clear(client, alice_account, settings):
+    settings.SANDBOX_PROVIDER = ["blacklist-flag-own"]
+    contact = add_contact(client)
+    call(client, "/sandbox/api/blacklist/add.json", phone="500600700")
+    assert call(client, "/sandbox/api/blacklist/check.json", phone="500600700")["exists"] is True
+    assert call(client, "/sandbox/api/contacts/view.json", id=contact)["blacklist"] is False
+    assert [item["blacklist"] for item in call(client, INDEX)["items"]] == [False]

@@ -307,14 +307,21 @@ def _contact_dict(contact: Contact, listed: set[str]) -> dict:
     contacts' (the flag follows the account's blacklist, by phone)."""
     data = {"id": contact.id}
     data.update({name: getattr(contact, name) for name in CONTACT_TEXT_FIELDS})
-    data["blacklist"] = contact.phone in listed
+    data["blacklist"] = _as_listed(contact.phone) in listed
     return data
 
 
+def _as_listed(phone: str) -> str:
+    """A contact's phone as the blacklist holds it (E.164), also when the contact's was
+    stored without its + (the phones-without-plus variant)."""
+    return "+" + phone if phone.isdigit() else phone
+
+
 def blacklisted_among(account: Account, phones) -> set[str]:
-    """Which of these phones are on the account's blacklist (one query)."""
+    """Which of these phones are on the account's blacklist, as it holds them (one query)."""
+    wanted = {_as_listed(phone) for phone in phones}
     return set(
-        BlacklistedNumber.objects.filter(account=account, phone__in=set(phones)).values_list(
+        BlacklistedNumber.objects.filter(account=account, phone__in=wanted).values_list(
             "phone", flat=True
         )
     )

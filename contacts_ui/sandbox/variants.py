@@ -142,6 +142,22 @@ def _view_masking_numbers(handler, account, params):
     return {**answer, "phone": _masked(answer["phone"])}
 
 
+# --- 9. the blacklist flag -------------------------------------------------------------
+
+
+def _flag_of_its_own(answer: dict) -> dict:
+    return {**answer, "blacklist": False}
+
+
+def _index_with_a_flag_of_its_own(handler, account, params):
+    answer = handler(account, params)
+    return {**answer, "items": [_flag_of_its_own(item) for item in answer["items"]]}
+
+
+def _view_with_a_flag_of_its_own(handler, account, params):
+    return _flag_of_its_own(handler(account, params))
+
+
 VARIANTS: dict[str, Variant] = {
     "edit-adds-groups": Variant(
         1,
@@ -193,6 +209,14 @@ VARIANTS: dict[str, Variant] = {
             ("groups", "check"): _check_without_plus,
         },
         adapted=True,
+    ),
+    "blacklist-flag-own": Variant(
+        9,
+        "a contact's blacklist flag is its own, not the blacklist's (it stays clear)",
+        {
+            ("contacts", "index"): _index_with_a_flag_of_its_own,
+            ("contacts", "view"): _view_with_a_flag_of_its_own,
+        },
     ),
     "numbers-masked": Variant(
         8,
