@@ -330,8 +330,17 @@ def _too_many_rows(max_rows: int) -> ImportFileError:
 # --- Columns ----------------------------------------------------------------------------
 
 
+# A column that is not a contact field: whether to put the row's number on the blacklist.
+BLACKLIST = "blacklist"
+# What a blacklist column's cells say, compared by _key: yes, or no (an empty cell is no).
+_YES = frozenset({"tak", "t", "yes", "y", "1", "x", "true", "prawda"})
+_NO = frozenset({"", "nie", "n", "no", "0", "false", "falsz"})
+
+
 def field_label(name: str) -> str:
     """A contact field's name for people, as the contact form labels it."""
+    if name == BLACKLIST:
+        return str(_("On the blacklist (no messages)"))
     return str(ContactForm.base_fields[name].label)
 
 
@@ -398,6 +407,15 @@ _HEADER_NAMES = {
     "address": ("adres", "ulica", "address", "street", "adres pocztowy", "street address"),
     "city": ("miasto", "miejscowość", "city", "town"),
     "description": ("opis", "uwagi", "notatki", "notes", "note", "description", "komentarz"),
+    BLACKLIST: (
+        "czarna lista",
+        "na czarnej liście",
+        "blacklist",
+        "blacklisted",
+        "do not text",
+        "nie wysyłać",
+        "blokada sms",
+    ),
 }
 _BY_KEY = {_key(name): field for field, names in _HEADER_NAMES.items() for name in names}
 # Parts of longer names (“Telefon kontaktowy”, “Nazwa firmy klienta”); a name with the
@@ -486,6 +504,14 @@ class Row:
     cells: list[str]
     data: ContactData
     errors: list[str] = field(default_factory=list)
+    # Its number to be put on the blacklist (a column mapped to BLACKLIST says yes).
+    blacklist: bool = False
+
+    def value(self, name: str) -> str:
+        """What the preview shows in the column mapped to `name`."""
+        if name == BLACKLIST:
+            return str(_("Yes")) if self.blacklist else str(_("No"))
+        return getattr(self.data, name)
 
     @property
     def ok(self) -> bool:
@@ -501,14 +527,17 @@ class CheckedFields:
     values: dict[str, str]
     errors: list[str]
     phone: str | None
+    blacklist: bool = False
 
     def as_json(self) -> list:
-        return [[self.values[name] for name in CONTACT_FIELDS], self.errors, self.phone]
+        values = [self.values[name] for name in CONTACT_FIELDS]
+        return [values, self.errors, self.phone, self.blacklist]
 
     @classmethod
     def from_json(cls, stored: list) -> "CheckedFields":
-        values, errors, phone = stored
-        return cls(dict(zip(CONTACT_FIELDS, values, strict=True)), errors, phone)
+        values, errors, phone, *blacklist = stored  # kept before the column existed: no
+        fields = dict(zip(CONTACT_FIELDS, values, strict=True))
+        return cls(fields, errors, phone, bool(blacklist and blacklist[0]))
 
 
 def check_fields(table: Table, has_header: bool, mapping: Sequence[str]) -> list[CheckedFields]:
@@ -521,6 +550,7 @@ def check_fields(table: Table, has_header: bool, mapping: Sequence[str]) -> list
     records = table.records[1:] if has_header else table.records
     header_width = _used_width(table.records[0][1]) if has_header and table.records else None
     columns = [(index, name) for index, name in enumerate(mapping) if name in CONTACT_FIELDS]
+    blacklist_column = mapping.index(BLACKLIST) if BLACKLIST in mapping else None
     checked = []
     for _line, cells in records:
         values = {name: "" for name in CONTACT_FIELDS}
@@ -540,7 +570,19 @@ def check_fields(table: Table, has_header: bool, mapping: Sequence[str]) -> list
         for messages in field_errors.values():
             errors.extend(messages)
         phone = values["phone"] if "phone" not in field_errors else None
-        checked.append(CheckedFields(values, errors, phone))
+        blacklist = False
+        if blacklist_column is not None:
+            cell = cells[blacklist_column].strip() if blacklist_column < len(cells) else ""
+            blacklist = _key(cell) in _YES
+            if not blacklist and _key(cell) not in _NO:
+                errors.append(
+                    _(
+                        "“%(value)s” in the blacklist column is neither yes nor no (tak or nie, "
+                        "1 or 0, or empty)."
+                    )
+                    % {"value": cell}
+                )
+        checked.append(CheckedFields(values, errors, phone, blacklist))
     return checked
 
 
@@ -580,7 +622,8 @@ def validate_rows(
                     )
                     % {"groups": ", ".join(f"“{name}”" for name in names)}
                 )
-        rows.append(Row(line=line, cells=cells, data=ContactData(**fields.values), errors=errors))
+        data = ContactData(**fields.values)
+        rows.append(Row(line, cells, data, errors, blacklist=fields.blacklist))
     return rows
 
 

@@ -43,6 +43,8 @@ class ImportUploadForm(forms.Form):
 FIELD_CHOICES = [
     ("", _("— leave out —")),
     *((name, ContactForm.base_fields[name].label) for name in CONTACT_FIELDS),
+    # Yes or no: the row's number is put on the blacklist (it gets no messages).
+    (csv_rows.BLACKLIST, _("On the blacklist (no messages)")),
 ]
 
 

@@ -378,7 +378,7 @@ def import_preview(request: HttpRequest, client: SerwerSMSClient, upload_id: int
         "hidden": checked.form.query_pairs(),
         "columns": [(name, csv_rows.field_label(name)) for name in fields],
         "page": page,
-        "rows": [(row, [getattr(row.data, name) for name in fields]) for row in page],
+        "rows": [(row, [row.value(name) for name in fields]) for row in page],
         "valid_count": len(checked.valid_rows),
         "invalid_count": len(checked.invalid_rows),
         "total_count": len(checked.rows),
@@ -467,6 +467,7 @@ def import_start(request: HttpRequest, client: SerwerSMSClient, upload_id: int) 
                 "data": asdict(row.data),
                 "group_ids": group_ids,
                 "source": row.cells,
+                **({"blacklist": True} if row.blacklist else {}),
             },
         )
         for row in valid

@@ -321,13 +321,18 @@ def merge_into_target(recorder, payload, params):
 
 
 def import_contact(recorder, payload, params):
+    data = ContactData(**payload["data"])
+    if payload.get("blacklist") and not recorder.client.blacklist_check(data.phone):
+        # First: a number whose owner asked not to be texted is listed before anything else
+        # (and a retry of a row whose contact failed finds it listed).
+        recorder.blacklist_add(data.phone, data.display_name)
     already_in = params.get("phones_in_groups", {}).get(payload["data"]["phone"])
     if already_in:
         raise Skip(
             _("Left out: the phone is in “%(groups)s” already.")
             % {"groups": "”, “".join(already_in)}
         )
-    recorder.contacts_add(ContactData(**payload["data"]), payload.get("group_ids", []))
+    recorder.contacts_add(data, payload.get("group_ids", []))
 
 
 def delete_group(recorder, payload, params):
