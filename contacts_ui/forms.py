@@ -180,8 +180,12 @@ class ContactListQuery(ListQuery):
     # A group's id, or "none" for contacts in no group; anything else means all.
     g = forms.RegexField(required=False, regex=r"\A(none|[1-9][0-9]{0,17})\Z")
     n = forms.TypedChoiceField(required=False, coerce=int, choices=[(s, s) for s in PAGE_SIZES])
-    defaults = {**ListQuery.defaults, "o": "last_name", "g": "", "n": None}
-    url_keys = ("q", "g", "o", "n", "p")
+    # On the blacklist or not (the API cannot filter by it: the list looks through the
+    # search's contacts for it, from `s`, how many of them earlier pages looked through).
+    b = forms.ChoiceField(required=False, choices=[("yes", "yes"), ("no", "no")])
+    s = forms.IntegerField(required=False, min_value=0, max_value=10_000_000)
+    defaults = {**ListQuery.defaults, "o": "last_name", "g": "", "n": None, "b": "", "s": 0}
+    url_keys = ("q", "g", "b", "o", "n", "p", "s")
 
     @staticmethod
     def search_params(query: dict) -> dict:

@@ -102,6 +102,8 @@ def _walk(walk: Walk, account) -> None:
     walk.get("contacts_ui:contact_list", list_url)
     walk.get("contacts_ui:contact_list", f"{list_url}&p=5", "GET list, htmx", headers=HTMX)
     walk.get("contacts_ui:contact_count", f"/contacts/count/?g={big.id}")
+    # Filtered by the blacklist flag, which the API cannot do: a few reads look through it.
+    walk.get("contacts_ui:contact_list", "/contacts/?b=yes", "GET list, blacklist filter")
     walk.get("contacts_ui:find_by_phone", f"/find/?phone={one.phone}")
     walk.get("contacts_ui:group_list", "/groups/")
     walk.get("contacts_ui:contact_export", f"/contacts/export.csv?g={big.id}")
@@ -157,6 +159,14 @@ def _walk(walk: Walk, account) -> None:
     values["group_id"] = [Group.objects.get(name="zarzad").id]
     walk.post("contacts_ui:contact_action", "/contacts/action/", values, "POST action, ten rows")
     run_worker()
+    # Messages to ten ticked rows' numbers stopped, then allowed again.
+    for action in ("blacklist_add", "blacklist_remove"):
+        values = {**form_values(page, "changelist-form"), "action": [action]}
+        values["_selected_action"] = shown[:10]
+        confirmation = walk.client.post("/contacts/action/", values)
+        values = form_values(confirmation.content.decode(), "action-confirm")
+        walk.post("contacts_ui:contact_action", "/contacts/action/", values, f"POST {action}")
+        run_worker()
     bulk = Job.objects.latest("created_at")
     walk.get("contacts_ui:job_list", "/jobs/")
     walk.get("contacts_ui:job_detail", f"/jobs/{bulk.pk}/")

@@ -27,8 +27,8 @@ def _first_names(page: str) -> list[str]:
 
 def _filter_choices(page: str) -> list[tuple[str, str, bool]]:
     """The group filter's entries: (label, link, selected)."""
-    nav = page[page.index('<nav id="changelist-filter"') :]
-    nav = nav[: nav.index("</nav>")]
+    nav = page[page.index('<details data-filter-title="group"') :]
+    nav = nav[: nav.index("</details>")]
     assert '<ul hx-boost="true">' in nav  # the links go through htmx
     found = re.findall(r'<li( class="selected")?><a href="([^"]*)"[^>]*>([^<]*)</a>', nav)
     return [(label, link.replace("&amp;", "&"), bool(selected)) for selected, link, label in found]

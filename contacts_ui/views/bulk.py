@@ -18,6 +18,7 @@ from ..serwersms import PAGE_LIMIT, NotFound, SerwerSMSError
 from .shared import (
     api_client_required,
     back_to_list,
+    contacts_flagged,
     groups_or_error,
     list_filters,
     way_back_to_list,
@@ -66,7 +67,11 @@ def _ticked(client, user, query: dict, ids: list[int]) -> list:
     """The ticked contacts, read as the list showed them (one call), a few not on that
     page read one by one; contacts deleted meanwhile are left out."""
     page_size = query["n"] or ListPreferences.for_user(user).page_size
-    found = {c.id: c for c in _search(query, query["p"], page_size, client).items if c.id in ids}
+    if query["b"]:
+        shown = contacts_flagged(client, query, page_size).items
+    else:
+        shown = _search(query, query["p"], page_size, client).items
+    found = {c.id: c for c in shown if c.id in ids}
     off_the_page = [contact_id for contact_id in ids if contact_id not in found]
     if len(off_the_page) > READ_OFF_THE_PAGE:
         raise TickedOffThePage
@@ -198,6 +203,16 @@ def contact_action(request: HttpRequest, client) -> HttpResponse:
             messages.warning(request, error)
         return redirect(list_url)
     action, across = form.cleaned_data["action"], form.cleaned_data["select_across"]
+    if across and query["b"]:
+        # The API cannot find every contact with the flag in one go: not offered on the list.
+        messages.warning(
+            request,
+            _(
+                "Every contact a search finds cannot be chosen while the list is filtered by "
+                "the blacklist. Tick the contacts instead."
+            ),
+        )
+        return redirect(list_url)
     error = groups_error if form.needs_group() else None
     if action in (ContactActionForm.REMOVE_FROM_GROUP, ContactActionForm.MOVE_TO_GROUP):
         error = error or provider.refusal_to_take_out_of_groups(client.base_url)

@@ -34,11 +34,13 @@ from ..serwersms import (
 )
 from .shared import (
     FILTERS_PARAM,
+    FlaggedPage,
     api_client_required,
     back_to_list,
     back_to_list_with_error,
     contact_look_up,
     contact_page_look_up,
+    contacts_flagged,
     groups_named_by_number,
     groups_or_error,
     id_from,
@@ -67,7 +69,9 @@ def _columns(query: dict, shown_extra: list[str]) -> list[dict]:
                 "heading": heading,
                 "sorted": sorted_here,
                 "descending": descending,
-                "sort_url": _url(query, o=key if descending or not sorted_here else f"-{key}", p=1),
+                "sort_url": _url(
+                    query, o=key if descending or not sorted_here else f"-{key}", p=1, s=0
+                ),
             }
         )
     return columns
@@ -102,10 +106,10 @@ def _all_groups_beside(request: HttpRequest, client: SerwerSMSClient):
 def _group_filter(query: dict, groups, error: str | None) -> tuple[list[dict], str | None]:
     """The filter sidebar's choices (All, In no group, each group with its count)."""
     choices = [
-        {"label": _("All"), "url": _url(query, g="", p=1), "selected": not query["g"]},
+        {"label": _("All"), "url": _url(query, g="", p=1, s=0), "selected": not query["g"]},
         {
             "label": _("In no group"),
-            "url": _url(query, g="none", p=1),
+            "url": _url(query, g="none", p=1, s=0),
             "selected": query["g"] == "none",
         },
     ]
@@ -115,11 +119,41 @@ def _group_filter(query: dict, groups, error: str | None) -> tuple[list[dict], s
         choices.append(
             {
                 "label": f"{group.name} ({group.count})",
-                "url": _url(query, g=str(group.id), p=1),
+                "url": _url(query, g=str(group.id), p=1, s=0),
                 "selected": query["g"] == str(group.id),
             }
         )
     return choices, None
+
+
+def _flag_filter(query: dict) -> list[dict]:
+    """The sidebar's blacklist choices: all contacts, those on it, those not."""
+    return [
+        {"label": label, "url": _url(query, b=value, p=1, s=0), "selected": query["b"] == value}
+        for value, label in (
+            ("", _("All")),
+            ("yes", _("On the blacklist")),
+            ("no", _("Not on the blacklist")),
+        )
+    ]
+
+
+def _paging_urls(query: dict, page) -> dict:
+    """The paginator's links: by page number, or (filtered by the blacklist flag) on from
+    the last contact looked through."""
+    if isinstance(page, FlaggedPage):
+        return {
+            "next_url": _url(query, s=page.end) if page.more else None,
+            "first_url": _url(query, s=0) if page.start else None,
+            "previous_url": None,
+            "last_url": None,
+        }
+    return {
+        "previous_url": _url(query, p=page.page - 1) if page and page.has_previous else None,
+        "next_url": _url(query, p=page.page + 1) if page and page.has_next else None,
+        "first_url": _url(query, p=1) if page and page.page > 2 else None,
+        "last_url": _url(query, p=page.pages) if page and page.page < page.pages - 1 else None,
+    }
 
 
 @login_required
@@ -133,6 +167,9 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
     page_size = query["n"] or prefs.page_size
 
     def fetch_page():
+        if query["b"]:
+            # The API cannot filter by the flag: look through the search's contacts for it.
+            return contacts_flagged(client, query, page_size)
         return client.contacts_index(
             **ContactListQuery.search_params(query), page=query["p"], limit=page_size
         )
@@ -142,7 +179,7 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
     every_group = query["g"] in (None, "")
     try:
         page = fetch_page()
-        if page.page > page.pages:
+        if not query["b"] and page.page > page.pages:
             # Past the end (say, the last contact of the last page was deleted): the last page.
             query["p"] = page.pages
             page = fetch_page()
@@ -175,10 +212,9 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
         # The list as it is, at its first page, in the size about to be chosen.
         "page_size_filters": _url(query, n=None, p=1)[1:],
         "filters_param": FILTERS_PARAM,
-        "previous_url": _url(query, p=page.page - 1) if page and page.has_previous else None,
-        "next_url": _url(query, p=page.page + 1) if page and page.has_next else None,
-        "first_url": _url(query, p=1) if page and page.page > 2 else None,
-        "last_url": _url(query, p=page.pages) if page and page.page < page.pages - 1 else None,
+        "flag_choices": _flag_filter(query),
+        "flagged": isinstance(page, FlaggedPage),
+        **_paging_urls(query, page),
     }
     if render_partial_or_page(request):
         return render(request, "contacts_ui/_contact_results.html", {**context, "oob": True})

@@ -101,7 +101,11 @@ def _rows(client: SerwerSMSClient, query: dict, first_page, language: str) -> It
                     ]
                 )
                 return
-            yield "".join(writer.writerow(contact_row(c, yes, no)) for c in page.items)
+            contacts = page.items
+            if query["b"]:
+                # The list's blacklist filter, which the API cannot apply.
+                contacts = [c for c in contacts if c.blacklist == (query["b"] == "yes")]
+            yield "".join(writer.writerow(contact_row(c, yes, no)) for c in contacts)
             read = page.page
 
 

@@ -4,6 +4,7 @@ import concurrent.futures
 import functools
 import re
 import threading
+from dataclasses import dataclass
 from urllib.parse import urlencode
 
 from django.contrib import messages
@@ -19,9 +20,18 @@ from django_htmx.http import HttpResponseClientRedirect
 from .. import group_list
 from ..api_access import client_for
 from ..crypto import SecretUnreadable
+from ..forms import ContactListQuery
 from ..history.recorder import WriteRecorder
 from ..models import ApiCredentials
-from ..serwersms import Group, NotFound, SerwerSMSClient, SerwerSMSError, TransportError
+from ..serwersms import (
+    PAGE_LIMIT,
+    Group,
+    NotFound,
+    SerwerSMSClient,
+    SerwerSMSError,
+    TransportError,
+    largest_limit,
+)
 
 
 def id_from(value: str) -> int | None:
@@ -219,3 +229,53 @@ def write_failed(exc: SerwerSMSError, look_up: tuple[str, str]) -> str:
         url=url,
         label=label,
     )
+
+
+# --- The contacts list filtered by the blacklist flag ----------------------------------
+
+# The API cannot filter by the flag: a page of the filtered list looks through the search's
+# contacts a page of PAGE_LIMIT at a time, at most this many calls a request.
+FLAG_SCAN_CALLS = 4
+
+
+@dataclass(frozen=True)
+class FlaggedPage:
+    """A page of the contacts list filtered by the blacklist flag: the contacts found, and
+    which of the search's contacts were looked through (from `start`, up to `end`)."""
+
+    items: list
+    start: int
+    end: int
+    more: bool
+
+
+def contacts_flagged(
+    client: SerwerSMSClient, query: dict, page_size: int, *, calls: int = FLAG_SCAN_CALLS
+) -> FlaggedPage:
+    """Up to page_size contacts whose flag is query["b"], from the query["s"]-th contact of
+    the search on: at most `calls` reads."""
+    wanted = query["b"] == "yes"
+    start = position = query["s"]
+    found = []
+    more = False
+    for _call in range(calls):
+        # At the size the API pages by (an API that refused PAGE_LIMIT pages by less).
+        limit = largest_limit(client.base_url) or PAGE_LIMIT
+        page_start = position // limit * limit
+        page = client.contacts_index(
+            **ContactListQuery.search_params(query), page=page_start // limit + 1, limit=limit
+        )
+        for contact in page.items[position - page_start :]:
+            position += 1
+            if contact.blacklist == wanted:
+                found.append(contact)
+                if len(found) == page_size:
+                    break
+        more = page.has_next or position - page_start < len(page.items)
+        if len(found) == page_size or not more:
+            break
+        if position - page_start < limit:
+            # A short page that is not the last: the API serves fewer than asked; the next
+            # read starts where this page ended, at the size the API pages by.
+            break
+    return FlaggedPage(found, start, position, more)
