@@ -42,8 +42,8 @@ def sidebar(page) -> list[str]:
     """The groups the filter sidebar offers, as labelled ("Klienci (1)"), All and
     In no group left out."""
     html = page.content.decode() if hasattr(page, "content") else page
-    nav = html[html.index('<nav id="changelist-filter"') :]
-    nav = nav[: nav.index("</nav>")]
+    nav = html[html.index('<details data-filter-title="group"') :]
+    nav = nav[: nav.index("</details>")]
     labels = re.findall(r"<li(?: class=\"selected\")?><a href=\"[^\"]*\"[^>]*>([^<]*)</a>", nav)
     return labels[2:]
 
