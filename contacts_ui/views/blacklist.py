@@ -19,6 +19,7 @@ from ..serwersms import SerwerSMSClient, SerwerSMSError
 from .shared import (
     api_client_required,
     back_to_list_with_error,
+    page_links,
     recorder_for,
     render_partial_or_page,
     respond_redirect,
@@ -55,8 +56,7 @@ def _render_list(request, client, form, *, error=None, status=200) -> HttpRespon
         "query": query,
         "search": query["q"],
         "retry_url": url(query),
-        "previous_url": url(query, p=page.page - 1) if page and page.has_previous else None,
-        "next_url": url(query, p=page.page + 1) if page and page.has_next else None,
+        **page_links(url, query, page),
     }
     template = (
         "contacts_ui/_blacklist_table.html"

@@ -45,6 +45,7 @@ from .shared import (
     groups_or_error,
     id_from,
     in_background,
+    page_links,
     recorder_for,
     render_partial_or_page,
     respond_redirect,
@@ -149,8 +150,7 @@ def _paging_urls(query: dict, page) -> dict:
             "last_url": None,
         }
     return {
-        "previous_url": _url(query, p=page.page - 1) if page and page.has_previous else None,
-        "next_url": _url(query, p=page.page + 1) if page and page.has_next else None,
+        **page_links(_url, query, page),
         "first_url": _url(query, p=1) if page and page.page > 2 else None,
         "last_url": _url(query, p=page.pages) if page and page.page < page.pages - 1 else None,
     }

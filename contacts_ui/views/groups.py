@@ -17,6 +17,7 @@ from .shared import (
     back_to_list,
     back_to_list_with_error,
     group_look_up,
+    page_links,
     recorder_for,
     render_partial_or_page,
     respond_redirect,
@@ -59,8 +60,7 @@ def group_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
         "filters": url(query)[1:],
         "retry_url": url(query),
         "sort_url": url(query, o="-name" if query["o"] == "name" else "name", p=1),
-        "previous_url": url(query, p=page.page - 1) if page and page.has_previous else None,
-        "next_url": url(query, p=page.page + 1) if page and page.has_next else None,
+        **page_links(url, query, page),
     }
     template = (
         "contacts_ui/_group_table.html"

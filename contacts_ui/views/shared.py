@@ -231,6 +231,14 @@ def write_failed(exc: SerwerSMSError, look_up: tuple[str, str]) -> str:
     )
 
 
+def page_links(url, query: dict, page) -> dict:
+    """A page of an API list's previous and next links: `url(query, p=N)` makes each."""
+    return {
+        "previous_url": url(query, p=page.page - 1) if page and page.has_previous else None,
+        "next_url": url(query, p=page.page + 1) if page and page.has_next else None,
+    }
+
+
 # --- The contacts list filtered by the blacklist flag ----------------------------------
 
 # The API cannot filter by the flag: a page of the filtered list looks through the search's
