@@ -89,7 +89,7 @@ def test_without_a_contract_url_it_checks_its_own_sandbox(capsys, db, monkeypatc
     output = check(capsys)
 
     assert "as this application's sandbox shows them" in output
-    assert len(contract_rows(output)) == 8
+    assert len(contract_rows(output)) == 9
 
 
 def test_a_contract_url_without_credentials_is_refused_with_a_sentence(monkeypatch, db):

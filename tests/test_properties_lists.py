@@ -15,6 +15,8 @@ from hypothesis import strategies as st
 
 from contacts_ui.forms import CONTACT_SORTS, PAGE_SIZES, ContactListQuery, GroupListQuery
 from contacts_ui.sandbox.models import Group
+from contacts_ui.serwersms import PAGE_LIMIT
+from contacts_ui.views.shared import FLAG_SCAN_CALLS
 from tests.helpers import make_contact
 from tests.test_properties_forms import (
     E164,
@@ -38,6 +40,8 @@ contact_params = {
     "o": mostly(st.sampled_from(sorted(CONTACT_ORDERINGS))),
     "g": mostly(st.integers(1, 10**19).map(str) | st.sampled_from(["none", "None", "0", "01"])),
     "n": mostly(st.sampled_from([*map(str, PAGE_SIZES), "0", "10", "201"])),
+    "b": mostly(st.sampled_from(["yes", "no", "Yes", "1", ""])),
+    "s": mostly(st.integers(-5, 10**8).map(str) | st.sampled_from(["", "x", "1.5"])),
 }
 group_params = {
     "q": contact_params["q"],
@@ -62,9 +66,11 @@ READ_SETTINGS = settings(max_examples=300, deadline=None, database=None)
 @example(query_dict({"g": ["1", "none"], "o": ["-phone", "phone; drop"], "n": ["25", "26"]}))
 def test_the_contact_list_reads_any_query_into_allowed_values(data):
     query = ContactListQuery.read(data)
-    assert set(query) == {"q", "p", "o", "g", "n"}
+    assert set(query) == {"q", "p", "o", "g", "n", "b", "s"}
     assert_common_domains(query)
     assert query["o"] in CONTACT_ORDERINGS
+    assert query["b"] in ("", "yes", "no")
+    assert type(query["s"]) is int and 0 <= query["s"] <= 10_000_000
     assert query["g"] in ("", "none") or re.fullmatch(r"[1-9][0-9]{0,17}", query["g"])
     assert query["n"] is None or (type(query["n"]) is int and query["n"] in PAGE_SIZES)
     # The list's own links lead back to the same list.
@@ -159,6 +165,13 @@ def test_the_contact_list_answers_any_query_string(client, alice, listed, api_ur
     assert response.status_code == 200
     query = ContactListQuery.read(QueryDict(raw))
     contact_calls = [c for c in wire if c["url"].endswith("/contacts/index.json")]
+    if query["b"]:
+        # Filtered by the blacklist flag: the search's contacts looked through, a few reads
+        # of the largest page at most, from the one holding the s-th contact.
+        assert 1 <= len(contact_calls) <= FLAG_SCAN_CALLS
+        assert {call["json"]["limit"] for call in contact_calls} == {PAGE_LIMIT}
+        assert contact_calls[0]["json"]["page"] == query["s"] // PAGE_LIMIT + 1
+        return
     assert 1 <= len(contact_calls) <= 2  # the page asked for, then the last one if past the end
     for call in contact_calls:
         body = assert_well_formed(call, api_url, "contacts/index", INDEX_KEYS | {"group_id"})
