@@ -618,11 +618,19 @@ def _run_concurrently(
             start_more()
             while running:
                 outcomes = []
-                for event in _events_now(entries.events):
-                    if isinstance(event, _SaveRequest):
-                        event.serve()
-                    else:
-                        outcomes.append((running.pop(event), event.result()))
+                taken = _events_now(entries.events)
+                try:
+                    for event in taken:
+                        if isinstance(event, _SaveRequest):
+                            event.serve()
+                        else:
+                            outcomes.append((running.pop(event), event.result()))
+                except BaseException:
+                    # Taken from the queue, so close() will not see them: refused here.
+                    for event in taken:
+                        if isinstance(event, _SaveRequest) and not event.done.is_set():
+                            event.refuse()
+                    raise
                 if outcomes:
                     rounds.finished(outcomes)
                     start_more()
