@@ -37,7 +37,7 @@ from .. import group_list, provider
 from ..api_access import api_base_url
 from ..crypto import SecretUnreadable
 from ..history.memo import ReadMemo
-from ..history.recorder import WriteRecorder, save_now, save_pending_now
+from ..history.recorder import WriteRecorder, save_now
 from ..models import ApiCredentials, HistoryEntry, Job, JobItem
 from ..serwersms import (
     AccessDenied,
@@ -387,7 +387,8 @@ def _recorder_for(
         undo_of=undo_of,
         # Items on the runner's own thread may save; the item threads must not.
         save=save_now if kind.in_order_on_runner_thread else unsaved.append,
-        save_pending=save_pending_now if kind.in_order_on_runner_thread else pending.save,
+        # Saved at once on the runner's thread; handed to it from the item threads.
+        save_pending=pending.save,
         knowledge=provider.Knowledge.of(job.api_url, save_at_once=kind.in_order_on_runner_thread),
     )
 
@@ -487,6 +488,8 @@ class _PendingEntries:
         self._runner_thread = threading.get_ident()
         self._lock = threading.Lock()
         self._closed = False
+        # Every request an item thread waits on, queued or taken by the runner.
+        self._waiting: set[_SaveRequest] = set()
 
     def save(self, entry: HistoryEntry) -> None:
         if threading.get_ident() == self._runner_thread:
@@ -496,22 +499,24 @@ class _PendingEntries:
         with self._lock:
             if self._closed:
                 raise ItemFailed(_("The work stopped before this was sent."))
+            self._waiting.add(request)
             self.events.put(request)
         request.done.wait()
+        with self._lock:
+            self._waiting.discard(request)
         if request.refused:
             raise ItemFailed(_("Its entry in the history could not be saved, so it was not sent."))
 
     def close(self) -> None:
-        """The runner serves no more: an item thread waiting is refused (not sent)."""
+        """The runner serves no more: every item thread still waiting is refused (not
+        sent), whether its request is queued or was taken with one that failed. On the
+        runner's thread, as serving is, so the two never race."""
         with self._lock:
             self._closed = True
-        while True:
-            try:
-                event = self.events.get_nowait()
-            except queue.Empty:
-                return
-            if isinstance(event, _SaveRequest):
-                event.refuse()
+            waiting = list(self._waiting)
+        for request in waiting:
+            if not request.done.is_set():
+                request.refuse()
 
 
 class _SaveRequest:
@@ -618,19 +623,11 @@ def _run_concurrently(
             start_more()
             while running:
                 outcomes = []
-                taken = _events_now(entries.events)
-                try:
-                    for event in taken:
-                        if isinstance(event, _SaveRequest):
-                            event.serve()
-                        else:
-                            outcomes.append((running.pop(event), event.result()))
-                except BaseException:
-                    # Taken from the queue, so close() will not see them: refused here.
-                    for event in taken:
-                        if isinstance(event, _SaveRequest) and not event.done.is_set():
-                            event.refuse()
-                    raise
+                for event in _events_now(entries.events):
+                    if isinstance(event, _SaveRequest):
+                        event.serve()
+                    else:
+                        outcomes.append((running.pop(event), event.result()))
                 if outcomes:
                     rounds.finished(outcomes)
                     start_more()
