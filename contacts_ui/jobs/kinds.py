@@ -128,9 +128,8 @@ def _add_contact_items(job: Job, contacts) -> None:
     )
 
 
-def prepare_contacts(recorder: WriteRecorder, job: Job) -> None:
-    """Contacts chosen by a search: every contact it finds becomes an item. Then the
-    records before the writes are read in bulk."""
+def _items_found(recorder: WriteRecorder, job: Job, chosen=list) -> None:
+    """Contacts chosen by a search (not yet found): the items, `chosen` of those it finds."""
     query = job.params.get("query")
     if query is not None and not job.items.exists():
         found = every_item(
@@ -139,22 +138,20 @@ def prepare_contacts(recorder: WriteRecorder, job: Job) -> None:
             )
         )
         recorder.memo.remember_contacts(found)
-        _add_contact_items(job, found)
+        _add_contact_items(job, chosen(found))
+
+
+def prepare_contacts(recorder: WriteRecorder, job: Job) -> None:
+    """Contacts chosen by a search: every contact it finds becomes an item. Then the
+    records before the writes are read in bulk."""
+    _items_found(recorder, job)
     _read_memberships(recorder, job.items.filter(status=Status.PENDING).count())
 
 
 def prepare_found_contacts(recorder: WriteRecorder, job: Job) -> None:
     """Contacts chosen by a search, for an action on their numbers: the first contact
     of each number the search finds becomes an item."""
-    query = job.params.get("query")
-    if query is not None and not job.items.exists():
-        found = every_item(
-            lambda p: recorder.client.contacts_index(
-                **ContactListQuery.search_params(query), page=p, limit=PAGE_LIMIT
-            )
-        )
-        recorder.memo.remember_contacts(found)
-        _add_contact_items(job, one_per_number(found))
+    _items_found(recorder, job, one_per_number)
 
 
 def one_per_number(contacts) -> list:
@@ -294,20 +291,26 @@ def _contact(recorder: WriteRecorder, contact_id: int):
         raise Skip(_("It was no longer there.")) from None
 
 
-def blacklist_number(recorder, payload, params):
-    """The contact's number on the blacklist (once: contacts may share a number)."""
+def _list_number(recorder: WriteRecorder, payload: dict, listed: bool) -> None:
+    """The contact's number put on the blacklist (listed) or taken off it; Skip when it is
+    so already (contacts may share a number)."""
     contact = _contact(recorder, payload["id"])
-    if recorder.client.blacklist_check(contact.phone):
-        raise Skip(_("Its number is on the blacklist already."))
-    recorder.blacklist_add(contact.phone, contact.display_name)
+    if recorder.client.blacklist_check(contact.phone) == listed:
+        raise Skip(
+            _("Its number is on the blacklist already.")
+            if listed
+            else _("Its number is not on the blacklist.")
+        )
+    write = recorder.blacklist_add if listed else recorder.blacklist_delete
+    write(contact.phone, contact.display_name)
+
+
+def blacklist_number(recorder, payload, params):
+    _list_number(recorder, payload, listed=True)
 
 
 def unblacklist_number(recorder, payload, params):
-    """The contact's number off the blacklist."""
-    contact = _contact(recorder, payload["id"])
-    if not recorder.client.blacklist_check(contact.phone):
-        raise Skip(_("Its number is not on the blacklist."))
-    recorder.blacklist_delete(contact.phone, contact.display_name)
+    _list_number(recorder, payload, listed=False)
 
 
 def merge_into_target(recorder, payload, params):
