@@ -438,7 +438,7 @@ def _render_conflict(request, form, merge, contact_id, groups, unsettled, now, b
             if field.now != field.opened or field.typed != field.opened
         ],
         conflict_groups=[
-            ", ".join(sorted(names.get(i, str(i)) for i in ids)) or "—"
+            _group_names(ids, names) or "—"
             for ids in (merge.groups_opened, merge.groups_now, merge.groups_typed, merge.group_ids)
         ]
         if merge.groups_now != merge.groups_opened or merge.groups_typed != merge.groups_opened
