@@ -816,15 +816,18 @@ class SerwerSMSClient:
 
     def blacklist_check(self, phone: str) -> bool:
         """blacklist/check: whether the number is on the blacklist."""
+        _refuse_a_hidden_number(phone)
         data = self._call("blacklist", "check", {"phone": phone})
         return self._parsed(_parse_exists, data)
 
     def blacklist_add(self, phone: str) -> None:
         """blacklist/add: put the number on the blacklist (it gets no more messages)."""
+        _refuse_a_hidden_number(phone)
         self._parsed(_check_success, self._call("blacklist", "add", {"phone": phone}))
 
     def blacklist_delete(self, phone: str) -> None:
         """blacklist/delete: take the number off the blacklist."""
+        _refuse_a_hidden_number(phone)
         self._parsed(_check_success, self._call("blacklist", "delete", {"phone": phone}))
 
 
@@ -838,6 +841,21 @@ def _refuse_a_hidden_phone(contact: ContactData) -> None:
                 "sent; give the API user the permission to see numbers in the SerwerSMS panel."
             )
             % {"phone": contact.phone}
+        )
+
+
+def _refuse_a_hidden_number(phone: str) -> None:
+    """A number the API showed masked is never sent to the blacklist: what is left of it
+    would be another number."""
+    if "*" in phone:
+        raise PhoneHidden(
+            _(
+                "SerwerSMS shows this number hidden (%(phone)s): the API user may not see "
+                "phone numbers, so the blacklist cannot be checked or changed for it here. "
+                "Nothing was sent; give the API user the permission to see numbers in the "
+                "SerwerSMS panel."
+            )
+            % {"phone": phone}
         )
 
 

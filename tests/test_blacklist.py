@@ -254,3 +254,16 @@ def test_the_pages_need_the_csrf_token(alice):
     strict = Client(enforce_csrf_checks=True)
     strict.force_login(alice)
     assert strict.post("/blacklist/add/", {"phone": "500600700"}).status_code == 403
+
+
+def test_a_number_the_api_shows_hidden_is_never_sent_to_the_blacklist(
+    client, alice, anna, settings, wire
+):
+    settings.SANDBOX_PROVIDER = ["numbers-masked"]  # the API shows +48500***700
+
+    page = client.get(f"/contacts/{anna.id}/blacklist/", follow=True).content.decode()
+    client.post(f"/contacts/{anna.id}/blacklist/", {"listed": "yes"})
+
+    assert "SerwerSMS shows this number hidden (+48500***700)" in page
+    assert not [call for call in wire if "/blacklist/" in call["url"]]  # nothing sent
+    assert not BlacklistedNumber.objects.exists() and entries() == []
