@@ -8,6 +8,7 @@ behaviour the real API might have. Each variant wraps the default action: it tak
 default handler, the account and the call's parameters.
 """
 
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -15,7 +16,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
 from . import api
-from .models import Contact, Membership
+from .models import Contact, Group, Membership
 
 Handler = Callable[[object, dict], dict]
 Wrapper = Callable[[Handler, object, dict], dict]
@@ -158,6 +159,46 @@ def _view_with_a_flag_of_its_own(handler, account, params):
     return _flag_of_its_own(handler(account, params))
 
 
+# --- 10 to 12. contacts/import ------------------------------------------------------------
+
+IMPORT_SMALL_MAX = 100
+
+
+def _import_of_a_hundred(handler, account, params):
+    rows = params.get("contact")
+    if isinstance(rows, list) and len(rows) > IMPORT_SMALL_MAX:
+        raise api._invalid_data(
+            f"Jednorazowo można zaimportować maksymalnie {IMPORT_SMALL_MAX} kontaktów."
+        )
+    return handler(account, params)
+
+
+def _import_into_another_group(handler, account, params):
+    """Each call makes a group of its own, even under a name in use: the default handler
+    imports under a name no group has, and the group takes the name asked for after."""
+    name = api.import_group_name(params)
+    answer = handler(account, {**params, "group_name": f"import {uuid.uuid4().hex}"})
+    Group.objects.filter(account=account, id=answer["id"]).update(name=name)
+    return answer
+
+
+def _import_refusing_invalid_rows(handler, account, params):
+    """A call with a row that cannot go in is refused whole, and nothing is made."""
+    for row in api.import_rows(params):
+        if api.import_row_fields(row) is None:
+            raise api.ApiError(2001, "ValidationPhoneError", "Nieprawidłowy numer telefonu.")
+    return handler(account, params)
+
+
+def _import_without_plus(handler, account, params):
+    answer = handler(account, params)
+    for contact in Contact.objects.filter(membership__group_id=answer["id"], phone__startswith="+"):
+        contact.phone = contact.phone.lstrip("+")
+        contact.refresh_search_text()
+        contact.save(update_fields=["phone", "search_text"])
+    return answer
+
+
 VARIANTS: dict[str, Variant] = {
     "edit-adds-groups": Variant(
         1,
@@ -206,6 +247,7 @@ VARIANTS: dict[str, Variant] = {
         {
             ("contacts", "add"): _phones_without_plus,
             ("contacts", "edit"): _phones_without_plus,
+            ("contacts", "import"): _import_without_plus,
             ("groups", "check"): _check_without_plus,
         },
         adapted=True,
@@ -217,6 +259,22 @@ VARIANTS: dict[str, Variant] = {
             ("contacts", "index"): _index_with_a_flag_of_its_own,
             ("contacts", "view"): _view_with_a_flag_of_its_own,
         },
+    ),
+    "import-limit-100": Variant(
+        10,
+        f"contacts/import refuses more than {IMPORT_SMALL_MAX} contacts in one call (1006)",
+        {("contacts", "import"): _import_of_a_hundred},
+    ),
+    "import-makes-another-group": Variant(
+        11,
+        "contacts/import makes a new group even under a name in use",
+        {("contacts", "import"): _import_into_another_group},
+    ),
+    "import-refuses-invalid-rows": Variant(
+        12,
+        "contacts/import refuses a whole call with an invalid row (2001)",
+        {("contacts", "import"): _import_refusing_invalid_rows},
+        adapted=True,
     ),
     "numbers-masked": Variant(
         8,
