@@ -16,14 +16,18 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
+from django.conf import settings
+
 from . import provider
 from .serwersms import (
     PAGE_LIMIT,
     ApiError,
     ContactData,
+    ImportAnswer,
     NotFound,
     SerwerSMSClient,
     SerwerSMSError,
+    every_item,
     largest_limit,
 )
 
@@ -54,6 +58,7 @@ class Scratch:
         self.group_ids: list[int] = []
         self.contact_ids: list[int] = []
         self.blacklisted: list[str] = []
+        self.import_group_ids: list[int] = []
         self._phones: set[str] = set()
 
     def group(self, suffix: str) -> int:
@@ -65,6 +70,31 @@ class Scratch:
         contact_id = self.client.contacts_add(data, group_ids)
         self.contact_ids.append(contact_id)
         return contact_id
+
+    def imported(self, suffix: str, contacts: list[ContactData], name: str = "") -> ImportAnswer:
+        """contacts/import of the check's own contacts under a name of its own; the group it
+        makes is deleted with its contacts in clean_up (it holds only what the check made)."""
+        answer = self.client.contacts_import(name or f"{self.tag} {suffix}", contacts)
+        if answer.group_id not in self.import_group_ids:
+            self.import_group_ids.append(answer.group_id)
+        return answer
+
+    def unused_phones(self, count: int) -> list[str]:
+        """`count` Polish mobile numbers in a block (+48 500 98x xxx) that no contact of the
+        account has: the block's numbers the account holds are read with one search."""
+        held = set()
+        try:
+            found = every_item(
+                lambda p: self.client.contacts_index(search="50098", page=p, limit=PAGE_LIMIT)
+            )
+            held = {contact.phone for contact in found}
+        except ApiError:
+            pass  # an API that lists only by group: its groups hold none of the check's
+        phones = [f"+4850098{n:04d}" for n in range(10_000)]
+        unused = [phone for phone in phones if phone not in held and phone not in self._phones]
+        chosen = random.sample(unused, count)
+        self._phones.update(chosen)
+        return chosen
 
     def blacklist(self, phone: str) -> None:
         """Put one of the check's own numbers on the blacklist (taken off in clean_up)."""
@@ -110,6 +140,13 @@ class Scratch:
                     self.client.blacklist_delete(phone)
             except SerwerSMSError as exc:
                 left.append(f"blacklisted number {phone}: {exc.message}")
+        for group_id in self.import_group_ids:
+            try:
+                self.client.groups_delete(group_id, delete_contacts=True)
+            except NotFound:
+                pass
+            except SerwerSMSError as exc:
+                left.append(f"imported group {group_id}: {exc.message}")
         for group_id in self.group_ids:
             try:
                 self.client.groups_delete(group_id, delete_contacts=False)
@@ -378,6 +415,75 @@ def blacklist_flag_follows_the_list(client: SerwerSMSClient, scratch: Scratch) -
     )
 
 
+def import_takes_a_batch(client: SerwerSMSClient, scratch: Scratch) -> Answer:
+    size = max(1, settings.IMPORT_BATCH_SIZE)
+    phones = scratch.unused_phones(size)
+    try:
+        answer = scratch.imported("J", [_person(phone) for phone in phones])
+    except ApiError as exc:
+        observed = f"{size} rows in one call are {_refused(exc)}"
+        for smaller in sorted({size // 2, size // 5, 100, 10} - {0}, reverse=True):
+            if smaller >= size:
+                continue
+            try:
+                scratch.imported(f"J{smaller}", [_person(phone) for phone in phones[:smaller]])
+            except ApiError:
+                continue
+            observed += f"; {smaller} are taken (set IMPORT_BATCH_SIZE={smaller})"
+            break
+        return Answer(10, QUESTION_10, ASSUMED_10 % size, observed, False)
+    held = client.groups_view(answer.group_id).count
+    observed = (
+        f"{size} rows in one call: {answer.correct} counted in, {answer.failed} failed; "
+        f"the group holds {held}"
+    )
+    return Answer(10, QUESTION_10, ASSUMED_10 % size, observed, held == size)
+
+
+def import_under_a_name_in_use(client: SerwerSMSClient, scratch: Scratch) -> Answer:
+    name = f"{scratch.tag} K"
+    first = scratch.imported("K", [_person(scratch.unused_phone())], name=name)
+    second = scratch.imported("K", [_person(scratch.unused_phone())], name=name)
+    behaviours = ()
+    if second.group_id == first.group_id:
+        held = client.groups_view(first.group_id).count
+        observed = f"adds to that group (it holds {held} of 2)"
+        ok = held == 2
+    else:
+        observed = "makes another group of the same name"
+        ok, behaviours = False, (provider.IMPORT_MAKES_ANOTHER_GROUP,)
+    return Answer(
+        11,
+        "contacts/import under a group name in use: adds to that group, or makes another?",
+        "adds to that group (so an import's batches go to one group)",
+        observed,
+        ok,
+        behaviours,
+    )
+
+
+def import_of_an_invalid_row(client: SerwerSMSClient, scratch: Scratch) -> Answer:
+    rows = [_person(scratch.unused_phone()), _person("+4812")]
+    try:
+        answer = scratch.imported("L", rows)
+    except ApiError as exc:
+        observed = (
+            f"the whole call is {_refused(exc)} (the application sends such a call again in "
+            "halves, down to the row refused alone)"
+        )
+        return Answer(12, QUESTION_12, ASSUMED_12, observed, True)
+    held = client.groups_view(answer.group_id).count
+    observed = (
+        f"counted: {answer.correct} in, {answer.failed} failed; the group holds {held} of the "
+        "valid 1"
+    )
+    return Answer(12, QUESTION_12, ASSUMED_12, observed, held == 1)
+
+
+QUESTION_10 = "contacts/import: does one call take IMPORT_BATCH_SIZE rows?"
+ASSUMED_10 = "%s rows in one call are taken, every one"
+QUESTION_12 = "contacts/import with a row it cannot take: counted failed, or the call refused?"
+ASSUMED_12 = "counted failed; the others go in"
 QUESTION_8 = "under 1008 (no permission to see numbers): refused, or numbers masked?"
 ASSUMED_8 = "the account may see numbers"
 
@@ -391,6 +497,9 @@ PROBES: list[Callable[[SerwerSMSClient, Scratch], Answer]] = [
     phones_stored_as_sent,
     numbers_visible,
     blacklist_flag_follows_the_list,
+    import_takes_a_batch,
+    import_under_a_name_in_use,
+    import_of_an_invalid_row,
 ]
 
 

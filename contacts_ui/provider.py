@@ -27,6 +27,7 @@ EDIT_ADDS_GROUPS = "edit-adds-groups"
 EDIT_REFUSES_NO_GROUPS = "edit-refuses-no-groups"
 ADD_REQUIRES_GROUP = "add-requires-group"
 INDEX_REQUIRES_GROUP = "index-requires-group"
+IMPORT_MAKES_ANOTHER_GROUP = "import-makes-another-group"
 
 BEHAVIOURS = {
     EDIT_ADDS_GROUPS: gettext_lazy(
@@ -35,6 +36,10 @@ BEHAVIOURS = {
     EDIT_REFUSES_NO_GROUPS: gettext_lazy("The API does not leave a contact in no group."),
     ADD_REQUIRES_GROUP: gettext_lazy("The API adds a contact only into a group."),
     INDEX_REQUIRES_GROUP: gettext_lazy("The API lists contacts only group by group."),
+    IMPORT_MAKES_ANOTHER_GROUP: gettext_lazy(
+        "The bulk import makes a new group with each call, even under a name in use: an "
+        "import sends its first rows that way and the rest one by one."
+    ),
 }
 
 

@@ -32,11 +32,14 @@ def check(capsys) -> str:
 def test_against_the_sandbox_every_answer_is_compatible(capsys, test_account):
     table = contract_rows(check(capsys))
 
-    assert sorted(table, key=int) == [str(n) for n in range(1, 10)]
+    assert sorted(table, key=int) == [str(n) for n in range(1, 13)]
     assert {row[3] for number, row in table.items() if number != "8"} == {"yes"}
     assert table["1"][2] == "replaces them; an empty list takes it out of every group"
     assert table["8"][3] == "not shown"
     assert table["9"][2] == "the flag is set when the number is listed and cleared when it is not"
+    assert table["10"][2] == "500 rows in one call: 500 counted in, 0 failed; the group holds 500"
+    assert table["11"][2] == "adds to that group (it holds 2 of 2)"
+    assert table["12"][2] == "counted: 1 in, 1 failed; the group holds 1 of the valid 1"
 
 
 def test_it_leaves_the_account_as_it_found_it(capsys, test_account):
@@ -89,7 +92,7 @@ def test_without_a_contract_url_it_checks_its_own_sandbox(capsys, db, monkeypatc
     output = check(capsys)
 
     assert "as this application's sandbox shows them" in output
-    assert len(contract_rows(output)) == 9
+    assert len(contract_rows(output)) == 12
 
 
 def test_a_contract_url_without_credentials_is_refused_with_a_sentence(monkeypatch, db):

@@ -446,13 +446,14 @@ WRITES = sorted(
 )
 
 
-def test_the_service_module_writes_are_the_eight_known():
+def test_the_service_module_writes_are_the_nine_known():
     assert WRITES == [
         "blacklist_add",
         "blacklist_delete",
         "contacts_add",
         "contacts_delete",
         "contacts_edit",
+        "contacts_import",
         "groups_add",
         "groups_delete",
         "groups_edit",

@@ -30,6 +30,7 @@ def test_the_mapping_is_guessed_from_the_header_and_the_groups_are_offered(clien
         "c4": ["email"],
         "c5": ["city"],
         "g": [],
+        "new_group": [""],
     }
     options = re.findall(r'<option value="(\d+)">([^<]*)</option>', page)
     assert [name for _id, name in options] == ["Dostawcy", "Klienci"]

@@ -326,6 +326,10 @@ JOB_TAKEOVER_CHECK_SECONDS = env.float("JOB_TAKEOVER_CHECK_SECONDS", default=15.
 IMPORT_MAX_BYTES = env.int("IMPORT_MAX_BYTES", default=10 * 1024 * 1024)
 # The most rows one import takes.
 IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
+# The rows one call of the provider's bulk import (contacts/import) takes, for an import
+# into a new group: the size `make contract` confirms (question 10). A call refused is
+# sent again in halves (so an API that takes fewer works, at more calls).
+IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=500)
 
 # --- The embedded sandbox API -------------------------------------------------
 

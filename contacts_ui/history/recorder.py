@@ -25,6 +25,7 @@ from .. import group_list, provider
 from ..models import HistoryEntry
 from ..serwersms import (
     ContactData,
+    ImportAnswer,
     InvalidData,
     NotApplied,
     SerwerSMSClient,
@@ -257,6 +258,11 @@ class WriteRecorder:
         ):
             self.client.groups_delete(id, delete_contacts=delete_contacts)
 
+    def contacts_import(self, group_name: str, group_id: int | None = None) -> "ImportRecording":
+        """The provider's bulk import (contacts/import) into a new group of that name, or
+        (its group made already) into that group, recorded row by row."""
+        return ImportRecording(self, group_name, group_id)
+
     def blacklist_add(self, phone: str, name: str = "") -> None:
         """Put the number on the blacklist; `name`, the contact it is of, if any. Read back:
         a number the person was told is listed must be."""
@@ -301,6 +307,126 @@ class WriteRecorder:
                     )
                     % {"phone": phone}
                 )
+
+
+class ImportRecording:
+    """The history of one import into a new group by the provider's bulk import
+    (contacts/import): an entry for the group it makes, and one for each row, all saved as
+    "outcome unknown" before the call that first sends them, as every write's entry is.
+    The call's answer counts rows and names none, so the rows' entries are settled only
+    from what the group holds when it is read back (`settle`), never from the counts.
+
+    Many entries at once are saved in bulk, on the thread that owns the database (a job's
+    prepare step, or a request): never from a job's item threads."""
+
+    def __init__(self, recorder: WriteRecorder, group_name: str, group_id: int | None = None):
+        self.recorder = recorder
+        self.client = recorder.client
+        self.group_name = group_name
+        self.group_id = group_id
+        self.group_entry: HistoryEntry | None = None
+        # Each row's entry, by the caller's key for the row (a job item's id).
+        self.entries: dict[object, HistoryEntry] = {}
+        self.data: dict[object, ContactData] = {}
+
+    def _entry(self, action, **fields) -> HistoryEntry:
+        recorder = self.recorder
+        entry = HistoryEntry(
+            user=recorder.user,
+            username=recorder.user.get_username(),
+            action=action,
+            kind=action.split("_", 1)[0],
+            outcome=HistoryEntry.Outcome.UNKNOWN,
+            undo_of=recorder.undo_of,
+            batch=recorder.batch,
+            **fields,
+        )
+        return entry
+
+    def send(self, rows: list[tuple[object, ContactData]]) -> ImportAnswer:
+        """One contacts/import call of these rows (key, contact). The entries of rows not
+        sent before (and, before the first call, of the group) are saved first."""
+        group_ids = [self.group_id] if self.group_id else []
+        names = {self.group_id: self.group_name} if self.group_id else {}
+        new = []
+        if self.group_id is None and self.group_entry is None:
+            self.group_entry = self._entry(
+                Action.GROUP_ADD,
+                target_name=self.group_name[:255],
+                after={"id": None, "name": self.group_name},
+            )
+            new.append(self.group_entry)
+        for key, contact in rows:
+            if key in self.entries:
+                continue
+            self.data[key] = contact
+            self.entries[key] = self._entry(
+                Action.CONTACT_ADD,
+                target_name=contact.display_name[:255],
+                phone=contact.phone[:32],
+                after=contact_record(None, contact, group_ids, names),
+            )
+            new.append(self.entries[key])
+        HistoryEntry.objects.bulk_create(new, batch_size=500)
+        answer = self.client.contacts_import(self.group_name, [contact for _key, contact in rows])
+        if self.group_id is None:
+            self.group_made(answer.group_id)
+        return answer
+
+    def group_made(self, group_id: int) -> None:
+        """The group the first call made (or, its answer lost, found by its name)."""
+        self.group_id = group_id
+        if self.group_entry is not None:
+            self.group_entry.target_id = group_id
+            self.group_entry.after = {"id": group_id, "name": self.group_name}
+            self.group_entry.outcome = HistoryEntry.Outcome.DONE
+            self.group_entry.save(update_fields=["target_id", "after", "outcome"])
+
+    def group_not_made(self, reason: str) -> None:
+        """No call made the group (each was refused, or none was answered and no group has
+        its name)."""
+        if self.group_entry is not None and self.group_entry.target_id is None:
+            self.group_entry.outcome = HistoryEntry.Outcome.FAILED
+            self.group_entry.error = reason
+            self.group_entry.save(update_fields=["outcome", "error"])
+
+    def another_group_made(self, group_id: int) -> None:
+        """A later call made a group of its own under the same name (an API that makes one
+        with each call): recorded as made, since it was."""
+        entry = self._entry(
+            Action.GROUP_ADD,
+            target_id=group_id,
+            target_name=self.group_name[:255],
+            after={"id": group_id, "name": self.group_name},
+        )
+        entry.outcome = HistoryEntry.Outcome.DONE
+        entry.save()
+
+    def settle(self, found: dict, errors: dict, unknown: str = "") -> None:
+        """Each row's entry, from the groups as read back: `found` maps a row's key to the
+        contact made of it and its group (done); `errors`, a row not found to why (failed).
+        With `unknown`, every row not settled yet stays "outcome unknown", saying why."""
+        settled = []
+        for key, entry in self.entries.items():
+            if key in found:
+                contact, group_id = found[key]
+                entry.outcome = HistoryEntry.Outcome.DONE
+                entry.target_id = contact.id
+                entry.after = contact_record(
+                    contact.id, contact.data, [group_id], {group_id: self.group_name}
+                )
+            elif key in errors:
+                entry.outcome = HistoryEntry.Outcome.FAILED
+                entry.error = errors[key]
+            elif unknown and entry.outcome == HistoryEntry.Outcome.UNKNOWN:
+                entry.error = unknown
+            else:
+                continue
+            settled.append(entry)
+        HistoryEntry.objects.bulk_update(
+            settled, ["outcome", "target_id", "after", "error"], batch_size=500
+        )
+        group_list.changed(self.recorder.user)
 
 
 def record_credentials_change(user, before: dict | None, after: dict) -> HistoryEntry:

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from ..forms import ContactForm
 from ..serwersms import CONTACT_FIELDS
 from . import csv_rows
+from .bulk import same_name
 
 
 class ImportUploadForm(forms.Form):
@@ -68,6 +69,17 @@ class ImportMappingForm(forms.Form):
         widget=FilteredSelectMultiple(_("groups"), is_stacked=False),
         help_text=_("Leave empty to add the contacts to no group."),
     )
+    new_group = forms.CharField(
+        label=_("Or into a new group"),
+        required=False,
+        # The API's limit for a group's name (api/CONTRACT.md).
+        max_length=100,
+        help_text=_(
+            "Its name: the import makes the group and puts every contact in it. A file "
+            "of phones, names, e-mails and companies only goes in with SerwerSMS’s own bulk "
+            "import, many rows a call."
+        ),
+    )
 
     def __init__(self, *args, columns: list[str], groups=(), **kwargs):
         super().__init__(*args, **kwargs)
@@ -101,11 +113,31 @@ class ImportMappingForm(forms.Form):
                 )
             else:
                 chosen[name] = number
+        self._clean_new_group(cleaned)
         if "phone" not in chosen:
             raise forms.ValidationError(
                 _("Choose the column that holds the phone numbers."), code="no_phone"
             )
         return cleaned
+
+    def _clean_new_group(self, cleaned: dict) -> None:
+        name = cleaned.get("new_group") or ""
+        if not name:
+            return
+        if cleaned.get("g"):
+            self.add_error(
+                "new_group",
+                _("Choose existing groups or a new group, not both."),
+            )
+        elif any(same_name(name, str(label)) for _id, label in self.fields["g"].choices):
+            self.add_error(
+                "new_group",
+                _(
+                    "A group named “%(name)s” exists already: choose it under “Add to "
+                    "groups”, or give the new group another name."
+                )
+                % {"name": name},
+            )
 
     def mapping(self) -> list[str]:
         """A contact field, or "", for each column."""
@@ -116,4 +148,6 @@ class ImportMappingForm(forms.Form):
         pairs = [("header", "1")] if self.cleaned_data["header"] else []
         pairs += [(f"c{n}", name) for n, name in enumerate(self.mapping(), 1) if name]
         pairs += [("g", str(group_id)) for group_id in self.cleaned_data["g"]]
+        if self.cleaned_data["new_group"]:
+            pairs.append(("new_group", self.cleaned_data["new_group"]))
         return pairs

@@ -15,6 +15,7 @@ itself. So what is imported is what the last preview showed, checked against the
 as they were when the preview says.
 """
 
+import math
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -47,7 +48,7 @@ from ..views.shared import (
     id_from,
     render_partial_or_page,
 )
-from . import csv_rows, retention
+from . import bulk, csv_rows, retention
 from .forms import ImportMappingForm, ImportUploadForm
 
 PREVIEW_PAGE_SIZE = 100
@@ -370,6 +371,10 @@ def import_preview(request: HttpRequest, client: SerwerSMSClient, upload_id: int
         return "?" + "&".join(part for part in (query, extra) if part)
 
     chosen = set(checked.form.cleaned_data["g"])
+    new_group = checked.form.cleaned_data["new_group"]
+    bulk_calls = 0
+    if new_group and bulk.takes_only_import_fields(checked.form.mapping()):
+        bulk_calls = math.ceil(len(checked.valid_rows) / _batch_size())
     context = {
         "title": _("Import preview"),
         "upload": checked.upload,
@@ -384,6 +389,9 @@ def import_preview(request: HttpRequest, client: SerwerSMSClient, upload_id: int
         "total_count": len(checked.rows),
         "only_errors": only_errors,
         "groups": [group for group in checked.groups if group.id in chosen],
+        "new_group": new_group,
+        "bulk_calls": bulk_calls,
+        "batch_size": _batch_size(),
         "all_url": url(errors=False),
         "errors_url": url(errors=True),
         "previous_url": url(page_number=page.number - 1) if page.has_previous() else None,
@@ -404,6 +412,10 @@ def import_preview(request: HttpRequest, client: SerwerSMSClient, upload_id: int
     if render_partial_or_page(request):
         return render(request, "contacts_ui/_import_rows.html", context)
     return render(request, "contacts_ui/import_preview.html", context)
+
+
+def _batch_size() -> int:
+    return max(1, settings.IMPORT_BATCH_SIZE)
 
 
 def _csv_response(content: bytes, filename: str) -> HttpResponse:
@@ -459,6 +471,7 @@ def import_start(request: HttpRequest, client: SerwerSMSClient, upload_id: int) 
         messages.error(request, _("No row can be imported: every row has an error."))
         return redirect(_preview_url(checked.upload, checked.form))
     group_ids = checked.form.cleaned_data["g"]
+    new_group = checked.form.cleaned_data["new_group"]
     items = [
         (
             row.data.label,
@@ -473,6 +486,11 @@ def import_start(request: HttpRequest, client: SerwerSMSClient, upload_id: int) 
         for row in valid
     ]
     title = _("Import of %(file)s") % {"file": checked.upload.filename}
+    if new_group:
+        title = _("Import of %(file)s into the new group “%(group)s”") % {
+            "file": checked.upload.filename,
+            "group": new_group,
+        }
     try:
         job = runner.start(
             request,
@@ -482,6 +500,15 @@ def import_start(request: HttpRequest, client: SerwerSMSClient, upload_id: int) 
             params={
                 "header": checked.header(),
                 "upload_id": checked.upload.pk,
+                # Made by the job; with SerwerSMS's bulk import when it takes every field.
+                **(
+                    {
+                        "new_group": new_group,
+                        "bulk": bulk.takes_only_import_fields(checked.form.mapping()),
+                    }
+                    if new_group
+                    else {}
+                ),
                 # Groups the preview could not check: the job checks the rows against them.
                 **(
                     {"check_groups": {str(g.id): g.name for g in checked.checked_later}}

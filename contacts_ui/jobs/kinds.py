@@ -35,6 +35,10 @@ class JobStopped(Exception):
     """The work as a whole cannot go on; the message says why."""
 
 
+class JobCancelled(Exception):
+    """The person cancelled the work while a step of the job as a whole ran."""
+
+
 class _ItemOutcome(Exception):
     """How an item ended, other than done, with a sentence for the person."""
 
@@ -204,10 +208,15 @@ def prepare_group_restore(recorder: WriteRecorder, job: Job) -> None:
 
 
 def prepare_import(recorder: WriteRecorder, job: Job) -> None:
-    """An import into groups too large for its preview to check: each
-    phone already in one of them, read now, so that its row is left out as the preview
-    leaves out the rows it checks."""
+    """An import into a new group: the group made (with the rows, by the provider's bulk
+    import, when it takes them all). An import into groups too large for its preview to
+    check: each phone already in one of them, read now, so that its row is left out as the
+    preview leaves out the rows it checks."""
+    from ..imports import bulk
     from ..imports.csv_rows import phones_in_group
+
+    if job.params.get("new_group"):
+        bulk.make_new_group(recorder, job)
 
     in_groups: dict[str, list[str]] = {}
     for group_id, name in job.params.get("check_groups", {}).items():
@@ -335,7 +344,8 @@ def import_contact(recorder, payload, params):
             _("Left out: the phone is in “%(groups)s” already.")
             % {"groups": "”, “".join(already_in)}
         )
-    recorder.contacts_add(data, payload.get("group_ids", []))
+    new_group = params.get("new_group_id")
+    recorder.contacts_add(data, [new_group] if new_group else payload.get("group_ids", []))
 
 
 def delete_group(recorder, payload, params):

@@ -47,7 +47,7 @@ from ..serwersms import (
     SerwerSMSError,
     TransportError,
 )
-from .kinds import KINDS, ItemFailed, JobKind, JobStopped, RunItem, Skip
+from .kinds import KINDS, ItemFailed, JobCancelled, JobKind, JobStopped, RunItem, Skip
 
 logger = logging.getLogger(__name__)
 
@@ -312,6 +312,8 @@ def _run(job_id, deadline: float | None = None) -> Exception | None:
             if kind.finish is not None and not cancelled:
                 kind.finish(recorder, job)
             job.state = Job.State.CANCELLED if cancelled else Job.State.DONE
+        except JobCancelled:
+            job.state = Job.State.CANCELLED
         except JobStopped as stop:
             job.state, job.error = Job.State.STOPPED, str(stop)
         except SerwerSMSError as exc:
