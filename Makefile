@@ -56,9 +56,12 @@ bench-sandbox: $(BIN)/.installed
 	$(BIN)/python bench/sandbox_index.py
 
 # Deleting 1,000 contacts as a background job, the sandbox at 100 ms a call, on PostgreSQL
-# (BENCH_DATABASE_URL; see bench/bulk_delete.py): 30 s at most. Not part of the test suite.
+# (BENCH_DATABASE_URL; see bench/bulk_delete.py): 30 s at most. Then 10,000 rows imported
+# into a new group, by SerwerSMS's bulk import and row by row (bench/bulk_import.py).
+# Not part of the test suite.
 bench-bulk: $(BIN)/.installed
 	$(BIN)/python bench/bulk_delete.py
+	$(BIN)/python bench/bulk_import.py
 
 # The pages against the raw API calls each needs, at 1,000, 10,000 and 100,000 contacts, the
 # sandbox at 100 ms a call, on PostgreSQL and Redis (BENCH_PAGES_DATABASE_URL, BENCH_CACHE_URL;

@@ -92,6 +92,14 @@ def test_the_preview_says_the_rows_go_with_the_bulk_import_in_batches(client, up
     assert not Group.objects.exists()  # a dry run
 
 
+def test_the_preview_is_in_polish(client, upload_id, settings):
+    settings.IMPORT_BATCH_SIZE = 3
+    client.post("/i18n/setlang/", {"language": "pl", "next": "/"})
+    page = _preview(client, upload_id)
+    assert "Kontakty trafią do nowej grupy „Targi 2026”, utworzonej przez import." in page
+    assert "importem zbiorczym: 3 wywołania po najwyżej 3 wierszy" in page
+
+
 def test_the_preview_says_rows_go_one_by_one_when_a_field_is_beyond_the_bulk_import(
     client, upload_id
 ):
@@ -137,6 +145,28 @@ def test_the_rows_go_in_batches_and_the_history_has_every_contact_made(
     }
     anna = added.get(phone="+48500600701").after
     assert (anna["group_ids"], anna["group_names"]) == ([group.id], {str(group.id): "Targi 2026"})
+
+
+def test_while_it_sends_the_job_page_says_how_many_rows_went(
+    client, upload_id, settings, monkeypatch
+):
+    settings.IMPORT_BATCH_SIZE = 3
+    notes = []
+    default = sandbox_api.ACTIONS[("contacts", "import")]
+
+    def noting(account, params):
+        notes.append((Job.objects.get().result or {}).get("note"))
+        return default(account, params)
+
+    monkeypatch.setitem(sandbox_api.ACTIONS, ("contacts", "import"), noting)
+    job = _import(client, upload_id)
+
+    assert notes == [
+        None,
+        "Sent to SerwerSMS: 3 of 7 rows. Each is checked in the group once all are sent.",
+        "Sent to SerwerSMS: 6 of 7 rows. Each is checked in the group once all are sent.",
+    ]
+    assert job.result is None  # settled: the counts say the rest
 
 
 def test_a_row_the_api_counts_failed_fails_and_goes_to_the_failed_rows_csv(
@@ -244,6 +274,25 @@ def test_a_call_whose_answer_is_lost_is_settled_from_the_group(
     group = Group.objects.get()
     assert HistoryEntry.objects.get(action="group_add").target_id == group.id
     assert not HistoryEntry.objects.filter(outcome="unknown").exists()
+
+
+def test_rows_whose_group_cannot_be_read_back_are_outcome_unknown(
+    client, upload_id, monkeypatch, settings
+):
+    settings.IMPORT_BATCH_SIZE = 3
+    sandbox_fails_on(monkeypatch, "http500", "contacts/index")
+    job = _import(client, upload_id)
+
+    assert job.state == Job.State.STOPPED
+    assert set(_statuses(job).values()) == {JobItem.Status.UNKNOWN}
+    assert "the group could not be read back" in job.items.first().message
+    rows = HistoryEntry.objects.filter(action="contact_add")
+    assert {entry.outcome for entry in rows} == {"unknown"}
+    assert all("could not be read back" in entry.error for entry in rows)
+    # The group was made, as its call's answer said.
+    assert HistoryEntry.objects.get(action="group_add").outcome == "done"
+    # Unknown rows may have gone in: a retry leaves them out rather than add them twice.
+    assert "/retry/" not in client.get(f"/jobs/{job.pk}/").content.decode()
 
 
 def test_the_import_stops_when_the_name_was_taken_since_the_preview(

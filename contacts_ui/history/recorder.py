@@ -19,6 +19,7 @@ since its item threads must not touch the database).
 import contextlib
 from collections.abc import Callable
 
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from .. import group_list, provider
@@ -406,7 +407,8 @@ class ImportRecording:
         """Each row's entry, from the groups as read back: `found` maps a row's key to the
         contact made of it and its group (done); `errors`, a row not found to why (failed).
         With `unknown`, every row not settled yet stays "outcome unknown", saying why."""
-        settled = []
+        made = []
+        by_error: dict[str, list[int]] = {}
         for key, entry in self.entries.items():
             if key in found:
                 contact, group_id = found[key]
@@ -415,18 +417,52 @@ class ImportRecording:
                 entry.after = contact_record(
                     contact.id, contact.data, [group_id], {group_id: self.group_name}
                 )
+                made.append(entry)
             elif key in errors:
                 entry.outcome = HistoryEntry.Outcome.FAILED
                 entry.error = errors[key]
+                by_error.setdefault(entry.error, []).append(entry.pk)
             elif unknown and entry.outcome == HistoryEntry.Outcome.UNKNOWN:
                 entry.error = unknown
-            else:
-                continue
-            settled.append(entry)
-        HistoryEntry.objects.bulk_update(
-            settled, ["outcome", "target_id", "after", "error"], batch_size=500
-        )
+                by_error.setdefault(unknown, []).append(entry.pk)
+        # What is the same for many rows goes in one UPDATE each; a contact's id and record
+        # are its own (bulk_update: one statement a few hundred rows).
+        entries = HistoryEntry.objects.filter(user=self.recorder.user)
+        for error, pks in by_error.items():
+            outcome = (
+                HistoryEntry.Outcome.UNKNOWN if error == unknown else HistoryEntry.Outcome.FAILED
+            )
+            for part in _parts(pks):
+                entries.filter(pk__in=part).update(outcome=outcome, error=error)
+        for part in _parts([entry.pk for entry in made]):
+            entries.filter(pk__in=part).update(outcome=HistoryEntry.Outcome.DONE)
+        _save_made(made)
         group_list.changed(self.recorder.user)
+
+
+def _save_made(entries: list[HistoryEntry]) -> None:
+    """Each entry's own contact id and record: one UPDATE a row, sent as one batch
+    (executemany). bulk_update's CASE expressions cost seconds of CPU at 10,000 rows."""
+    after = HistoryEntry._meta.get_field("after")
+    quote = connection.ops.quote_name
+    # Only the model's own table and column names are formatted in; the values are parameters.
+    sql = (
+        f"UPDATE {quote(HistoryEntry._meta.db_table)} "  # noqa: S608
+        f"SET {quote('target_id')} = %s, {quote('after')} = %s WHERE {quote('id')} = %s"
+    )
+    rows = [
+        (entry.target_id, after.get_db_prep_save(entry.after, connection), entry.pk)
+        for entry in entries
+    ]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _parts(values: list, size: int = 1000):
+    """The values a thousand at a time: an IN list each statement can take (SQLite counts
+    its parameters)."""
+    for start in range(0, len(values), size):
+        yield values[start : start + size]
 
 
 def record_credentials_change(user, before: dict | None, after: dict) -> HistoryEntry:

@@ -129,6 +129,7 @@ class BulkImport:
                     cancelled = True
                     break
                 self._send(batches.popleft(), batches)
+                self._say_how_far(len(rows))
         except SerwerSMSError as stop:
             # The credentials stopped working, or the API cannot be reached: what was sent
             # is settled from the group if it can be read, and the job stops.
@@ -137,6 +138,18 @@ class BulkImport:
         self._settle()
         if cancelled:
             raise JobCancelled
+
+    def _say_how_far(self, total: int) -> None:
+        """The job page's progress counts rows settled, which the group read back settles
+        at the end: meanwhile it says how many rows were sent."""
+        self.job.result = {
+            "note": _(
+                "Sent to SerwerSMS: %(sent)s of %(total)s rows. Each is checked in the group "
+                "once all are sent."
+            )
+            % {"sent": len(self.sent), "total": total}
+        }
+        Job.objects.filter(pk=self.job.pk).update(result=self.job.result)
 
     def _one_call_only(self) -> bool:
         return provider.IMPORT_MAKES_ANOTHER_GROUP in self.recorder.knowledge
@@ -214,6 +227,7 @@ class BulkImport:
     def _settle(self, after: SerwerSMSError | None = None) -> None:
         """Each row sent, done or failed by what the groups hold; when they cannot be read,
         each is marked "outcome unknown" and the entries say why."""
+        self.job.result = None  # "Sent …": what is settled now says the rest
         if not self.sent:
             if self.recording.group_id is None:
                 self.recording.group_not_made(
@@ -243,15 +257,14 @@ class BulkImport:
             item_id: self._why_not_there(item_id) for item_id in self.sent if item_id not in found
         }
         self.recording.settle(found, errors)
-        JobItem.objects.bulk_update(
-            [JobItem(pk=item_id, status=Status.DONE, message="") for item_id in found]
-            + [
-                JobItem(pk=item_id, status=Status.FAILED, message=message)
-                for item_id, message in errors.items()
-            ],
-            ["status", "message"],
-            batch_size=500,
-        )
+        for part in _parts(list(found), 1000):
+            JobItem.objects.filter(pk__in=part).update(status=Status.DONE, message="")
+        by_message: dict[str, list[int]] = {}
+        for item_id, message in errors.items():
+            by_message.setdefault(message, []).append(item_id)
+        for message, item_ids in by_message.items():
+            for part in _parts(item_ids, 1000):
+                JobItem.objects.filter(pk__in=part).update(status=Status.FAILED, message=message)
         self._say_where_rows_went()
 
     def _members(self) -> list[tuple[int, Contact]]:
@@ -284,9 +297,10 @@ class BulkImport:
             "This row was sent, but the group could not be read back to see whether it went "
             "in: %(reason)s Check the group before you import it again."
         ) % {"reason": reason.message}
-        JobItem.objects.filter(pk__in=list(self.sent), status=Status.SENDING).update(
-            status=Status.UNKNOWN, message=message
-        )
+        for part in _parts(list(self.sent), 1000):
+            JobItem.objects.filter(pk__in=part, status=Status.SENDING).update(
+                status=Status.UNKNOWN, message=message
+            )
         self.recording.settle({}, {}, unknown=message)
 
     def _say_where_rows_went(self) -> None:
