@@ -65,6 +65,33 @@ def test_a_csv_from_excel_is_previewed_then_imported_with_progress(
     assert Membership.objects.filter(group=klienci).count() == 3
 
 
+def test_a_csv_goes_into_a_new_group_with_serwersms_bulk_import(
+    logged_in_page: Page, alice_account, worker, settings, tmp_path
+):
+    settings.IMPORT_BATCH_SIZE = 2
+    csv_file = tmp_path / "targi.csv"
+    csv_file.write_bytes(EXCEL_CSV)
+    page = logged_in_page
+    page.get_by_role("link", name="Import contacts").click()
+    page.get_by_label("CSV file").set_input_files(str(csv_file))
+    page.get_by_role("button", name="Upload").click()
+
+    # The city is not a field of the bulk import: left out, the rest goes with it.
+    page.get_by_label("Miasto").select_option("")
+    page.get_by_label("Or into a new group").fill("Targi 2026")
+    page.get_by_role("button", name="Preview the import").click()
+    expect(page.locator("#import-new-group")).to_contain_text(
+        "SerwerSMS’s own bulk import: 2 calls of up to 2 rows"
+    )
+    page.get_by_role("button", name="Import 3 contacts").click()
+
+    expect(page.get_by_text("Finished")).to_be_visible(timeout=20_000)
+    expect(page.get_by_text("Done: 3")).to_be_visible()
+    targi = Group.objects.get(account=alice_account, name="Targi 2026")
+    members = Membership.objects.filter(group=targi).values_list("contact__first_name", flat=True)
+    assert sorted(members) == ["Anna", "Ewa", "Łukasz"]
+
+
 def test_two_groups_of_nearly_the_same_name_are_found_and_merged(
     logged_in_page: Page, alice_account, worker
 ):
