@@ -270,6 +270,15 @@ def ask_to_delete_everything(browser: requests.Session, host: str) -> dict[str, 
     return confirm
 
 
+def start_job(browser: requests.Session, url: str, data: dict, what: str) -> str:
+    """POST the form that starts a job: the job's id, from the page it leads to."""
+    answer = expect(browser.post(url, data=data, allow_redirects=False, timeout=300), 302, what)
+    job = re.search(r"/jobs/([0-9a-f-]{36})/", answer.headers.get("Location", ""))
+    if job is None:
+        sys.exit(f"{what} did not lead to a job: {answer.headers.get('Location')}")
+    return job.group(1)
+
+
 def watch(browser: requests.Session, job_url: str) -> None:
     """Poll the job page's partial once a second, as htmx does, until the job is
     finished (the partial then stops asking to be polled)."""
@@ -396,21 +405,12 @@ def main() -> int:
         calls_before = len(sandbox.log_lines())
         load_before = os.getloadavg()[0]
         confirmed_at = time.time()
-        answer = expect(
-            browser.post(
-                f"{host}/contacts/action/", data=confirm, allow_redirects=False, timeout=60
-            ),
-            302,
-            "The confirming POST",
-        )
+        job_id = start_job(browser, f"{host}/contacts/action/", confirm, "The confirming POST")
         confirm_s = time.time() - confirmed_at
-        job = re.search(r"/jobs/([0-9a-f-]{36})/", answer.headers.get("Location", ""))
-        if job is None:
-            sys.exit(f"The confirming POST did not lead to a job: {answer.headers.get('Location')}")
-        watch(browser, f"{host}/jobs/{job.group(1)}/")
+        watch(browser, f"{host}/jobs/{job_id}/")
 
         result_env = load.app_env(sandbox_port) | {
-            "BENCH_JOB_ID": job.group(1),
+            "BENCH_JOB_ID": job_id,
             "BENCH_ACCOUNT": ACCOUNT,
         }
         result = json.loads(

@@ -123,17 +123,10 @@ def run_one(browser, host: str, sandbox, port: int, content: bytes, way: str) ->
     start_url = preview_url.split("?")[0].replace("/preview/", "/start/")
     calls_before = len(sandbox.log_lines())
     started = time.time()
-    answer = bench.expect(
-        browser.post(start_url, data=start, allow_redirects=False, timeout=300),
-        302,
-        "The start POST",
-    )
+    job_id = bench.start_job(browser, start_url, start, "The start POST")
     start_s = time.time() - started
-    job = re.search(r"/jobs/([0-9a-f-]{36})/", answer.headers.get("Location", ""))
-    if job is None:
-        sys.exit(f"The start POST did not lead to a job: {answer.headers.get('Location')}")
-    bench.watch(browser, f"{host}/jobs/{job.group(1)}/")
-    env = load.app_env(port) | {"BENCH_JOB_ID": job.group(1), "BENCH_ACCOUNT": bench.ACCOUNT}
+    bench.watch(browser, f"{host}/jobs/{job_id}/")
+    env = load.app_env(port) | {"BENCH_JOB_ID": job_id, "BENCH_ACCOUNT": bench.ACCOUNT}
     result = json.loads(
         load.manage(env, "shell", "-v", "0", "-c", bench.RESULT_SNIPPET).splitlines()[-1]
     )

@@ -140,20 +140,16 @@ class Scratch:
                     self.client.blacklist_delete(phone)
             except SerwerSMSError as exc:
                 left.append(f"blacklisted number {phone}: {exc.message}")
-        for group_id in self.import_group_ids:
+        # The imports' groups hold only contacts the check made: they go with them.
+        groups = [(group_id, True, "imported group") for group_id in self.import_group_ids]
+        groups += [(group_id, False, "group") for group_id in self.group_ids]
+        for group_id, with_contacts, what in groups:
             try:
-                self.client.groups_delete(group_id, delete_contacts=True)
+                self.client.groups_delete(group_id, delete_contacts=with_contacts)
             except NotFound:
                 pass
             except SerwerSMSError as exc:
-                left.append(f"imported group {group_id}: {exc.message}")
-        for group_id in self.group_ids:
-            try:
-                self.client.groups_delete(group_id, delete_contacts=False)
-            except NotFound:
-                pass
-            except SerwerSMSError as exc:
-                left.append(f"group {group_id}: {exc.message}")
+                left.append(f"{what} {group_id}: {exc.message}")
         return left
 
 

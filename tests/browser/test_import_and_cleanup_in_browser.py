@@ -27,18 +27,23 @@ def worker():
         yield running
 
 
+def _upload(page: Page, tmp_path) -> None:
+    """The Excel file, uploaded from the Import contacts page."""
+    csv_file = tmp_path / "klienci.csv"
+    csv_file.write_bytes(EXCEL_CSV)
+    page.get_by_role("link", name="Import contacts").click()
+    page.get_by_label("CSV file").set_input_files(str(csv_file))
+    page.get_by_role("button", name="Upload").click()
+
+
 def test_a_csv_from_excel_is_previewed_then_imported_with_progress(
     logged_in_page: Page, alice_account, worker, settings, tmp_path
 ):
     settings.SANDBOX_LATENCY_MS = 100
     settings.BULK_CONCURRENCY = 1
     Group.objects.create(account=alice_account, name="Klienci")
-    csv_file = tmp_path / "klienci.csv"
-    csv_file.write_bytes(EXCEL_CSV)
     page = logged_in_page
-    page.get_by_role("link", name="Import contacts").click()
-    page.get_by_label("CSV file").set_input_files(str(csv_file))
-    page.get_by_role("button", name="Upload").click()
+    _upload(page, tmp_path)
 
     # The columns are guessed from the Polish header.
     expect(page.get_by_label("Telefon")).to_have_value("phone")
@@ -69,12 +74,8 @@ def test_a_csv_goes_into_a_new_group_with_serwersms_bulk_import(
     logged_in_page: Page, alice_account, worker, settings, tmp_path
 ):
     settings.IMPORT_BATCH_SIZE = 2
-    csv_file = tmp_path / "targi.csv"
-    csv_file.write_bytes(EXCEL_CSV)
     page = logged_in_page
-    page.get_by_role("link", name="Import contacts").click()
-    page.get_by_label("CSV file").set_input_files(str(csv_file))
-    page.get_by_role("button", name="Upload").click()
+    _upload(page, tmp_path)
 
     # The city is not a field of the bulk import: left out, the rest goes with it.
     page.get_by_label("Miasto").select_option("")
