@@ -310,6 +310,21 @@ def test_the_import_stops_when_the_name_was_taken_since_the_preview(
     assert not HistoryEntry.objects.exists()
 
 
+def test_a_retry_of_an_import_stopped_by_the_name_checks_it_again(client, alice_account, upload_id):
+    start = form_values(_preview(client, upload_id), "import-start-form")
+    theirs = Group.objects.create(account=alice_account, name="Targi 2026")
+    client.post(f"/import/{upload_id}/start/", start)
+    run_worker()
+    job = Job.objects.get()
+    client.post(f"/jobs/{job.pk}/retry/")
+    run_worker()
+
+    retry = Job.objects.get(retry_of=job)
+    assert retry.state == Job.State.STOPPED
+    assert "A group named “Targi 2026” exists now" in retry.error
+    assert not Contact.objects.filter(membership__group=theirs).exists()
+
+
 def test_a_cancel_between_two_calls_sends_no_more(client, upload_id, import_calls, settings):
     settings.IMPORT_BATCH_SIZE = 3
     default = sandbox_api.ACTIONS[("contacts", "import")]

@@ -73,7 +73,8 @@ def make_new_group(recorder: WriteRecorder, job: Job) -> None:
     if params.get("new_group_id"):
         return  # made already: a retry, or the rows left after the bulk import
     name = params["new_group"]
-    if not params.get("name_checked"):
+    # Kept by this job's id: a retry (another job, its params copied) checks again.
+    if params.get("name_checked_by") != str(job.pk):
         # Checked by the preview; checked again, since a colleague may have made it since.
         if groups_named(recorder, name):
             raise JobStopped(
@@ -84,7 +85,7 @@ def make_new_group(recorder: WriteRecorder, job: Job) -> None:
                 )
                 % {"name": name}
             )
-        _keep(job, name_checked=True)
+        _keep(job, name_checked_by=str(job.pk))
     if not params.get("bulk"):
         _keep(job, new_group_id=recorder.groups_add(name))
         return
@@ -157,8 +158,8 @@ class BulkImport:
     def _adopt_a_group_made_before_a_stop(self) -> None:
         """A run taken over from a worker stopped while its first call was out: the group,
         if that call made it, is the one with the name (no group had it before)."""
-        if not self.job.params.get("import_started"):
-            _keep(self.job, import_started=True)
+        if self.job.params.get("import_started_by") != str(self.job.pk):
+            _keep(self.job, import_started_by=str(self.job.pk))
             return
         found = groups_named(self.recorder, self.name)
         if len(found) > 1:
