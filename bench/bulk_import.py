@@ -17,8 +17,9 @@ way, the time from the start POST to the job's finished_at, the items by status,
 history entries, and the calls the sandbox served. It exits 1 when a row did not go in or
 the group does not hold every row.
 
-BENCH_IMPORT_ROWS (10,000) and BENCH_IMPORT_WAYS ("bulk,rows") change the run. Not part of
-the test suite.
+BENCH_IMPORT_ROWS (10,000) and BENCH_IMPORT_WAYS ("bulk,rows") change the run; with
+BENCH_IMPORT_UNDO=1 each import is then undone as one from its history batch (its time and
+calls printed too). Not part of the test suite.
 """
 
 import csv
@@ -39,6 +40,7 @@ from load import run as load
 
 ROWS = int(os.environ.get("BENCH_IMPORT_ROWS", "10000"))
 WAYS = [way for way in os.environ.get("BENCH_IMPORT_WAYS", "bulk,rows").split(",") if way]
+UNDO = os.environ.get("BENCH_IMPORT_UNDO") == "1"
 # A backstop only: the run gives up on a job after this long.
 bench.JOB_LIMIT_S = max(600.0, ROWS * 0.2)
 
@@ -49,6 +51,13 @@ from contacts_ui.sandbox.models import Account
 account = Account.objects.get(name=os.environ["BENCH_ACCOUNT"])
 account.contacts.all().delete()
 account.groups.all().delete()
+"""
+
+BATCH_SNIPPET = """
+import os
+from contacts_ui.models import Job
+
+print(Job.objects.get(pk=os.environ["BENCH_JOB_ID"]).batch)
 """
 
 # The group the import made, by its name: how many contacts it holds.
@@ -148,7 +157,39 @@ def run_one(browser, host: str, sandbox, port: int, content: bytes, way: str) ->
     print(f"API calls the sandbox served: {sum(calls.values())}, {errors} not HTTP 200")
     for name, n in sorted(calls.items(), key=lambda pair: -pair[1]):
         print(f"  {name:<20} {n:>6}")
-    return {"way": way, "elapsed": elapsed, "result": result, "held": held}
+    run = {"way": way, "elapsed": elapsed, "result": result, "held": held}
+    if UNDO:
+        run["undo"] = undo_it(browser, host, sandbox, env, group)
+    return run
+
+
+def undo_it(browser, host: str, sandbox, env: dict, group: str) -> float:
+    """The import undone as one, from its history batch: its time from the POST."""
+    batch = load.manage(env, "shell", "-v", "0", "-c", BATCH_SNIPPET).splitlines()[-1]
+    url = f"{host}/history/batch/{batch}/undo/"
+    confirm = bench.form_fields(
+        bench.expect(browser.get(url, timeout=60), 200, "Undo"), "batch-undo-form"
+    )
+    calls_before = len(sandbox.log_lines())
+    started = time.time()
+    job_id = bench.start_job(browser, url, confirm, "The undo POST")
+    bench.watch(browser, f"{host}/jobs/{job_id}/")
+    undo_env = env | {"BENCH_JOB_ID": job_id}
+    result = json.loads(
+        load.manage(undo_env, "shell", "-v", "0", "-c", bench.RESULT_SNIPPET).splitlines()[-1]
+    )
+    held = load.manage(env | {"BENCH_GROUP": group}, "shell", "-v", "0", "-c", GROUP_SNIPPET)
+    calls, _times, errors = bench.sandbox_calls(sandbox.log_lines()[calls_before:])
+    elapsed = result["finished_at"] - started
+    print(
+        f"Undone as one: {elapsed:.1f} s; items "
+        + ", ".join(f"{s} {n}" for s, n in sorted(result["items"].items()))
+        + f"; the group holds {held.splitlines()[-1]} (-1: deleted)"
+    )
+    print(f"API calls the sandbox served: {sum(calls.values())}, {errors} not HTTP 200")
+    for name, n in sorted(calls.items(), key=lambda pair: -pair[1]):
+        print(f"  {name:<20} {n:>6}")
+    return elapsed
 
 
 def main() -> int:
@@ -197,6 +238,8 @@ def main() -> int:
         if items.get("done", 0) != ROWS or run["held"] != ROWS:
             problems.append(f"{run['way']}: {items} and the group holds {run['held']}")
         print(f"import of {ROWS} rows into a new group, {run['way']}: {run['elapsed']:.1f} s")
+        if "undo" in run:
+            print(f"  undone as one: {run['undo']:.1f} s")
     if problems:
         print("Missed: " + "; ".join(problems))
     return 1 if problems else 0

@@ -347,17 +347,35 @@ def test_a_cancel_between_two_calls_sends_no_more(client, upload_id, import_call
     assert Contact.objects.count() == 3
 
 
-def test_the_whole_import_is_undone_as_one(client, upload_id, settings):
+def test_the_whole_import_is_undone_as_one_at_a_call_a_contact(
+    client, upload_id, settings, monkeypatch
+):
     settings.IMPORT_BATCH_SIZE = 3
     job = _import(client, upload_id)
     url = f"/history/batch/{job.batch}/undo/"
     confirmation = client.get(url).content.decode()
     assert "undoes its 8 changes" in confirmation  # the group and its 7 contacts
+    calls = []
+    call = sandbox_api.call
+
+    def counted(authorization, resource, action, params):
+        calls.append(f"{resource}/{action}")
+        return call(authorization, resource, action, params)
+
+    monkeypatch.setattr(sandbox_api, "call", counted)
     client.post(url, form_values(confirmation, "batch-undo-form"))
     run_worker()
 
     assert not Contact.objects.exists()
     assert not Group.objects.exists()
+    # The contacts' records read in bulk (the groups, the group's members): no contact is
+    # read on its own before its deletion. Then the group, read afresh (empty now), its
+    # members recorded (none), and deleted.
+    assert calls.count("contacts/delete") == 7
+    assert "contacts/view" not in calls and "groups/check" not in calls
+    assert calls[:2] == ["groups/index", "contacts/index"]
+    assert calls[-3:] == ["groups/view", "contacts/index", "groups/delete"]
+    assert len(calls) == 12
 
 
 # --- Row by row, into a group made first --------------------------------------------

@@ -226,6 +226,27 @@ def prepare_import(recorder: WriteRecorder, job: Job) -> None:
     job.params["phones_in_groups"] = in_groups
 
 
+def prepare_undo(recorder: WriteRecorder, job: Job) -> None:
+    """Undoing many changes of contacts (an import's, a bulk action's): when each is of a
+    different contact, the records each undo checks are read in bulk, as the bulk actions
+    read theirs (`_read_memberships`), so that an undo costs its write alone. The groups'
+    own state is not kept: undoing a group's creation reads it then, emptied by the undos
+    before it."""
+    payloads = job.items.filter(status=Status.PENDING).values_list("payload", flat=True)
+    entry_ids = [payload["entry_id"] for payload in payloads]
+    targets = []
+    for start in range(0, len(entry_ids), 1000):
+        targets += HistoryEntry.objects.filter(
+            pk__in=entry_ids[start : start + 1000], user=recorder.user, kind=HistoryEntry.CONTACT
+        ).values_list("target_id", flat=True)
+    if len(targets) < 2 or len(set(targets)) != len(targets):
+        return  # one contact's changes in turn: each undo reads what the one before left
+    groups = every_item(
+        lambda p: recorder.client.groups_index(sort="name", order="asc", page=p, limit=PAGE_LIMIT)
+    )
+    _read_memberships(recorder, len(targets), groups=groups)
+
+
 # --- What each item does ---------------------------------------------------------------
 
 
@@ -469,7 +490,7 @@ KINDS: dict[str, JobKind] = {
         merge_into_target, prepare=prepare_group_merge, finish=finish_group_merge
     ),
     Kind.ACCOUNT_SCAN: JobKind(no_items, finish=finish_scan),
-    Kind.HISTORY_UNDO: JobKind(undo_entry, in_order_on_runner_thread=True),
+    Kind.HISTORY_UNDO: JobKind(undo_entry, prepare=prepare_undo, in_order_on_runner_thread=True),
     # A contact re-created by an item is looked for by its phone first, so an item whose
     # outcome is unknown is safe to retry (not adds_records).
     Kind.GROUP_RESTORE: JobKind(
