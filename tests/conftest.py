@@ -2,6 +2,7 @@
 
 import os
 import pathlib
+import uuid
 
 import pytest
 from django.contrib.auth.models import User
@@ -11,7 +12,9 @@ from django.utils import translation
 
 from contacts_ui import serwersms
 from contacts_ui.sandbox.models import Account, Group
-from tests.helpers import make_user
+from contacts_ui.serwersms import ContactData
+from tests.helpers import make_contact, make_user
+from tests.history_entries import contact_delete, jobs_and_uploads
 
 
 @pytest.fixture(autouse=True)
@@ -176,3 +179,28 @@ def django_db_modify_db_settings(request, tmp_path_factory):
             folder / f"serwersms-test-{os.getpid()}.sqlite3"
         )
     request.getfixturevalue("django_db_modify_db_settings_parallel_suffix")
+
+
+@pytest.fixture
+def url_data(alice_account, bob_account):
+    """The records the placeholders of tests.every_url name: a group and a contact of
+    alice's, a deletion in her history, a job and an upload of hers."""
+    group = Group.objects.create(account=alice_account, name="Klienci")
+    contact = make_contact(alice_account, first_name="Jan", groups=[group])
+    # A deletion of a contact of alice's, as the history records it: undo would re-create it.
+    deleted = make_contact(alice_account, "+48500600799", first_name="Ewa")
+    entry = contact_delete(
+        User.objects.get(username="alice"),
+        ContactData(phone=deleted.phone, first_name="Ewa"),
+        contact_id=deleted.id,
+        batch=uuid.uuid4(),
+    )
+    deleted.delete()
+    alice = User.objects.get(username="alice")
+    return {
+        "group": group.id,
+        "contact": contact.id,
+        "entry": entry.id,
+        "batch": entry.batch,
+        **jobs_and_uploads(alice),
+    }

@@ -2,86 +2,19 @@
 
 import json
 import re
-import uuid
 
 import pytest
-from django.contrib.auth.models import User
 from django.core import mail
 from django.test import Client
 
 from contacts_ui import urls as app_urls
 from contacts_ui.sandbox.models import Contact, Group
-from contacts_ui.serwersms import ContactData
 from tests.db_snapshot import every_row
-from tests.helpers import form_values, make_contact, make_user
-from tests.history_entries import contact_delete, jobs_and_uploads
+from tests.every_url import SIGNED_IN_POSTS
+from tests.helpers import form_values, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
-NEW_PASSWORD = "N3w-pass-for-tests"
-
-# Every URL that answers a signed-in user's POST, with what a real form would send.
-SIGNED_IN_POSTS = [
-    ("/", {}),
-    ("/contacts/", {"n": "100"}),
-    ("/contacts/add/", {"phone": "+48500600701", "first_name": "Ghost"}),
-    ("/contacts/export.csv", {}),
-    ("/contacts/action/", {"action": "delete", "_selected_action": "{contact}", "post": "yes"}),
-    ("/contacts/count/", {}),
-    ("/contacts/columns/", {"columns": "tax_id"}),
-    ("/contacts/page-size/", {"n": "100"}),
-    (
-        "/contacts/{contact}/change/",
-        {"phone": "+48500600702", "first_name": "Changed", "groups_shown": "1"},
-    ),
-    ("/contacts/{contact}/delete/", {}),
-    ("/contacts/{contact}/delete/row/", {}),
-    ("/contacts/{contact}/blacklist/", {"listed": "yes"}),
-    ("/find/", {"phone": "500600700"}),
-    ("/blacklist/", {}),
-    ("/blacklist/add/", {"phone": "500600701"}),
-    ("/blacklist/remove/", {"phone": "500600701"}),
-    ("/cleanup/", {}),
-    ("/cleanup/scan/", {}),
-    ("/cleanup/empty-groups/delete/", {"id": "{group}", "post": "yes"}),
-    ("/cleanup/no-group/add/", {"id": "{contact}", "group_id": "{group}", "post": "yes"}),
-    ("/cleanup/contacts/merge/", {"keep": "{contact}", "post": "yes"}),
-    ("/cleanup/groups/merge/", {"keep": "{group}", "post": "yes"}),
-    ("/groups/", {}),
-    ("/groups/add/", {"name": "Ghost"}),
-    ("/groups/{group}/change/", {"name": "Renamed"}),
-    ("/groups/{group}/delete/", {"delete_contacts": "on"}),
-    ("/settings/credentials/", {"auth_style": "token", "secret": "bob-token"}),
-    ("/history/", {}),
-    ("/history/{entry}/", {}),
-    ("/history/{entry}/undo/", {}),
-    ("/trash/", {}),
-    ("/trash/restore/", {"entry": "{entry}"}),
-    ("/history/batch/{batch}/undo/", {"entry": "{entry}"}),
-    ("/jobs/", {}),
-    ("/jobs/{job}/", {}),
-    ("/jobs/{job}/cancel/", {}),
-    ("/jobs/{job}/retry/", {}),
-    ("/jobs/{job}/failed.csv", {}),
-    ("/import/", {}),
-    ("/import/{upload}/", {"c1": "phone", "header": "on"}),
-    ("/import/{upload}/preview/", {"c1": "phone", "header": "on"}),
-    ("/import/{upload}/errors.csv", {"c1": "phone", "header": "on"}),
-    ("/import/{upload}/start/", {"c1": "phone", "header": "on"}),
-    ("/jsi18n/", {}),
-    ("/settings/diagnostics/", {}),
-    ("/accounts/logout/", {}),
-    (
-        "/accounts/password_change/",
-        {
-            "old_password": "pass-for-tests",
-            "new_password1": NEW_PASSWORD,
-            "new_password2": NEW_PASSWORD,
-        },
-    ),
-    ("/i18n/setlang/", {"language": "pl", "next": "/groups/"}),
-    ("/admin/logout/", {}),
-]
 SIGNED_OUT_POSTS = [
     ("/accounts/login/", {"username": "alice", "password": "pass-for-tests"}),
     ("/admin/login/", {"username": "alice", "password": "pass-for-tests", "next": "/admin/"}),
@@ -89,26 +22,8 @@ SIGNED_OUT_POSTS = [
 
 
 @pytest.fixture
-def data(alice_account, bob_account):
-    group = Group.objects.create(account=alice_account, name="Klienci")
-    contact = make_contact(alice_account, first_name="Jan", groups=[group])
-    # A deletion of a contact of alice's, as the history records it: undo would re-create it.
-    deleted = make_contact(alice_account, "+48500600799", first_name="Ewa")
-    entry = contact_delete(
-        User.objects.get(username="alice"),
-        ContactData(phone=deleted.phone, first_name="Ewa"),
-        contact_id=deleted.id,
-        batch=uuid.uuid4(),
-    )
-    deleted.delete()
-    alice = User.objects.get(username="alice")
-    return {
-        "group": group.id,
-        "contact": contact.id,
-        "entry": entry.id,
-        "batch": entry.batch,
-        **jobs_and_uploads(alice),
-    }
+def data(url_data):
+    return url_data
 
 
 @pytest.fixture

@@ -1,0 +1,68 @@
+"""Every URL of the application that a signed-in person may POST to, with what a real form
+would send, for the CSRF and the role tests; the `url_data` fixture (conftest) gives the
+records its placeholders name."""
+
+NEW_PASSWORD = "N3w-pass-for-tests"
+
+# Every URL that answers a signed-in user's POST, with what a real form would send.
+SIGNED_IN_POSTS = [
+    ("/", {}),
+    ("/contacts/", {"n": "100"}),
+    ("/contacts/add/", {"phone": "+48500600701", "first_name": "Ghost"}),
+    ("/contacts/export.csv", {}),
+    ("/contacts/action/", {"action": "delete", "_selected_action": "{contact}", "post": "yes"}),
+    ("/contacts/count/", {}),
+    ("/contacts/columns/", {"columns": "tax_id"}),
+    ("/contacts/page-size/", {"n": "100"}),
+    (
+        "/contacts/{contact}/change/",
+        {"phone": "+48500600702", "first_name": "Changed", "groups_shown": "1"},
+    ),
+    ("/contacts/{contact}/delete/", {}),
+    ("/contacts/{contact}/delete/row/", {}),
+    ("/contacts/{contact}/blacklist/", {"listed": "yes"}),
+    ("/find/", {"phone": "500600700"}),
+    ("/blacklist/", {}),
+    ("/blacklist/add/", {"phone": "500600701"}),
+    ("/blacklist/remove/", {"phone": "500600701"}),
+    ("/cleanup/", {}),
+    ("/cleanup/scan/", {}),
+    ("/cleanup/empty-groups/delete/", {"id": "{group}", "post": "yes"}),
+    ("/cleanup/no-group/add/", {"id": "{contact}", "group_id": "{group}", "post": "yes"}),
+    ("/cleanup/contacts/merge/", {"keep": "{contact}", "post": "yes"}),
+    ("/cleanup/groups/merge/", {"keep": "{group}", "post": "yes"}),
+    ("/groups/", {}),
+    ("/groups/add/", {"name": "Ghost"}),
+    ("/groups/{group}/change/", {"name": "Renamed"}),
+    ("/groups/{group}/delete/", {"delete_contacts": "on"}),
+    ("/settings/credentials/", {"auth_style": "token", "secret": "bob-token"}),
+    ("/history/", {}),
+    ("/history/{entry}/", {}),
+    ("/history/{entry}/undo/", {}),
+    ("/trash/", {}),
+    ("/trash/restore/", {"entry": "{entry}"}),
+    ("/history/batch/{batch}/undo/", {"entry": "{entry}"}),
+    ("/jobs/", {}),
+    ("/jobs/{job}/", {}),
+    ("/jobs/{job}/cancel/", {}),
+    ("/jobs/{job}/retry/", {}),
+    ("/jobs/{job}/failed.csv", {}),
+    ("/import/", {}),
+    ("/import/{upload}/", {"c1": "phone", "header": "on"}),
+    ("/import/{upload}/preview/", {"c1": "phone", "header": "on"}),
+    ("/import/{upload}/errors.csv", {"c1": "phone", "header": "on"}),
+    ("/import/{upload}/start/", {"c1": "phone", "header": "on"}),
+    ("/jsi18n/", {}),
+    ("/settings/diagnostics/", {}),
+    ("/accounts/logout/", {}),
+    (
+        "/accounts/password_change/",
+        {
+            "old_password": "pass-for-tests",
+            "new_password1": NEW_PASSWORD,
+            "new_password2": NEW_PASSWORD,
+        },
+    ),
+    ("/i18n/setlang/", {"language": "pl", "next": "/groups/"}),
+    ("/admin/logout/", {}),
+]
