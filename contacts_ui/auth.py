@@ -5,6 +5,8 @@ import ipaddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.backends import ModelBackend
+from django.contrib.auth.models import Permission
+from django.db.models import Q
 
 
 class UserWithSettingsBackend(ModelBackend):
@@ -21,6 +23,19 @@ class UserWithSettingsBackend(ModelBackend):
         except get_user_model().DoesNotExist:
             return None
         return user if self.user_can_authenticate(user) else None
+
+    def get_all_permissions(self, user_obj, obj=None):
+        """The user's permissions, their own and their groups' (roles: contacts_ui.roles),
+        in one query where ModelBackend makes two; kept on the user for the request."""
+        if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
+            return set()
+        if not hasattr(user_obj, "_perm_cache"):
+            held = Permission.objects.filter(Q(user=user_obj) | Q(group__user=user_obj))
+            if user_obj.is_superuser:
+                held = Permission.objects.all()
+            names = held.values_list("content_type__app_label", "codename").distinct()
+            user_obj._perm_cache = {f"{app}.{codename}" for app, codename in names}
+        return user_obj._perm_cache
 
 
 def clear_own_login_failures(sender, request, user, **kwargs) -> None:

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
-from . import crypto, group_list, serwersms
+from . import crypto, group_list, roles, serwersms
 
 
 class ApiCredentials(models.Model):
@@ -216,6 +216,9 @@ class Job(models.Model):
     retry_of = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="retries"
     )
+    # The permissions (contacts_ui.roles) the work needs, checked again when it runs and
+    # before a retry, should the person's role have changed meanwhile; empty before roles.
+    permissions = models.JSONField(default=list, blank=True, editable=False)
     cancel_requested = models.BooleanField(default=False)
     # Why the work stopped as a whole, when it did.
     error = models.TextField(blank=True)
@@ -356,3 +359,17 @@ class LearnedBehaviour(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} at {self.api_url}"
+
+
+class Access(models.Model):
+    """No table: the holder of the application's permissions (contacts_ui.roles), which
+    the roles Viewer, Editor and Manager are groups of."""
+
+    class Meta:
+        managed = False
+        default_permissions = ()
+        permissions = roles.PERMISSIONS
+        verbose_name = _("access")
+
+    def __str__(self) -> str:
+        return str(self._meta.verbose_name)

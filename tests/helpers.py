@@ -8,15 +8,26 @@ from pathlib import Path
 
 from django.contrib.auth.models import User
 
+from contacts_ui import roles
 from contacts_ui.models import ApiCredentials
 
 
-def make_user(username: str, token: str | None = None) -> User:
+def make_user(username: str, token: str | None = None, role: str | None = roles.MANAGER) -> User:
+    """A user in a role (a Manager, who may do all but manage people, unless said), with an
+    API token for the sandbox if given."""
     user = User.objects.create_user(username, password="pass-for-tests")
+    if role is not None:
+        user.groups.add(roles.role_group(role))
     if token is not None:
         credentials = ApiCredentials(user=user, auth_style=ApiCredentials.TOKEN)
         credentials.set_secret(token)
         credentials.save()
+    return user
+
+
+def give_role(user: User, role: str | None) -> User:
+    """The user in this one role (contacts_ui.roles), or in none."""
+    user.groups.set([roles.role_group(role)] if role else [])
     return user
 
 

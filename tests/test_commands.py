@@ -5,6 +5,7 @@ from django.contrib.auth import authenticate
 from django.core.management import call_command
 from django.test import RequestFactory
 
+from contacts_ui import roles
 from contacts_ui.models import ApiCredentials
 from contacts_ui.sandbox.models import Account
 
@@ -20,12 +21,13 @@ def test_sandbox_account_creates_then_updates_an_account():
     assert "p2" not in account.password_digest and "t2" not in account.token_digest
 
 
-def test_demo_user_makes_a_staff_login_with_sandbox_credentials():
+def test_demo_user_makes_a_login_that_may_do_everything_with_sandbox_credentials():
     call_command("demo_user", "--token", "demo-token")
     call_command("demo_user", "--token", "demo-token")  # idempotent
     # The login throttling's backend wants the request that logs in.
     user = authenticate(RequestFactory().post("/accounts/login/"), username="demo", password="demo")
-    assert user is not None and user.is_staff
+    assert user is not None and user.is_staff and user.is_superuser
+    assert all(roles.may(user, codename) for codename, _name in roles.PERMISSIONS)
     stored = ApiCredentials.objects.get(user=user)
     assert (stored.auth_style, stored.get_secret()) == ("token", "demo-token")
 

@@ -6,10 +6,11 @@ from datetime import UTC, datetime
 import pytest
 from django.contrib.auth.models import User
 
+from contacts_ui import roles
 from contacts_ui.history.recorder import record_credentials_change
 from contacts_ui.models import HistoryEntry
 from contacts_ui.sandbox.models import Group
-from tests.helpers import form_values, make_contact, make_user, table_rows
+from tests.helpers import form_values, give_role, make_contact, make_user, table_rows
 from tests.history_entries import (
     ANNA,
     aged,
@@ -205,7 +206,8 @@ def test_an_undone_entry_links_to_its_undo_and_back(client, alice):
 # --- Whose entries ----------------------------------------------------------------------
 
 
-def test_a_staff_member_cannot_open_someone_elses_entry(client, alice, bob):
+def test_an_editor_cannot_open_someone_elses_entry(client, alice, bob):
+    give_role(alice, roles.EDITOR)
     entry = contact_edit(bob, city="Kraków")
     assert client.get(f"/history/{entry.id}/").status_code == 404
 

@@ -6,9 +6,10 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from django.utils import timezone
 
+from contacts_ui import roles
 from contacts_ui.models import HistoryEntry
 from contacts_ui.sandbox.models import Group
-from tests.helpers import make_contact, make_user, table_rows
+from tests.helpers import give_role, make_contact, make_user, table_rows
 from tests.history_entries import (
     ANNA,
     aged,
@@ -106,13 +107,15 @@ def test_an_entry_undone_is_marked_so(client, alice):
 # --- Whose entries ---------------------------------------------------------------
 
 
-def test_a_staff_member_sees_only_their_own_entries(client, alice, bob):
+def test_an_editor_sees_only_their_own_entries(client, alice, bob):
+    give_role(alice, roles.EDITOR)
     contact_edit(alice, city="Kraków")
     contact_edit(bob, BARTEK, contact_id=18, city="Gdańsk")
     assert _names(client) == ["Anna Kowalska"]
 
 
-def test_a_staff_member_cannot_ask_for_someone_elses_entries(client, alice, bob):
+def test_an_editor_cannot_ask_for_someone_elses_entries(client, alice, bob):
+    give_role(alice, roles.EDITOR)
     contact_edit(alice, city="Kraków")
     contact_edit(bob, BARTEK, contact_id=18, city="Gdańsk")
     assert _names(client, {"u": bob.id}) == ["Anna Kowalska"]
@@ -120,7 +123,8 @@ def test_a_staff_member_cannot_ask_for_someone_elses_entries(client, alice, bob)
     assert _names(client, {"q": "Nowak"}) == []
 
 
-def test_a_staff_member_is_not_offered_a_user_filter(client, alice, bob):
+def test_an_editor_is_not_offered_a_user_filter(client, alice, bob):
+    give_role(alice, roles.EDITOR)
     contact_edit(bob, BARTEK, contact_id=18, city="Gdańsk")
     page = client.get(URL).content.decode()
     assert "By user" not in page

@@ -30,13 +30,15 @@ def _app_queries(client, url: str, headers=None) -> list[str]:
 
 @pytest.mark.parametrize("url", PAGES)
 @pytest.mark.parametrize("headers", [{}, HTMX], ids=["page", "partial"])
-def test_a_page_makes_two_queries_and_writes_nothing(client, alice, many_contacts, url, headers):
+def test_a_page_makes_three_queries_and_writes_nothing(client, alice, many_contacts, url, headers):
     client.get(url)  # the session renewed, the group list cached
     queries = _app_queries(client, url, headers)
-    # The session, then the user with their credentials and list preferences (contacts_ui.auth).
-    assert len(queries) == 2, queries
+    # The session, then the user with their credentials and list preferences, then what
+    # their role permits, their own permissions and their groups' at once (contacts_ui.auth).
+    assert len(queries) == 3, queries
     assert "contacts_ui_apicredentials" in queries[1]
     assert "contacts_ui_listpreferences" in queries[1]
+    assert "auth_permission" in queries[2] and "auth_user_groups" in queries[2]
     assert all(sql.startswith("SELECT") for sql in queries), queries
 
 

@@ -22,7 +22,7 @@ from contacts_ui.models import ApiCredentials
 from contacts_ui.sandbox.models import Group
 from tests.conftest import make_sandbox_account
 from tests.db_snapshot import every_row
-from tests.helpers import make_contact
+from tests.helpers import make_contact, make_user
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -85,7 +85,7 @@ def records(account):
 
 
 def sign_in(client, auth_style: str, secret: str) -> ApiCredentials:
-    user = User.objects.create_user("alice", password="pass-for-tests")
+    user = make_user("alice")
     stored = ApiCredentials(
         user=user,
         auth_style=auth_style,
@@ -267,7 +267,7 @@ def test_a_rejected_secret_is_shown_nowhere(client, logs, records, auth_style):
 def test_a_user_entering_credentials_for_the_first_time_sees_no_secret_come_back(
     client, logs, account, auth_style
 ):
-    user = User.objects.create_user("charlie", password="pass-for-tests")
+    user = make_user("charlie")
     client.force_login(user)
     said = save_credentials(client, auth_style, MISTYPED)
     said |= save_credentials(client, auth_style, SECRETS[auth_style])
@@ -350,7 +350,7 @@ def _post_credentials(browser, auth_style: str):
     fields = {"auth_style": auth_style, "secret": SECRETS[auth_style]}
     if auth_style == ApiCredentials.PASSWORD:
         fields["username"] = API_USERNAME
-    browser.force_login(User.objects.create_user("charlie", password="pass-for-tests"))
+    browser.force_login(make_user("charlie"))
     return browser.post("/settings/credentials/", fields)
 
 

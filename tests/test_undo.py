@@ -4,6 +4,7 @@ import uuid
 
 import pytest
 
+from contacts_ui import roles
 from contacts_ui.history.recorder import WriteRecorder
 from contacts_ui.models import HistoryEntry
 from contacts_ui.sandbox.models import Contact, Group
@@ -254,15 +255,35 @@ def test_the_confirmation_shows_a_conflict_before_anything_is_tried(
     assert 'id="undo-form"' not in page
 
 
-def test_nobody_undoes_another_users_change(client, alice, alice_account, anna, bob_account):
+def test_an_editor_does_not_undo_another_users_change(
+    client, alice, alice_account, anna, bob_account
+):
     client.post(f"/contacts/{anna.id}/delete/")
     deletion = last_entry()
-    client.force_login(make_user("bob", token="bob-token"))
+    client.force_login(make_user("bob", token="bob-token", role=roles.EDITOR))
     before = state(alice_account)
 
     assert client.get(f"/history/{deletion.id}/undo/").status_code == 404
     assert undo(client, deletion).status_code == 404
     assert state(alice_account) == before
+
+
+def test_a_manager_with_other_credentials_does_not_undo_another_users_change(
+    client, alice, alice_account, anna, bob_account
+):
+    client.post(f"/contacts/{anna.id}/delete/")
+    deletion = last_entry()
+    client.force_login(make_user("bob", token="bob-token", role=roles.MANAGER))
+    before, bobs = state(alice_account), state(bob_account)
+
+    page = client.get(f"/history/{deletion.id}/undo/").content.decode()
+    response = undo(client, deletion)
+
+    assert "alice made this change with other API credentials than yours" in page
+    assert 'id="undo-form"' not in page
+    assert "alice made this change with other API credentials" in response.content.decode()
+    assert state(alice_account) == before
+    assert state(bob_account) == bobs
 
 
 def test_an_api_failure_during_undo_is_said_plainly(client, alice, anna, faults):

@@ -25,6 +25,8 @@ urlpatterns = [
 
 # While the database cannot be reached, a plain 503 page in the admin's look, not a 500.
 handler500 = "contacts_ui.views.errors.server_error"
+# What a role may not do: a plain page, never a 500 or a redirect to the login page.
+handler403 = "contacts_ui.views.errors.permission_denied"
 
 if settings.SANDBOX:
     urlpatterns.append(path("sandbox/", include("contacts_ui.sandbox.urls")))

@@ -24,6 +24,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from .. import roles
 from ..history.records import field_label
 from ..jobs import runner
 from ..models import HistoryEntry, Job
@@ -148,6 +149,7 @@ def _start_fix(request: HttpRequest, kind: str, title: str, **work) -> HttpRespo
 
 
 @login_required
+@roles.permission_required(roles.CLEANUP)
 @api_client_required
 def cleanup_page(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
     # The page shows a stored scan and calls nothing; api_client_required sends a user
@@ -156,6 +158,7 @@ def cleanup_page(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
 
 
 @login_required
+@roles.permission_required(roles.CLEANUP)
 @api_client_required
 @require_POST
 def cleanup_scan(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
@@ -174,6 +177,7 @@ def cleanup_scan(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
 
 
 @login_required
+@roles.permission_required(roles.CLEANUP)
 @api_client_required
 @require_POST
 def cleanup_delete_groups(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
@@ -217,6 +221,7 @@ def cleanup_delete_groups(request: HttpRequest, client: SerwerSMSClient) -> Http
 
 
 @login_required
+@roles.permission_required(roles.CLEANUP)
 @api_client_required
 @require_POST
 def cleanup_add_to_group(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
@@ -420,6 +425,7 @@ def _perform_merge(request: HttpRequest, recorder, plan: merges.MergePlan, conte
 
 
 @login_required
+@roles.permission_required(roles.CLEANUP)
 @api_client_required
 @require_http_methods(["GET", "POST"])
 def cleanup_merge_contacts(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
@@ -505,6 +511,7 @@ def _perform_group_merge(request: HttpRequest, source, target) -> HttpResponse:
 
 
 @login_required
+@roles.permission_required(roles.CLEANUP)
 @api_client_required
 @require_http_methods(["GET", "POST"])
 def cleanup_merge_groups(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from ..models import HistoryEntry
+from .. import roles
+from ..models import ApiCredentials, HistoryEntry
 from ..serwersms import (
     CONTACT_FIELDS,
     PAGE_LIMIT,
@@ -62,6 +63,38 @@ def undoable(entry: HistoryEntry) -> bool:
         and (entry.target_id is not None or entry.action in BLACKLIST_ACTIONS)
         and not entry.undos.filter(outcome=HistoryEntry.Outcome.DONE).exists()
     )
+
+
+def may_undo(user, entry: HistoryEntry) -> bool:
+    """Whether this person's role lets them undo the entry: their own change with "undo their
+    own changes" (an Editor's); a colleague's with "undo anyone's change" (a Manager's), and
+    only while both hold the same API credentials: the undo goes out under the person's own,
+    and another's may reach another SerwerSMS account."""
+    if entry.user_id == user.pk:
+        return roles.may(user, roles.UNDO_OWN)
+    if entry.user_id is None or not roles.may(user, roles.UNDO_ANY):
+        return False
+    keys = dict(
+        ApiCredentials.objects.filter(user_id__in=[user.pk, entry.user_id]).values_list(
+            "user_id", "account_key"
+        )
+    )
+    mine = keys.get(user.pk)
+    return bool(mine) and mine == keys.get(entry.user_id)
+
+
+def undoable_entries(user):
+    """The entries this person may undo, as a queryset (may_undo, for many at once)."""
+    own = HistoryEntry.objects.filter(user=user) if roles.may(user, roles.UNDO_OWN) else None
+    if not roles.may(user, roles.UNDO_ANY):
+        return own if own is not None else HistoryEntry.objects.none()
+    key = ApiCredentials.objects.filter(user=user).values_list("account_key", flat=True).first()
+    colleagues = (
+        HistoryEntry.objects.filter(user__api_credentials__account_key=key).exclude(user=user)
+        if key
+        else HistoryEntry.objects.none()
+    )
+    return colleagues if own is None else own | colleagues
 
 
 def refuse_unless_undoable(entry: HistoryEntry) -> None:

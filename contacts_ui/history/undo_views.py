@@ -5,6 +5,7 @@ from urllib.parse import urlencode
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse
@@ -15,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
+from .. import roles
 from ..jobs import runner
 from ..models import HistoryEntry, Job
 from ..serwersms import ContactData, SerwerSMSClient, SerwerSMSError
@@ -37,10 +39,26 @@ UNDO_HERE_UP_TO = 20
 LISTED_ON_CONFIRMATION = 100
 
 
-def _own_entry(request: HttpRequest, entry_id: int) -> HistoryEntry:
-    # Only the user who made a change undoes it: their credentials made it, and
-    # another user's may reach another SerwerSMS account.
-    return get_object_or_404(HistoryEntry, id=entry_id, user=request.user)
+def _entry_to_undo(request: HttpRequest, entry_id: int) -> HistoryEntry:
+    """The entry, if this person may undo it (undo.may_undo); else one they see, refused
+    with a sentence; else 404, as for an entry that is not there."""
+    entry = undo.undoable_entries(request.user).filter(id=entry_id).first()
+    if entry is not None:
+        return entry
+    seen = HistoryEntry.objects.filter(id=entry_id)
+    if not roles.may(request.user, roles.ALL_HISTORY):
+        seen = seen.filter(user=request.user)
+    entry = get_object_or_404(seen)
+    if entry.user_id == request.user.pk or not roles.may(request.user, roles.UNDO_ANY):
+        raise PermissionDenied("the role may not undo this change")
+    raise undo.UndoRefused(
+        _(
+            "%(user)s made this change with other API credentials than yours, which may "
+            "reach another SerwerSMS account, so it is undone only by %(user)s (or by "
+            "someone with the same credentials)."
+        )
+        % {"user": entry.username}
+    )
 
 
 def _restores_in_background(entry: HistoryEntry) -> bool:
@@ -96,11 +114,15 @@ def _differences(entry, refused: undo.UndoRefused | None) -> list[tuple[str, obj
 
 
 @login_required
+@roles.permission_required(roles.UNDO_OWN)
 @api_client_required
 @require_http_methods(["GET", "POST"])
 def history_undo(request: HttpRequest, client: SerwerSMSClient, entry_id: int) -> HttpResponse:
     """GET: what undoing will do, and whether it can (reading only). POST: undo it."""
-    entry = _own_entry(request, entry_id)
+    try:
+        entry = _entry_to_undo(request, entry_id)
+    except undo.UndoRefused as refused:
+        return _undo_refused(request, entry_id, refused)
     back = safe_next(request) or reverse("contacts_ui:history_detail", args=[entry.id])
     refused, error = None, None
     recorder = recorder_for(request, client)
@@ -135,6 +157,21 @@ def history_undo(request: HttpRequest, client: SerwerSMSClient, entry_id: int) -
     return render(request, "contacts_ui/history_confirm_undo.html", context)
 
 
+def _undo_refused(request: HttpRequest, entry_id: int, refused) -> HttpResponse:
+    """The undo page of a colleague's change this person may not undo: why, and nothing else."""
+    entry = HistoryEntry.objects.get(id=entry_id)
+    context = {
+        "title": _("Undo: %(name)s") % {"name": entry.target_name},
+        "entry": entry,
+        "description": undo.describe(entry),
+        "refused": refused,
+        "differences": [],
+        "back": safe_next(request) or reverse("contacts_ui:history_detail", args=[entry.id]),
+        "next": safe_next(request) or "",
+    }
+    return render(request, "contacts_ui/history_confirm_undo.html", context)
+
+
 # --- The trash -------------------------------------------------------------------------
 
 
@@ -154,6 +191,7 @@ def _trash(request: HttpRequest):
 
 
 @login_required
+@roles.permission_required(roles.UNDO_OWN)
 def trash_list(request: HttpRequest) -> HttpResponse:
     query = request.GET.get("q", "").strip()[:100]
     entries = _trash(request)
@@ -204,7 +242,7 @@ def _undo_many(request, recorder, allowed, action_url: str, done_url: str) -> Ht
             job = _undo_in_background(request, [by_id[i] for i in remaining], done_url)
             return redirect("contacts_ui:job_detail", job.pk)
         for entry_id in remaining:
-            ok, text = _undo_one(request, recorder, _own_entry(request, entry_id), done_url)
+            ok, text = _undo_one(request, recorder, allowed.get(pk=entry_id), done_url)
             (messages.success if ok else messages.error)(request, text)
         if not remaining:
             messages.info(request, _("Choose the items to restore."))
@@ -213,7 +251,7 @@ def _undo_many(request, recorder, allowed, action_url: str, done_url: str) -> Ht
     total = _count(request, "total") or len(remaining)
     notes = request.POST.getlist("note")[:MAX_BULK_RESTORE]
     if remaining:
-        ok, text = _undo_one(request, recorder, _own_entry(request, remaining[0]), done_url)
+        ok, text = _undo_one(request, recorder, allowed.get(pk=remaining[0]), done_url)
         notes.append(("✓ " if ok else "✗ ") + text)
         remaining = remaining[1:]
     done = min(total, _count(request, "done") + 1)
@@ -229,6 +267,7 @@ def _undo_many(request, recorder, allowed, action_url: str, done_url: str) -> Ht
 
 
 @login_required
+@roles.permission_required(roles.UNDO_OWN)
 @api_client_required
 @require_POST
 def trash_restore(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
@@ -243,12 +282,13 @@ def trash_restore(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse
 
 
 @login_required
+@roles.permission_required(roles.UNDO_OWN)
 @api_client_required
 @require_http_methods(["GET", "POST"])
 def batch_undo(request: HttpRequest, client: SerwerSMSClient, batch) -> HttpResponse:
     """GET: what undoing a bulk action will do, item by item. POST: undo its items, the
     latest first, showing progress."""
-    entries = HistoryEntry.objects.filter(user=request.user, batch=batch, undo_of=None)
+    entries = undo.undoable_entries(request.user).filter(batch=batch, undo_of=None)
     if not entries.exists():
         raise Http404
     history_url = f"{reverse('contacts_ui:history_list')}?{urlencode({'batch': batch})}"

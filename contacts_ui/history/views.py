@@ -2,7 +2,7 @@
 
 The history is this application's own table, not the API, so these views need no
 API credentials and page with Django's Paginator. A staff member sees only their
-own entries; a superuser sees everyone's.
+own entries; a Manager (or a superuser) sees everyone's.
 """
 
 from datetime import timedelta
@@ -18,21 +18,23 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.vary import vary_on_headers
 
+from .. import roles
 from ..forms import HISTORY_DATES, HistoryListQuery
 from ..models import ApiCredentials, HistoryEntry
 from ..serwersms import ContactData
 from ..views.shared import render_partial_or_page
 from .records import field_changes, field_label
-from .undo import undoable
+from .undo import may_undo, undoable
 
 ENTRIES_PER_PAGE = 50
 Outcome = HistoryEntry.Outcome
 
 
 def _visible_entries(user) -> QuerySet[HistoryEntry]:
-    """The entries this user may see: a superuser everyone's, anyone else only their own."""
+    """The entries this user may see: everyone's with "see everyone's history" (a Manager's,
+    a superuser's), else only their own."""
     entries = HistoryEntry.objects.select_related("user")
-    return entries if user.is_superuser else entries.filter(user=user)
+    return entries if roles.may(user, roles.ALL_HISTORY) else entries.filter(user=user)
 
 
 # --- The list ------------------------------------------------------------------------
@@ -49,14 +51,14 @@ def _since(period: str):
     }.get(period)
 
 
-def _filtered(entries: QuerySet[HistoryEntry], query: dict, superuser: bool):
+def _filtered(entries: QuerySet[HistoryEntry], query: dict, sees_everyone: bool):
     if query["q"]:
         entries = entries.filter(
             Q(target_name__icontains=query["q"]) | Q(phone__icontains=query["q"])
         )
     if query["a"]:
         entries = entries.filter(action=query["a"])
-    if query["u"] and superuser:
+    if query["u"] and sees_everyone:
         entries = entries.filter(user_id=query["u"])
     if since := _since(query["d"]):
         entries = entries.filter(at__gte=since)
@@ -84,9 +86,9 @@ def _choices(query: dict, key: str, options) -> list[dict]:
     return choices
 
 
-def _sidebar(query: dict, superuser: bool) -> list[dict]:
+def _sidebar(query: dict, sees_everyone: bool) -> list[dict]:
     filters = []
-    if superuser:
+    if sees_everyone:
         users = (
             get_user_model()
             .objects.filter(history_entries__isnull=False)
@@ -114,15 +116,16 @@ def _subject(query: dict, entries: QuerySet[HistoryEntry]) -> str | None:
 
 
 @login_required
+@roles.permission_required(roles.VIEW)
 @vary_on_headers("HX-Request")
 def history_list(request: HttpRequest) -> HttpResponse:
     query = HistoryListQuery.read(request.GET)
-    superuser = request.user.is_superuser
-    if not superuser:
-        # Only a superuser may pick whose entries to see.
+    sees_everyone = roles.may(request.user, roles.ALL_HISTORY)
+    if not sees_everyone:
+        # Only one who sees everyone's entries may pick whose to see.
         query["u"] = None
     visible = _visible_entries(request.user)
-    entries = _filtered(visible, query, superuser).annotate(
+    entries = _filtered(visible, query, sees_everyone).annotate(
         undone=Exists(HistoryEntry.objects.filter(undo_of=OuterRef("pk"), outcome=Outcome.DONE))
     )
     page = Paginator(entries, ENTRIES_PER_PAGE).get_page(query["p"])
@@ -142,7 +145,7 @@ def history_list(request: HttpRequest) -> HttpResponse:
             reverse("contacts_ui:batch_undo", args=[query["batch"]]) if query["batch"] else None
         ),
         "filters": filters,
-        "sidebar": _sidebar(query, superuser),
+        "sidebar": _sidebar(query, sees_everyone),
         "previous_url": url(query, p=page.number - 1) if page.has_previous() else None,
         "next_url": url(query, p=page.number + 1) if page.has_next() else None,
         "first_url": url(query, p=1) if page.number > 2 else None,
@@ -235,6 +238,7 @@ def _target_links(entry: HistoryEntry) -> dict:
 
 
 @login_required
+@roles.permission_required(roles.VIEW)
 def history_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
     visible = _visible_entries(request.user)
     entry = get_object_or_404(visible.select_related("undo_of"), pk=entry_id)
@@ -247,7 +251,7 @@ def history_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
         "is_delete": entry.after is None,
         "members": _members(entry),
         "delete_contacts": bool(before.get("delete_contacts")),
-        "undoable": undoable(entry),
+        "undoable": undoable(entry) and may_undo(request.user, entry),
         "undos": visible.filter(undo_of=entry),
         # The entry it undid, should the viewer be allowed to see it.
         "undo_of": visible.filter(pk=entry.undo_of_id).first() if entry.undo_of_id else None,

@@ -38,6 +38,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from .. import roles
 from ..jobs import runner
 from ..models import ImportUpload, Job, JobItem
 from ..serwersms import PAGE_LIMIT, Group, SerwerSMSClient, SerwerSMSError
@@ -270,6 +271,7 @@ def _render_map(request: HttpRequest, checked: _Checked, error: str | None = Non
 
 
 @login_required
+@roles.permission_required(roles.IMPORT)
 @require_http_methods(["GET", "POST"])
 def import_upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST":
@@ -297,6 +299,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@roles.permission_required(roles.IMPORT)
 @api_client_required
 @require_GET
 def import_map(request: HttpRequest, client: SerwerSMSClient, upload_id: int) -> HttpResponse:
@@ -345,6 +348,7 @@ def _check_and_keep(request: HttpRequest, client: SerwerSMSClient, upload_id: in
 
 
 @login_required
+@roles.permission_required(roles.IMPORT)
 @api_client_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
@@ -431,6 +435,7 @@ def _stem(filename: str) -> str:
 
 
 @login_required
+@roles.permission_required(roles.IMPORT)
 @api_client_required
 @require_GET
 def import_errors_csv(
@@ -451,6 +456,7 @@ def import_errors_csv(
 
 
 @login_required
+@roles.permission_required(roles.IMPORT)
 @api_client_required
 @require_POST
 def import_start(request: HttpRequest, client: SerwerSMSClient, upload_id: int) -> HttpResponse:
@@ -546,6 +552,7 @@ def _started_already(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
 
 
 @login_required
+@roles.permission_required(roles.IMPORT)
 @require_GET
 def import_failed_rows(request: HttpRequest, job_id: uuid.UUID) -> HttpResponse:
     """An import job's rows that failed (or whose outcome is unknown), as the file had them,

@@ -235,9 +235,12 @@ def prepare_undo(recorder: WriteRecorder, job: Job) -> None:
     payloads = job.items.filter(status=Status.PENDING).values_list("payload", flat=True)
     entry_ids = [payload["entry_id"] for payload in payloads]
     targets = []
+    from ..history import undo
+
+    may_undo = undo.undoable_entries(recorder.user)
     for start in range(0, len(entry_ids), 1000):
-        targets += HistoryEntry.objects.filter(
-            pk__in=entry_ids[start : start + 1000], user=recorder.user, kind=HistoryEntry.CONTACT
+        targets += may_undo.filter(
+            pk__in=entry_ids[start : start + 1000], kind=HistoryEntry.CONTACT
         ).values_list("target_id", flat=True)
     if len(targets) < 2 or len(set(targets)) != len(targets):
         return  # one contact's changes in turn: each undo reads what the one before left
@@ -401,8 +404,10 @@ def undo_entry(recorder, payload, params):
     """Undo one recorded change (reading and writing the history: in_order_on_runner_thread)."""
     from ..history import undo
 
-    entry = HistoryEntry.objects.filter(pk=payload["entry_id"], user=recorder.user).first()
-    if entry is None or not undo.undoable(entry):
+    entry = undo.undoable_entries(recorder.user).filter(pk=payload["entry_id"]).first()
+    if entry is None:
+        raise ItemFailed(_("Your role, or your API credentials, no longer let you undo this."))
+    if not undo.undoable(entry):
         raise Skip(_("Undone already, or it cannot be undone."))
     try:
         return undo.perform(entry, recorder)

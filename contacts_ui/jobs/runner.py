@@ -33,7 +33,7 @@ from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .. import group_list, provider
+from .. import group_list, provider, roles
 from ..api_access import api_base_url
 from ..crypto import SecretUnreadable
 from ..history.memo import ReadMemo
@@ -95,6 +95,10 @@ def start(
             kind=kind,
             title=title[:255],
             params=params or {},
+            # A retry is the same work: it needs what the first run needed.
+            permissions=retry_of.permissions
+            if retry_of
+            else _permissions_for(request, kind, items),
             api_url=api_base_url(request),
             language=translation.get_language() or settings.LANGUAGE_CODE,
             back_url=back_url[:2000],
@@ -119,6 +123,23 @@ def start(
 
         transaction.on_commit(lambda: run_job.enqueue(str(job.pk)))
     return job
+
+
+def _permissions_for(request, kind: str, items) -> list[str]:
+    """What the page that starts the work needs (the view's own permission), and to delete
+    a group with its contacts, that permission too."""
+    view = getattr(request.resolver_match, "func", None)
+    needs = {getattr(view, "required_permission", roles.VIEW)}
+    if kind == Job.Kind.GROUP_DELETE and any(
+        payload.get("delete_contacts") for _label, payload in items
+    ):
+        needs.add(roles.DELETE_GROUP_WITH_CONTACTS)
+    return sorted(needs)
+
+
+def allowed(user, job: Job) -> bool:
+    """Whether the person's role (now) allows the work the job does."""
+    return all(roles.may(user, codename) for codename in job.permissions)
 
 
 def _runs_now(kind: JobKind, job: Job, items: int) -> bool:
@@ -365,6 +386,9 @@ def _recorder_for(
 ) -> WriteRecorder:
     if not job.user.is_active:
         raise JobStopped(_deactivated())
+    if not allowed(job.user, job):
+        # The role changed after the work was started: it stops before any call.
+        raise JobStopped(_("Your role no longer allows this work, so it stopped."))
     stored = ApiCredentials.objects.filter(user=job.user).first()
     if stored is None:
         raise JobStopped(_("Your API credentials were removed, so the work could not go on."))
@@ -378,9 +402,13 @@ def _recorder_for(
     # A job that finishes undoing a change (a restored group's contacts) records each
     # write as part of that undo, as the undo page's writes are.
     undoes = job.params.get("undoes")
-    undo_of = HistoryEntry.objects.filter(pk=undoes, user=job.user).first() if undoes else None
+    from ..history import undo
+
+    undo_of = undo.undoable_entries(job.user).filter(pk=undoes).first() if undoes else None
     if undoes and undo_of is None:
-        raise JobStopped(_("The change this work undoes is no longer in your history."))
+        raise JobStopped(
+            _("The change this work undoes is no longer one your role and credentials may undo.")
+        )
     return WriteRecorder(
         client,
         job.user,

@@ -4,6 +4,7 @@ from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db import IntegrityError
 from django.http import HttpRequest, HttpResponse
@@ -13,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.decorators.vary import vary_on_headers
 
+from .. import roles
 from ..imports import retention
 from ..models import HistoryEntry, Job, JobItem
 from ..views.shared import api_client_required, render_partial_or_page
@@ -30,6 +32,7 @@ def _own_job(request: HttpRequest, job_id) -> Job:
 
 
 @login_required
+@roles.permission_required(roles.VIEW)
 def job_list(request: HttpRequest) -> HttpResponse:
     """The user's background work, newest first: to come back to what is running."""
     page = Paginator(Job.objects.filter(user=request.user), JOBS_PER_PAGE).get_page(
@@ -56,9 +59,12 @@ def _context(request: HttpRequest, job: Job) -> dict:
         "items": problems,
         "all_items": request.GET.get("items") == "all",
         "recorded": recorded.exists(),
-        "undoable": recorded.filter(outcome__in=["done", "unknown"], undo_of=None).exists(),
+        "undoable": roles.may(request.user, roles.UNDO_OWN)
+        and recorded.filter(outcome__in=["done", "unknown"], undo_of=None).exists(),
         "is_import": job.kind == Job.Kind.CONTACT_IMPORT,
-        "to_retry": runner.to_retry(job).count() if job.finished else 0,
+        "to_retry": runner.to_retry(job).count()
+        if job.finished and runner.allowed(request.user, job)
+        else 0,
         "retry_takes_cancelled": KINDS[job.kind].retry_takes_cancelled,
         "abandoned": runner.abandoned(job),
         # Waiting long: no worker is taking work (it is not running, or is busy).
@@ -69,6 +75,7 @@ def _context(request: HttpRequest, job: Job) -> dict:
 
 
 @login_required
+@roles.permission_required(roles.VIEW)
 @vary_on_headers("HX-Request")
 def job_detail(request: HttpRequest, job_id) -> HttpResponse:
     """Progress while the work runs (htmx polls the partial), the result once it is done."""
@@ -80,6 +87,7 @@ def job_detail(request: HttpRequest, job_id) -> HttpResponse:
 
 
 @login_required
+@roles.permission_required(roles.VIEW)
 @require_POST
 def job_cancel(request: HttpRequest, job_id) -> HttpResponse:
     job = _own_job(request, job_id)
@@ -98,11 +106,14 @@ def job_cancel(request: HttpRequest, job_id) -> HttpResponse:
 
 
 @login_required
+@roles.permission_required(roles.VIEW)
 @api_client_required
 @require_POST
 def job_retry(request: HttpRequest, client, job_id) -> HttpResponse:
     """A new job of just the items that failed."""
     job = _own_job(request, job_id)
+    if not runner.allowed(request.user, job):
+        raise PermissionDenied("the role no longer allows this work")
     if not job.finished:
         messages.error(request, _("Wait for this work to finish before retrying."))
         return redirect("contacts_ui:job_detail", job.pk)

@@ -8,7 +8,7 @@ from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from .. import conflicts
+from .. import conflicts, roles
 
 register = template.Library()
 
@@ -56,18 +56,27 @@ class _ContactRows:
         keys = [column["key"] for column in columns]
         self.first, *self.others = keys
         fields = "".join(f'<td class="field-{key}">{{{key}}}</td>' for key in self.others)
-        self.markup = (
-            '<tr data-row id="contact-{id}">'
+        # The tick box is for bulk actions, the delete link for deleting: each only for a
+        # role that may (contacts_ui.roles).
+        user = context["request"].user
+        tick = (
             '<td class="action-checkbox"><input type="checkbox" name="_selected_action" '
             'value="{id}" class="action-select" aria-label="{select}"></td>'
+        )
+        delete = (
+            '<a href="{delete_url}" class="deletelink" '
+            'hx-post="{delete_row_url}?s={shown}" hx-target="closest tr" hx-push-url="false" '
+            'hx-confirm="{confirm}" aria-label="{delete_label}">{delete}</a>'
+        )
+        self.markup = (
+            '<tr data-row id="contact-{id}">'
+            f"{tick if roles.may(user, roles.BULK) else ''}"
             f'<th scope="row" class="field-{self.first}">'
             '<a href="{change_url}" data-row-link>{label}</a></th>'
             f"{fields}"
             '<td class="field-group">{group}</td>'
             '<td class="field-blacklist">{blacklisted}</td>'
-            '<td class="field-actions"><a href="{delete_url}" class="deletelink" '
-            'hx-post="{delete_row_url}?s={shown}" hx-target="closest tr" hx-push-url="false" '
-            'hx-confirm="{confirm}" aria-label="{delete_label}">{delete}</a></td></tr>'
+            f'<td class="field-actions">{delete if roles.may(user, roles.EDIT) else ""}</td></tr>'
         )
         self.back = f"?_changelist_filters={quote(filters, safe='/')}" if filters else ""
         self.change_url = _url_for_each_id(context, "contacts_ui:contact_change")

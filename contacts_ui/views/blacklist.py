@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
+from .. import roles
 from ..forms import BlacklistNumberForm, BlacklistQuery
 from ..serwersms import SerwerSMSClient, SerwerSMSError
 from .shared import (
@@ -67,12 +68,14 @@ def _render_list(request, client, form, *, error=None, status=200) -> HttpRespon
 
 
 @login_required
+@roles.permission_required(roles.VIEW)
 @api_client_required
 def blacklist_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
     return _render_list(request, client, BlacklistNumberForm())
 
 
 @login_required
+@roles.permission_required(roles.BLACKLIST)
 @api_client_required
 @require_POST
 def blacklist_add(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
@@ -113,6 +116,7 @@ def _confirmation(request, *, title, question, phone, listed, action_url, back_u
 
 
 @login_required
+@roles.permission_required(roles.BLACKLIST)
 @api_client_required
 @require_http_methods(["GET", "POST"])
 def blacklist_remove(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
@@ -159,6 +163,7 @@ def blacklist_remove(request: HttpRequest, client: SerwerSMSClient) -> HttpRespo
 
 
 @login_required
+@roles.permission_required(roles.BLACKLIST)
 @api_client_required
 @require_http_methods(["GET", "POST"])
 def contact_blacklist(request: HttpRequest, client: SerwerSMSClient, contact_id: int):

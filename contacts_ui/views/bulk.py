@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, ngettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import provider
+from .. import provider, roles
 from ..forms import ContactActionForm, ContactListQuery
 from ..jobs import kinds, runner
 from ..models import Job, ListPreferences
@@ -187,6 +187,7 @@ def _description(action: str, group_name: str | None, from_group: str | None, co
 
 
 @login_required
+@roles.permission_required(roles.BULK)
 @api_client_required
 @require_POST
 def contact_action(request: HttpRequest, client) -> HttpResponse:
@@ -318,6 +319,7 @@ def _start(request, form: ContactActionForm, query: dict, contacts, list_url: st
 
 
 @login_required
+@roles.permission_required(roles.BULK)
 @api_client_required
 @require_GET
 def contact_count(request: HttpRequest, client) -> HttpResponse:

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
-from .. import conflicts, group_list, provider
+from .. import conflicts, group_list, provider, roles
 from ..forms import (
     CONTACT_COLUMNS,
     OPTIONAL_CONTACT_COLUMNS,
@@ -46,6 +46,7 @@ from .shared import (
     id_from,
     in_background,
     page_links,
+    read_only_unless_editor,
     recorder_for,
     render_partial_or_page,
     respond_redirect,
@@ -157,6 +158,7 @@ def _paging_urls(query: dict, page) -> dict:
 
 
 @login_required
+@roles.permission_required(roles.VIEW)
 @api_client_required
 @vary_on_headers("HX-Request")
 def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
@@ -222,6 +224,7 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
 
 
 @login_required
+@roles.permission_required(roles.VIEW)
 @require_POST
 def contact_columns(request: HttpRequest) -> HttpResponse:
     """Remember which optional columns the user wants on the contacts list."""
@@ -234,6 +237,7 @@ def contact_columns(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@roles.permission_required(roles.VIEW)
 @require_POST
 def contact_page_size(request: HttpRequest) -> HttpResponse:
     """Remember how many contacts a page of the list shows, then show the list so."""
@@ -253,8 +257,10 @@ def contact_page_size(request: HttpRequest) -> HttpResponse:
 
 
 def _render_contact_form(request, form, *, contact_id=None, title, error=None, **extra):
+    read_only = read_only_unless_editor(request, form)
     context = {
-        "title": title,
+        "title": _("View contact") if read_only else title,
+        "read_only": read_only,
         "form": form,
         "contact_id": contact_id,
         "error": error,
@@ -288,6 +294,7 @@ def _after_save(request, contact_id: int) -> HttpResponse:
 
 
 @login_required
+@roles.permission_required(roles.EDIT)
 @api_client_required
 @require_http_methods(["GET", "POST"])
 def contact_add(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
@@ -323,6 +330,7 @@ CONTACT_MISSING = gettext_lazy("That contact does not exist (it may have been de
 
 
 @login_required
+@roles.permission_required(roles.VIEW, post=roles.EDIT)
 @api_client_required
 @require_http_methods(["GET", "POST"])
 def contact_change(request: HttpRequest, client: SerwerSMSClient, contact_id: int) -> HttpResponse:
@@ -473,6 +481,7 @@ def _contact_unreadable_on_save(request, client, contact_id: int, exc) -> HttpRe
 
 
 @login_required
+@roles.permission_required(roles.EDIT)
 @api_client_required
 @require_http_methods(["GET", "POST"])
 def contact_delete(request: HttpRequest, client: SerwerSMSClient, contact_id: int) -> HttpResponse:
@@ -538,6 +547,7 @@ def _changes_since(shown: dict, now: dict, names: dict[int, str]) -> list[tuple[
 
 
 @login_required
+@roles.permission_required(roles.EDIT)
 @api_client_required
 @require_POST
 def contact_delete_row(
@@ -577,6 +587,7 @@ def contact_delete_row(
 
 
 @login_required
+@roles.permission_required(roles.VIEW)
 @api_client_required
 def find_by_phone(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
     form = FindByPhoneForm(request.GET or None)

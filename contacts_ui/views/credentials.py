@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters, sensitive_variables
 from django.views.decorators.http import require_http_methods
 
-from .. import diagnostics
+from .. import diagnostics, roles
 from ..api_access import client_for
 from ..crypto import SecretUnreadable
 from ..forms import CredentialsForm
@@ -89,6 +89,7 @@ def credentials_edit(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@roles.permission_required(roles.VIEW)
 @api_client_required
 def diagnostics_page(request: HttpRequest, client) -> HttpResponse:
     """Read-only probes with the user's own credentials: what works, and what to do."""

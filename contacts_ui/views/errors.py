@@ -1,11 +1,13 @@
-"""The page for a server error: a plain 503 while the database cannot be reached (a restart
-of PostgreSQL, say), Django's own 500 page otherwise."""
+"""The pages for errors: a plain 503 while the database cannot be reached (a restart of
+PostgreSQL, say), Django's own 500 page otherwise; a 403 that names the person's role."""
 
 import sys
 
 from django.db import InterfaceError, OperationalError
 from django.http import HttpResponse
+from django.shortcuts import render
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 from django.views import defaults
 
 # Long enough for a database restart; a browser or a proxy may ask again after it.
@@ -21,3 +23,19 @@ def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME) -> Htt
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
     return defaults.server_error(request, template_name)
+
+
+def permission_denied(request, exception=None) -> HttpResponse:
+    """A plain 403 page, in the admin's look, naming the person's role: what a role may not do
+    is not offered, so this is reached by a URL typed by hand or a page left open while the
+    role changed."""
+    from .. import roles
+
+    user = getattr(request, "user", None)
+    role = roles.role_of(user) if user is not None and user.is_authenticated else None
+    context = {
+        "title": _("You may not do this"),
+        "role": roles.ROLE_LABELS.get(role) if role else None,
+        "superuser": bool(user and user.is_superuser),
+    }
+    return render(request, "403.html", context, status=403)

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET
 
-from .. import serwersms
+from .. import roles, serwersms
 from ..forms import CONTACT_COLUMNS, ContactListQuery
 from ..serwersms import Contact, SerwerSMSClient, SerwerSMSError, every_page
 from ..spreadsheet import safe_cell
@@ -110,6 +110,7 @@ def _rows(client: SerwerSMSClient, query: dict, first_page, language: str) -> It
 
 
 @login_required
+@roles.permission_required(roles.VIEW)
 @api_client_required
 @require_GET
 def contact_export(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:

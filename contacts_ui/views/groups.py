@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from django.views.decorators.http import require_http_methods
 from django.views.decorators.vary import vary_on_headers
 
+from .. import roles
 from ..forms import GroupDeleteForm, GroupForm, GroupListQuery
 from ..jobs import runner
 from ..models import Job
@@ -18,6 +19,7 @@ from .shared import (
     back_to_list_with_error,
     group_look_up,
     page_links,
+    read_only_unless_editor,
     recorder_for,
     render_partial_or_page,
     respond_redirect,
@@ -31,10 +33,21 @@ GROUP_MISSING = gettext_lazy("That group does not exist (it may have been delete
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect("contacts_ui:contact_list")
+    """The contacts list; for someone given no role yet, their credentials page, saying so."""
+    if roles.may(request.user, roles.VIEW):
+        return redirect("contacts_ui:contact_list")
+    messages.info(
+        request,
+        _(
+            "You have no role here yet, so you may only enter your own API credentials. "
+            "Ask whoever manages people in this application (a superuser) to give you one."
+        ),
+    )
+    return redirect("contacts_ui:credentials")
 
 
 @login_required
+@roles.permission_required(roles.VIEW)
 @api_client_required
 @vary_on_headers("HX-Request")
 def group_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
@@ -73,8 +86,11 @@ def group_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
 def _render_group_form(
     request, form, *, group=None, error=None, changing=None, shown_name=None
 ) -> HttpResponse:
+    read_only = read_only_unless_editor(request, form)
+    title = _("Change group") if (group or changing) else _("Add group")
     context = {
-        "title": _("Change group") if (group or changing) else _("Add group"),
+        "title": _("View group") if read_only else title,
+        "read_only": read_only,
         "form": form,
         "group": group,
         "error": error,
@@ -97,6 +113,7 @@ def _save_group(request, form, save) -> str | None:
 
 
 @login_required
+@roles.permission_required(roles.EDIT)
 @api_client_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
@@ -115,6 +132,7 @@ def group_add(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
 
 
 @login_required
+@roles.permission_required(roles.VIEW, post=roles.EDIT)
 @api_client_required
 @require_http_methods(["GET", "POST"])
 @vary_on_headers("HX-Request")
@@ -172,6 +190,7 @@ def _delete_in_background(request, group, delete_contacts: bool, list_url: str):
 
 
 @login_required
+@roles.permission_required(roles.EDIT)
 @api_client_required
 @require_http_methods(["GET", "POST"])
 def group_delete(request: HttpRequest, client: SerwerSMSClient, group_id: int) -> HttpResponse:
@@ -187,6 +206,9 @@ def group_delete(request: HttpRequest, client: SerwerSMSClient, group_id: int) -
         form = GroupDeleteForm(request.POST)
         form.is_valid()
         delete_contacts = bool(form.cleaned_data.get("delete_contacts"))
+        if delete_contacts:
+            # Emptying a group of its contacts is a Manager's; the choice is not offered else.
+            roles.refuse_unless(request.user, roles.DELETE_GROUP_WITH_CONTACTS)
         shown_count = request.POST.get("shown_count", "")
         promised = int(shown_count) if shown_count.isdigit() else None
         if delete_contacts and promised is not None and promised != group.count:

@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
-from .. import group_list
+from .. import group_list, roles
 from ..api_access import client_for
 from ..crypto import SecretUnreadable
 from ..forms import ContactListQuery
@@ -287,3 +287,13 @@ def contacts_flagged(
             # read starts where this page ended, at the size the API pages by.
             break
     return FlaggedPage(found, start, position, more)
+
+
+def read_only_unless_editor(request: HttpRequest, form) -> bool:
+    """A change form shown to someone whose role may view but not change (a Viewer): its
+    fields disabled, as the admin shows a view-only record. True when so."""
+    if roles.may(request.user, roles.EDIT):
+        return False
+    for form_field in form.fields.values():
+        form_field.disabled = True
+    return True

@@ -6,8 +6,9 @@ from contacts_ui.models import ApiCredentials
 
 class Command(BaseCommand):
     help = (
-        "Create (or reset) the demo staff login demo/demo, with API credentials "
-        "(a token) for the embedded sandbox."
+        "Create (or reset) the demo staff login demo/demo, a superuser (it may do "
+        "everything, managing people included), with API credentials (a token) for the "
+        "embedded sandbox."
     )
 
     def add_arguments(self, parser):
@@ -18,6 +19,7 @@ class Command(BaseCommand):
     def handle(self, token, username, password, **options):
         user, created = get_user_model().objects.get_or_create(username=username)
         user.is_staff = True
+        user.is_superuser = True
         user.set_password(password)
         user.save()
         credentials, _ = ApiCredentials.objects.get_or_create(
