@@ -91,11 +91,6 @@ def permission_required(codename: str, *, post: str | None = None):
     return decorator
 
 
-def permissions_map(user) -> dict[str, bool]:
-    """Each permission's codename: whether the user holds it, for templates (`perms_app`)."""
-    return {codename: may(user, codename) for codename, _name in PERMISSIONS}
-
-
 def role_group(role: str):
     """The role's group, made with its permissions if it is missing (a test's flushed
     database, the demo login); an existing group is left as an administrator edited it."""
