@@ -144,6 +144,20 @@ def test_the_refusal_is_said_in_polish(client, alice, people):
     assert "Przeglądający" in page
 
 
+def test_a_viewer_is_offered_no_undo_of_a_bulk_action(client, alice, people, groups):
+    confirmation = choose(client, "add_to_group", across=True)
+    confirm(client, confirmation, group=groups["VIP"])
+    run_worker()
+    batch = Job.objects.get().batch
+    assert "Undo this bulk action" in _page(client, f"/history/?batch={batch}")
+    assert "Undo all of it" in _page(client, f"/jobs/{Job.objects.get().pk}/")
+
+    give_role(alice, roles.VIEWER)
+
+    assert "Undo this bulk action" not in _page(client, f"/history/?batch={batch}")
+    assert "Undo all of it" not in _page(client, f"/jobs/{Job.objects.get().pk}/")
+
+
 # --- Jobs ----------------------------------------------------------------------------------
 
 

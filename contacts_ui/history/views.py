@@ -24,7 +24,7 @@ from ..models import ApiCredentials, HistoryEntry
 from ..serwersms import ContactData
 from ..views.shared import render_partial_or_page
 from .records import field_changes, field_label
-from .undo import may_undo, undoable
+from .undo import may_undo, undoable, undoable_entries
 
 ENTRIES_PER_PAGE = 50
 Outcome = HistoryEntry.Outcome
@@ -141,8 +141,12 @@ def history_list(request: HttpRequest) -> HttpResponse:
         "subject": subject,
         "all_url": reverse("contacts_ui:history_list")
         + url(query, kind="", target=None, batch=None, p=1).rstrip("?"),
+        # Offered when some of the bulk action is this person's to undo (undo.may_undo).
         "batch_undo_url": (
-            reverse("contacts_ui:batch_undo", args=[query["batch"]]) if query["batch"] else None
+            reverse("contacts_ui:batch_undo", args=[query["batch"]])
+            if query["batch"]
+            and undoable_entries(request.user).filter(batch=query["batch"]).exists()
+            else None
         ),
         "filters": filters,
         "sidebar": _sidebar(query, sees_everyone),
