@@ -1,10 +1,14 @@
 import json
 
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.contrib.auth.admin import UserAdmin
+from django.contrib.auth.models import User
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import ApiCredentials, HistoryEntry, LearnedBehaviour
+from . import second_factor
+from .models import ApiCredentials, HistoryEntry, Invitation, LearnedBehaviour
 
 
 @admin.register(ApiCredentials)
@@ -92,3 +96,57 @@ class LearnedBehaviourAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Who was invited, by whom, and whether they took it up. Made only from the app's Invite
+    a person page (it sends the e-mail). Deleting one not yet taken up withdraws it, with the
+    login it made; deleting one taken up deletes the record alone, never the person's login."""
+
+    list_display = ["email", "role", "invited_by", "sent_at", "expires_at", "accepted_at"]
+    list_filter = ["role"]
+    search_fields = ["email"]
+    fields = ["email", "role", "user", "invited_by", "sent_at", "expires_at", "accepted_at"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def delete_model(self, request, obj):
+        # A pending one's login goes, and the invitation with it (CASCADE).
+        (obj.user if obj.accepted_at is None else obj).delete()
+
+    def delete_queryset(self, request, queryset):
+        for invitation in queryset.select_related("user"):
+            self.delete_model(request, invitation)
+
+
+admin.site.unregister(User)
+
+
+@admin.register(User)
+class UserWithSecondFactorAdmin(UserAdmin):
+    """Django's user admin, with the reset of a person's two-factor sign-in (a lost phone):
+    their authenticator app and recovery codes deleted, so that the password alone signs
+    them in until they set it up again (at once, where REQUIRE_2FA asks for it)."""
+
+    actions = ["reset_second_factor"]
+
+    @admin.action(description=_("Reset two-factor sign-in"))
+    def reset_second_factor(self, request, queryset):
+        for user in queryset:
+            second_factor.turn_off(user)
+        self.message_user(
+            request,
+            ngettext(
+                "Two-factor sign-in was reset for %(count)s person.",
+                "Two-factor sign-in was reset for %(count)s people.",
+                queryset.count(),
+            )
+            % {"count": queryset.count()},
+            messages.SUCCESS,
+        )

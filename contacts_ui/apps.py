@@ -8,7 +8,8 @@ class ContactsUIConfig(AppConfig):
     def ready(self):
         from django.contrib.auth.signals import user_logged_in
 
-        from . import checks  # noqa: F401  (registers the system checks)
+        # checks registers the system checks; second_factor notes at sign-in what is owed.
+        from . import checks, second_factor  # noqa: F401
         from .auth import clear_own_login_failures
 
         user_logged_in.connect(clear_own_login_failures, dispatch_uid="clear_own_login_failures")

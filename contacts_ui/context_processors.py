@@ -104,6 +104,20 @@ def _sidebar_apps(user) -> list[dict]:
                     "admin_url": reverse("contacts_ui:credentials"),
                     "add_url": None,
                 },
+                {
+                    "name": _("Two-factor sign-in"),
+                    "object_name": "two_factor",
+                    "shown": True,
+                    "admin_url": reverse("contacts_ui:two_factor"),
+                    "add_url": None,
+                },
+                {
+                    "name": _("Invite a person"),
+                    "object_name": "invitation",
+                    "shown": user.is_superuser,
+                    "admin_url": reverse("contacts_ui:people_invite"),
+                    "add_url": None,
+                },
             ],
         },
     ]

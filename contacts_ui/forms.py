@@ -4,10 +4,12 @@ from urllib.parse import urlencode
 import phonenumbers
 from django import forms
 from django.contrib.admin.widgets import FilteredSelectMultiple
+from django.contrib.auth import get_user_model
 from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.debug import sensitive_variables
 
+from . import roles
 from .models import ApiCredentials, HistoryEntry
 from .serwersms import CONTACT_FIELDS, PAGE_LIMIT, ContactData, token_is_sendable
 
@@ -68,6 +70,34 @@ class GroupForm(forms.Form):
 
 class GroupDeleteForm(forms.Form):
     delete_contacts = forms.BooleanField(required=False)
+
+
+class InvitationForm(forms.Form):
+    """Whom a superuser invites, and in which role (contacts_ui.roles)."""
+
+    email = forms.EmailField(
+        label=_("E-mail address"),
+        max_length=150,  # it becomes the person's username
+        help_text=_("The invitation goes here; the person signs in with this address."),
+    )
+    role = forms.ChoiceField(
+        label=_("Role"),
+        choices=[(role, label) for role, label in roles.ROLE_LABELS.items()],
+        widget=forms.RadioSelect,
+        initial=roles.EDITOR,
+    )
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip().lower()
+        User = get_user_model()
+        if (
+            User.objects.filter(username__iexact=email).exists()
+            or User.objects.filter(email__iexact=email).exists()
+        ):
+            raise forms.ValidationError(
+                _("Someone with this address has a login already."), code="taken"
+            )
+        return email
 
 
 class CredentialsForm(forms.Form):

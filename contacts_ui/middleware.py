@@ -5,6 +5,8 @@ from urllib.parse import urlencode
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
 from django_htmx.http import HttpResponseClientRedirect
 
 
@@ -56,3 +58,31 @@ class SessionRenewalMiddleware:
             if now - session.get(self.RENEWED_AT, 0) >= settings.SESSION_RENEW_SECONDS:
                 session[self.RENEWED_AT] = now
         return response
+
+
+class SecondFactorMiddleware:
+    """A signed-in person who still owes the second step of signing in (contacts_ui
+    .second_factor) opens nothing but it: the code page, or, where REQUIRE_2FA asks for one
+    not set up yet, the set-up page. Logging out and the language switch stay open. What is
+    owed was noted in the session at sign-in, so a page costs no query for it."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        from . import second_factor
+
+        owed = getattr(request, "session", {}).get(second_factor.OWED_SESSION_KEY)
+        if owed and request.user.is_authenticated:
+            step = (
+                "contacts_ui:second_step"
+                if owed == second_factor.VERIFY
+                else "contacts_ui:two_factor_setup"
+            )
+            open_here = {reverse(step), reverse("logout"), reverse("set_language")}
+            if request.path not in open_here:
+                url = f"{reverse(step)}?{urlencode({'next': request.get_full_path()})}"
+                if request.htmx:
+                    return HttpResponseClientRedirect(url)
+                return redirect(url)
+        return self.get_response(request)

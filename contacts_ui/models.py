@@ -373,3 +373,36 @@ class Access(models.Model):
 
     def __str__(self) -> str:
         return str(self._meta.verbose_name)
+
+
+class Invitation(models.Model):
+    """A person a superuser invited by e-mail, in a role: their login is made at once, with no
+    password; the e-mailed link (contacts_ui.invitations) lets them set one, once, before
+    `expires_at`."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="invitation",
+        verbose_name=_("user"),
+    )
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(_("role"), max_length=32)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("invited by"),
+    )
+    sent_at = models.DateTimeField(_("sent"), default=timezone.now)
+    expires_at = models.DateTimeField(_("link valid until"))
+    accepted_at = models.DateTimeField(_("accepted"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-sent_at"]
+
+    def __str__(self) -> str:
+        return self.email

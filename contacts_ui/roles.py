@@ -26,6 +26,9 @@ DELETE_GROUP_WITH_CONTACTS = "delete_group_with_contacts"
 UNDO_ANY = "undo_any_change"
 ALL_HISTORY = "view_all_history"
 
+# Managing people (invitations, roles, the admin) is a superuser's alone: no role holds it.
+MANAGE_PEOPLE = "manage_people"
+
 # (codename, name): the permissions of the unmanaged model contacts_ui.Access.
 PERMISSIONS = [
     (VIEW, "Can search, view and export contacts and groups"),

@@ -7,7 +7,7 @@ from .history import undo_views as undo
 from .history import views as history
 from .imports import views as imports
 from .jobs import views as jobs
-from .views import blacklist, bulk, contacts, credentials, export, groups
+from .views import blacklist, bulk, contacts, credentials, export, groups, people, second_factor
 
 app_name = "contacts_ui"
 
@@ -66,6 +66,21 @@ urlpatterns = [
     path("jobs/<uuid:job_id>/failed.csv", imports.import_failed_rows, name="import_failed_rows"),
     path("settings/credentials/", credentials.credentials_edit, name="credentials"),
     path("settings/diagnostics/", credentials.diagnostics_page, name="diagnostics"),
+    path("accounts/two-factor/", second_factor.second_step, name="second_step"),
+    path("settings/two-factor/", second_factor.two_factor_settings, name="two_factor"),
+    path("settings/two-factor/setup/", second_factor.two_factor_setup, name="two_factor_setup"),
+    path(
+        "settings/two-factor/recovery-codes/",
+        second_factor.new_recovery_codes,
+        name="two_factor_recovery_codes",
+    ),
+    path("settings/two-factor/off/", second_factor.turn_off, name="two_factor_off"),
+    path("people/invite/", people.invite_person, name="people_invite"),
+    path(
+        "invitation/<str:uidb64>/<str:token>/",
+        people.accept_invitation,
+        name="invitation_accept",
+    ),
     path("history/", history.history_list, name="history_list"),
     path("history/<int:entry_id>/", history.history_detail, name="history_detail"),
     # The admin's widgets need its JavaScript translations; the admin's own

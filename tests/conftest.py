@@ -15,6 +15,7 @@ from contacts_ui.sandbox.models import Account, Group
 from contacts_ui.serwersms import ContactData
 from tests.helpers import make_contact, make_user
 from tests.history_entries import contact_delete, jobs_and_uploads
+from tests.smtp_server import SMTPServer
 
 
 @pytest.fixture(autouse=True)
@@ -202,5 +203,22 @@ def url_data(alice_account, bob_account):
         "contact": contact.id,
         "entry": entry.id,
         "batch": entry.batch,
+        # An invitation link no invitation has.
+        "uid": "MQ",
+        "token": "no-such-token",
         **jobs_and_uploads(alice),
     }
+
+
+@pytest.fixture
+def smtp_inbox(settings):
+    """A real SMTP server on loopback (tests.smtp_server), with Django sending to it: what it
+    was given."""
+    server = SMTPServer()
+    with server as inbox:
+        settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+        settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", server.port
+        settings.EMAIL_USE_TLS = settings.EMAIL_USE_SSL = False
+        settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
+        settings.EMAIL_TIMEOUT = 5
+        yield inbox

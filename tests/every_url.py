@@ -2,6 +2,32 @@
 would send, for the CSRF and the role tests; the `url_data` fixture (conftest) gives the
 records its placeholders name."""
 
+from contacts_ui import urls as app_urls
+
+# A route's parameters, as the lists below write them.
+PLACEHOLDERS = [
+    ("<int:contact_id>", "{contact}"),
+    ("<int:group_id>", "{group}"),
+    ("<int:entry_id>", "{entry}"),
+    ("<uuid:batch>", "{batch}"),
+    ("<uuid:job_id>", "{job}"),
+    ("<int:upload_id>", "{upload}"),
+    ("<str:uidb64>", "{uid}"),
+    ("<str:token>", "{token}"),
+]
+
+
+def app_routes() -> set[str]:
+    """Every route of the application's own URLs (contacts_ui.urls), written as below."""
+    routes = set()
+    for pattern in app_urls.urlpatterns:
+        route = "/" + str(pattern.pattern)
+        for placeholder, name in PLACEHOLDERS:
+            route = route.replace(placeholder, name)
+        routes.add(route)
+    return routes
+
+
 NEW_PASSWORD = "N3w-pass-for-tests"
 
 # Every URL that answers a signed-in user's POST, with what a real form would send.
@@ -36,6 +62,16 @@ SIGNED_IN_POSTS = [
     ("/groups/{group}/change/", {"name": "Renamed"}),
     ("/groups/{group}/delete/", {"delete_contacts": "on"}),
     ("/settings/credentials/", {"auth_style": "token", "secret": "bob-token"}),
+    ("/accounts/two-factor/", {"code": "000000"}),
+    ("/settings/two-factor/", {}),
+    ("/settings/two-factor/setup/", {"code": "000000"}),
+    ("/settings/two-factor/recovery-codes/", {}),
+    ("/settings/two-factor/off/", {"code": "000000"}),
+    ("/people/invite/", {"email": "ewa.nowak@example.com", "role": "Editor"}),
+    (
+        "/invitation/{uid}/{token}/",
+        {"new_password1": "Nowe-hasło-1", "new_password2": "Nowe-hasło-1"},
+    ),
     ("/history/", {}),
     ("/history/{entry}/", {}),
     ("/history/{entry}/undo/", {}),

@@ -252,6 +252,15 @@ def _walk(walk: Walk, account) -> None:
     queued = Job.objects.filter(state=Job.State.QUEUED).latest("created_at")
     walk.post("contacts_ui:job_cancel", f"/jobs/{queued.pk}/cancel/")
 
+    # Pages that call no API: people (a superuser's: refused here) and two-factor sign-in.
+    walk.get("contacts_ui:people_invite", "/people/invite/")
+    walk.get("contacts_ui:invitation_accept", "/invitation/MQ/no-such-token/", follow=True)
+    walk.get("contacts_ui:two_factor", "/settings/two-factor/")
+    walk.get("contacts_ui:two_factor_setup", "/settings/two-factor/setup/")
+    walk.post("contacts_ui:two_factor_recovery_codes", "/settings/two-factor/recovery-codes/")
+    walk.post("contacts_ui:two_factor_off", "/settings/two-factor/off/", {"code": "000000"})
+    walk.get("contacts_ui:second_step", "/accounts/two-factor/")
+
 
 def test_no_request_makes_more_than_a_few_api_calls_at_a_large_group_size(
     client, alice, account, wire

@@ -6,9 +6,8 @@ import pytest
 from django.urls import get_resolver
 
 from contacts_ui import roles
-from contacts_ui import urls as app_urls
 from tests.db_snapshot import every_row
-from tests.every_url import SIGNED_IN_POSTS
+from tests.every_url import SIGNED_IN_POSTS, app_routes
 from tests.helpers import give_role
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -48,6 +47,16 @@ RULES = {
     # The POST asks to delete the group's contacts too: a Manager's.
     "/groups/{group}/delete/": (EDIT, roles.DELETE_GROUP_WITH_CONTACTS),
     "/settings/credentials/": (ANYONE, ANYONE),
+    # Two-factor sign-in: each person's own, with a role or without.
+    "/accounts/two-factor/": (ANYONE, ANYONE),
+    "/settings/two-factor/": (ANYONE, ANYONE),
+    "/settings/two-factor/setup/": (ANYONE, ANYONE),
+    "/settings/two-factor/recovery-codes/": (ANYONE, ANYONE),
+    "/settings/two-factor/off/": (ANYONE, ANYONE),
+    # A superuser's alone: no role holds it.
+    "/people/invite/": (roles.MANAGE_PEOPLE, roles.MANAGE_PEOPLE),
+    # The invitation's link, for someone not signed in yet.
+    "/invitation/{uid}/{token}/": (ANYONE, ANYONE),
     "/history/": (VIEW, VIEW),
     "/history/{entry}/": (VIEW, VIEW),
     "/history/{entry}/undo/": (UNDO, UNDO),
@@ -109,26 +118,8 @@ def test_each_role_is_allowed_or_refused_as_the_rules_say(client, alice, url_dat
         assert response.status_code not in (403, 500), (who, response.status_code)
 
 
-def _routes() -> set[str]:
-    """Every route of the application's own URLs, written as RULES writes them."""
-    routes = set()
-    for pattern in app_urls.urlpatterns:
-        route = "/" + str(pattern.pattern)
-        for placeholder, name in [
-            ("int:contact_id", "contact"),
-            ("int:group_id", "group"),
-            ("int:entry_id", "entry"),
-            ("uuid:batch", "batch"),
-            ("uuid:job_id", "job"),
-            ("int:upload_id", "upload"),
-        ]:
-            route = route.replace(f"<{placeholder}>", "{" + name + "}")
-        routes.add(route)
-    return routes
-
-
 def test_every_url_has_a_rule():
-    assert _routes() <= set(RULES), sorted(_routes() - set(RULES))
+    assert app_routes() <= set(RULES), sorted(app_routes() - set(RULES))
     assert set(FIELDS) == set(RULES)
 
 
@@ -138,7 +129,16 @@ def test_each_views_own_permission_is_what_a_get_needs():
     resolver = get_resolver()
     for url, (get_needs, _post_needs) in RULES.items():
         if not url.startswith(("/accounts/", "/admin/", "/i18n/")):
-            path = url.format(contact=1, group=1, entry=1, upload=1, batch="0" * 32, job="0" * 32)
+            path = url.format(
+                contact=1,
+                group=1,
+                entry=1,
+                upload=1,
+                uid="MQ",
+                token="t",
+                batch="0" * 32,
+                job="0" * 32,
+            )
             path = path.replace("0" * 32, "00000000-0000-0000-0000-000000000000")
             view = resolver.resolve(path).func
             assert getattr(view, "required_permission", None) == get_needs, url

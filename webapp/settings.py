@@ -57,6 +57,10 @@ INSTALLED_APPS = [
     "django.forms",
     "django_htmx",
     "axes",
+    # Two-factor sign-in (contacts_ui.second_factor): the devices, their checks and admin.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
     "django_tasks",
     "django_tasks_db",
     "contacts_ui",
@@ -78,11 +82,15 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # request.user.is_verified(): whether this session passed the second step.
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "contacts_ui.middleware.HtmxLoginRedirectMiddleware",
+    # A person who still owes the second step of signing in opens nothing else.
+    "contacts_ui.middleware.SecondFactorMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout answer.
     "axes.middleware.AxesMiddleware",
 ]
@@ -159,6 +167,26 @@ AUTHENTICATION_BACKENDS = [
     # list preferences (one query instead of three a request).
     "contacts_ui.auth.UserWithSettingsBackend",
 ]
+
+# --- E-mail (invitations) -------------------------------------------------------------
+
+# Where e-mail goes: smtp+tls://user:password@host:587 (STARTTLS), smtp+ssl://...:465 (TLS
+# from the start), smtp://host:25, or consolemail:// (printed, the default: development).
+vars().update(env.email_url("EMAIL_URL", default="consolemail://"))
+DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", default="SerwerSMS Contacts <no-reply@localhost>")
+# How long an invitation's link may be used (once).
+INVITATION_DAYS = env.int("INVITATION_DAYS", default=7)
+# The invitation's link is a password-reset token of its own (contacts_ui.invitations); the
+# app has no password reset by e-mail, so the tokens' lifetime is the invitation's.
+PASSWORD_RESET_TIMEOUT = INVITATION_DAYS * 24 * 60 * 60
+
+# Two-factor sign-in (contacts_ui.second_factor): "" lets each person choose, "all" makes
+# everyone set it up, "managers" only Managers and superusers.
+REQUIRE_2FA = env.str("REQUIRE_2FA", default="").strip().lower()
+if REQUIRE_2FA not in ("", "all", "managers"):
+    raise ImproperlyConfigured("REQUIRE_2FA must be empty, all or managers.")
+# The name the authenticator app shows for the account.
+OTP_TOTP_ISSUER = "SerwerSMS Contacts"
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
