@@ -30,9 +30,10 @@ class UserWithSettingsBackend(ModelBackend):
         if not user_obj.is_active or user_obj.is_anonymous or obj is not None:
             return set()
         if not hasattr(user_obj, "_perm_cache"):
-            held = Permission.objects.filter(Q(user=user_obj) | Q(group__user=user_obj))
             if user_obj.is_superuser:
                 held = Permission.objects.all()
+            else:
+                held = Permission.objects.filter(Q(user=user_obj) | Q(group__user=user_obj))
             names = held.values_list("content_type__app_label", "codename").distinct()
             user_obj._perm_cache = {f"{app}.{codename}" for app, codename in names}
         return user_obj._perm_cache

@@ -66,25 +66,15 @@ def undoable(entry: HistoryEntry) -> bool:
 
 
 def may_undo(user, entry: HistoryEntry) -> bool:
-    """Whether this person's role lets them undo the entry: their own change with "undo their
-    own changes" (an Editor's); a colleague's with "undo anyone's change" (a Manager's), and
-    only while both hold the same API credentials: the undo goes out under the person's own,
-    and another's may reach another SerwerSMS account."""
-    if entry.user_id == user.pk:
-        return roles.may(user, roles.UNDO_OWN)
-    if entry.user_id is None or not roles.may(user, roles.UNDO_ANY):
-        return False
-    keys = dict(
-        ApiCredentials.objects.filter(user_id__in=[user.pk, entry.user_id]).values_list(
-            "user_id", "account_key"
-        )
-    )
-    mine = keys.get(user.pk)
-    return bool(mine) and mine == keys.get(entry.user_id)
+    """Whether this person's role lets them undo the entry (undoable_entries' rule)."""
+    return undoable_entries(user).filter(pk=entry.pk).exists()
 
 
 def undoable_entries(user):
-    """The entries this person may undo, as a queryset (may_undo, for many at once)."""
+    """The entries this person may undo: their own change with "undo their own changes" (an
+    Editor's); a colleague's with "undo anyone's change" (a Manager's), and only while both
+    hold the same API credentials: the undo goes out under the person's own, and another's
+    may reach another SerwerSMS account."""
     own = HistoryEntry.objects.filter(user=user) if roles.may(user, roles.UNDO_OWN) else None
     if not roles.may(user, roles.UNDO_ANY):
         return own if own is not None else HistoryEntry.objects.none()

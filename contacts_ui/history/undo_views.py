@@ -30,6 +30,7 @@ from ..views.shared import (
 from . import undo
 from .recorder import WriteRecorder
 from .records import field_label
+from .views import visible_entries
 
 TRASH_PER_PAGE = 50
 # The most items one bulk restore takes.
@@ -40,25 +41,25 @@ LISTED_ON_CONFIRMATION = 100
 
 
 def _entry_to_undo(request: HttpRequest, entry_id: int) -> HistoryEntry:
-    """The entry, if this person may undo it (undo.may_undo); else one they see, refused
-    with a sentence; else 404, as for an entry that is not there."""
-    entry = undo.undoable_entries(request.user).filter(id=entry_id).first()
-    if entry is not None:
-        return entry
-    seen = HistoryEntry.objects.filter(id=entry_id)
-    if not roles.may(request.user, roles.ALL_HISTORY):
-        seen = seen.filter(user=request.user)
-    entry = get_object_or_404(seen)
-    if entry.user_id == request.user.pk or not roles.may(request.user, roles.UNDO_ANY):
+    """The entry, among those this person sees (404 otherwise); 403 for a colleague's when
+    their role may not undo anyone's change."""
+    entry = get_object_or_404(visible_entries(request.user), id=entry_id)
+    if entry.user_id != request.user.pk and not roles.may(request.user, roles.UNDO_ANY):
         raise PermissionDenied("the role may not undo this change")
-    raise undo.UndoRefused(
-        _(
-            "%(user)s made this change with other API credentials than yours, which may "
-            "reach another SerwerSMS account, so it is undone only by %(user)s (or by "
-            "someone with the same credentials)."
+    return entry
+
+
+def _refuse_unless_may_undo(user, entry: HistoryEntry) -> None:
+    """UndoRefused for a colleague's change made with other API credentials (undo.may_undo)."""
+    if not undo.may_undo(user, entry):
+        raise undo.UndoRefused(
+            _(
+                "%(user)s made this change with other API credentials than yours, which may "
+                "reach another SerwerSMS account, so it is undone only by %(user)s (or by "
+                "someone with the same credentials)."
+            )
+            % {"user": entry.username}
         )
-        % {"user": entry.username}
-    )
 
 
 def _restores_in_background(entry: HistoryEntry) -> bool:
@@ -119,14 +120,12 @@ def _differences(entry, refused: undo.UndoRefused | None) -> list[tuple[str, obj
 @require_http_methods(["GET", "POST"])
 def history_undo(request: HttpRequest, client: SerwerSMSClient, entry_id: int) -> HttpResponse:
     """GET: what undoing will do, and whether it can (reading only). POST: undo it."""
-    try:
-        entry = _entry_to_undo(request, entry_id)
-    except undo.UndoRefused as refused:
-        return _undo_refused(request, entry_id, refused)
+    entry = _entry_to_undo(request, entry_id)
     back = safe_next(request) or reverse("contacts_ui:history_detail", args=[entry.id])
     refused, error = None, None
     recorder = recorder_for(request, client)
     try:
+        _refuse_unless_may_undo(request.user, entry)
         undo.refuse_unless_undoable(entry)
         if request.method == "POST" and _restores_in_background(entry):
             done, job = _restore_group_in_background(request, recorder, entry, back)
@@ -152,21 +151,6 @@ def history_undo(request: HttpRequest, client: SerwerSMSClient, entry_id: int) -
         "differences": _differences(entry, refused),
         "error": error,
         "back": back,
-        "next": safe_next(request) or "",
-    }
-    return render(request, "contacts_ui/history_confirm_undo.html", context)
-
-
-def _undo_refused(request: HttpRequest, entry_id: int, refused) -> HttpResponse:
-    """The undo page of a colleague's change this person may not undo: why, and nothing else."""
-    entry = HistoryEntry.objects.get(id=entry_id)
-    context = {
-        "title": _("Undo: %(name)s") % {"name": entry.target_name},
-        "entry": entry,
-        "description": undo.describe(entry),
-        "refused": refused,
-        "differences": [],
-        "back": safe_next(request) or reverse("contacts_ui:history_detail", args=[entry.id]),
         "next": safe_next(request) or "",
     }
     return render(request, "contacts_ui/history_confirm_undo.html", context)

@@ -30,7 +30,7 @@ ENTRIES_PER_PAGE = 50
 Outcome = HistoryEntry.Outcome
 
 
-def _visible_entries(user) -> QuerySet[HistoryEntry]:
+def visible_entries(user) -> QuerySet[HistoryEntry]:
     """The entries this user may see: everyone's with "see everyone's history" (a Manager's,
     a superuser's), else only their own."""
     entries = HistoryEntry.objects.select_related("user")
@@ -124,7 +124,7 @@ def history_list(request: HttpRequest) -> HttpResponse:
     if not sees_everyone:
         # Only one who sees everyone's entries may pick whose to see.
         query["u"] = None
-    visible = _visible_entries(request.user)
+    visible = visible_entries(request.user)
     entries = _filtered(visible, query, sees_everyone).annotate(
         undone=Exists(HistoryEntry.objects.filter(undo_of=OuterRef("pk"), outcome=Outcome.DONE))
     )
@@ -244,7 +244,7 @@ def _target_links(entry: HistoryEntry) -> dict:
 @login_required
 @roles.permission_required(roles.VIEW)
 def history_detail(request: HttpRequest, entry_id: int) -> HttpResponse:
-    visible = _visible_entries(request.user)
+    visible = visible_entries(request.user)
     entry = get_object_or_404(visible.select_related("undo_of"), pk=entry_id)
     before = entry.before or {}
     context = {

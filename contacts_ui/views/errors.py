@@ -10,6 +10,8 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views import defaults
 
+from .. import roles
+
 # Long enough for a database restart; a browser or a proxy may ask again after it.
 RETRY_AFTER_SECONDS = 30
 
@@ -29,13 +31,10 @@ def permission_denied(request, exception=None) -> HttpResponse:
     """A plain 403 page, in the admin's look, naming the person's role: what a role may not do
     is not offered, so this is reached by a URL typed by hand or a page left open while the
     role changed."""
-    from .. import roles
-
     user = getattr(request, "user", None)
     role = roles.role_of(user) if user is not None and user.is_authenticated else None
     context = {
         "title": _("You may not do this"),
         "role": roles.ROLE_LABELS.get(role) if role else None,
-        "superuser": bool(user and user.is_superuser),
     }
     return render(request, "403.html", context, status=403)

@@ -4,7 +4,6 @@ turn it off."""
 
 import base64
 import io
-from base64 import b32encode
 
 import django_otp
 from django import forms
@@ -40,36 +39,29 @@ class CodeForm(forms.Form):
         return "".join(self.cleaned_data["code"].split())
 
 
-def _refusal(device, throttled: bool) -> str:
-    """Why a code was not taken: too many wrong ones for now (django-otp's throttling: 1, 2,
-    4, 8… seconds after each wrong code, the code not even tried), or wrong."""
-    if throttled:
-        _allowed, details = device.verify_is_allowed()
-        until = timezone.localtime(details["locked_until"])
-        return _(
-            "Too many wrong codes. Wait until %(time)s before the next try; each wrong code "
-            "makes the wait longer."
-        ) % {"time": formats.time_format(until, "H:i:s")}
+def _wrong_code() -> str:
     return _(
         "That code is not right. The app's code changes every 30 seconds: enter the one it "
         "shows now. A recovery code works once."
     )
 
 
-def _throttled(device) -> bool:
-    allowed, details = device.verify_is_allowed()
-    return not allowed and bool(details and details.get("locked_until"))
-
-
 def _try(device, code: str) -> tuple[bool, str | None]:
-    """Whether the device takes the code, else why not (a sentence)."""
+    """Whether the device takes the code, else why not (a sentence): too many wrong codes for
+    now (django-otp's throttling: 1, 2, 4, 8… seconds after each, the code not even tried),
+    or a wrong one."""
     if device is None:
-        return False, _refusal(None, False)
-    if _throttled(device):
-        return False, _refusal(device, True)
+        return False, _wrong_code()
+    allowed, details = device.verify_is_allowed()
+    if not allowed and details and details.get("locked_until"):
+        until = timezone.localtime(details["locked_until"])
+        return False, _(
+            "Too many wrong codes. Wait until %(time)s before the next try; each wrong code "
+            "makes the wait longer."
+        ) % {"time": formats.time_format(until, "H:i:s")}
     if device.verify_token(code):
         return True, None
-    return False, _refusal(device, False)
+    return False, _wrong_code()
 
 
 def _verify(user, code: str):
@@ -172,7 +164,7 @@ def two_factor_setup(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("Two-factor sign-in is on."))
             return _show_recovery_codes(request, codes, safe_next(request) or "/")
         form = CodeForm()
-    key = b32encode(device.bin_key).decode()
+    key = base64.b32encode(device.bin_key).decode()
     context = {
         "title": _("Set up two-factor sign-in"),
         "form": form,
@@ -208,7 +200,7 @@ def turn_off(request: HttpRequest) -> HttpResponse:
         )
         return redirect("contacts_ui:two_factor")
     form = CodeForm(request.POST)
-    device, error = None, _refusal(None, False)
+    device, error = None, _wrong_code()
     if form.is_valid():
         device, error = _verify(request.user, form.cleaned_data["code"])
     if device is None:
