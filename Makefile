@@ -30,9 +30,17 @@ run: $(BIN)/.installed
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
+# The test identity provider (the npm package oidc-provider, tests/oidc) that the company
+# sign-in's tests start on loopback. Without npm those tests are skipped (failed under CI).
+IDP := tests/oidc/node_modules/.installed
+$(IDP): tests/oidc/package.json tests/oidc/package-lock.json
+	@if command -v npm >/dev/null; then \
+		cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "npm not found: the company sign-in's tests will be skipped"; fi
+
 # The whole suite; its environment (a SECRET_KEY of its own, the sandbox on, plain
 # HTTP) is set in pyproject.toml.
-test: $(BIN)/.installed
+test: $(BIN)/.installed $(IDP)
 	$(BIN)/pytest -n 2
 
 # The live contract check: the API's open behaviours (api/CONTRACT.md) as a table, against

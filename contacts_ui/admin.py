@@ -7,8 +7,8 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from . import second_factor
-from .models import ApiCredentials, HistoryEntry, Invitation, LearnedBehaviour
+from . import roles, second_factor
+from .models import ApiCredentials, CompanyIdentity, HistoryEntry, Invitation, LearnedBehaviour
 
 
 @admin.register(ApiCredentials)
@@ -128,13 +128,80 @@ class InvitationAdmin(admin.ModelAdmin):
 admin.site.unregister(User)
 
 
+class RoleFilter(admin.SimpleListFilter):
+    """By role, with those given none yet (a first company sign-in, say) to find at once."""
+
+    title = _("role")
+    parameter_name = "role"
+
+    def lookups(self, request, model_admin):
+        return [*roles.ROLE_LABELS.items(), ("none", _("No role yet"))]
+
+    def queryset(self, request, queryset):
+        if self.value() == "none":
+            # A superuser may do everything, with a role or without.
+            return queryset.exclude(groups__name__in=roles.ROLES).exclude(is_superuser=True)
+        if self.value() in roles.ROLES:
+            return queryset.filter(groups__name=self.value())
+        return queryset
+
+
+class CompanyIdentityInline(admin.TabularInline):
+    """Who the person is at the company's identity provider; deleting it lets their next
+    sign-in there match a login by e-mail again."""
+
+    model = CompanyIdentity
+    extra = 0
+    fields = readonly_fields = ["issuer", "subject", "first_signed_in_at"]
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+def _give_role_action(role: str | None):
+    label = roles.ROLE_LABELS[role] if role else _("no role")
+
+    def give(modeladmin, request, queryset):
+        for user in queryset:
+            roles.set_role(user, role)
+        modeladmin.message_user(
+            request,
+            ngettext(
+                "%(count)s person now has the role: %(role)s.",
+                "%(count)s people now have the role: %(role)s.",
+                len(queryset),
+            )
+            % {"count": len(queryset), "role": label},
+            messages.SUCCESS,
+        )
+
+    give.__name__ = f"give_role_{(role or 'none').lower()}"
+    return admin.action(description=_("Give the role: %(role)s") % {"role": label})(give)
+
+
 @admin.register(User)
 class UserWithSecondFactorAdmin(UserAdmin):
-    """Django's user admin, with the reset of a person's two-factor sign-in (a lost phone):
-    their authenticator app and recovery codes deleted, so that the password alone signs
-    them in until they set it up again (at once, where REQUIRE_2FA asks for it)."""
+    """Django's user admin, with each person's role (given here, to several at once, as to
+    someone who has just signed in with the company's account for the first time), and the
+    reset of a person's two-factor sign-in (a lost phone): their authenticator app and
+    recovery codes deleted, so that the password alone signs them in until they set it up
+    again (at once, where REQUIRE_2FA asks for it)."""
 
-    actions = ["reset_second_factor"]
+    list_display = [*UserAdmin.list_display, "role"]
+    list_filter = [RoleFilter, *UserAdmin.list_filter]
+    inlines = [CompanyIdentityInline]
+    actions = [
+        *(_give_role_action(role) for role in (roles.VIEWER, roles.EDITOR, roles.MANAGER, None)),
+        "reset_second_factor",
+    ]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).prefetch_related("groups")
+
+    @admin.display(description=_("role"))
+    def role(self, user):
+        held = roles.highest_role(group.name for group in user.groups.all())
+        return roles.ROLE_LABELS[held] if held else "—"
 
     @admin.action(description=_("Reset two-factor sign-in"))
     def reset_second_factor(self, request, queryset):

@@ -14,6 +14,12 @@ class UserWithSettingsBackend(ModelBackend):
     page reads next, their API credentials and their list preferences: one query a
     request instead of three."""
 
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        # PASSWORD_SIGN_IN off: the company's identity provider alone signs people in.
+        if not settings.PASSWORD_SIGN_IN:
+            return None
+        return super().authenticate(request, username, password, **kwargs)
+
     def get_user(self, user_id):
         users = get_user_model()._default_manager.select_related(
             "api_credentials", "list_preferences"

@@ -2,6 +2,7 @@
 
 import functools
 
+from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
@@ -133,6 +134,8 @@ def site(request):
         "site_title": SITE_HEADER,
         "site_url": None,
         "has_permission": signed_in,
+        # Off: no password signs in, so none is offered to change (contacts_ui.views.login).
+        "password_sign_in": settings.PASSWORD_SIGN_IN,
         "is_nav_sidebar_enabled": signed_in,
         # A function, which a template calls only where it shows the sidebar: an htmx
         # partial never does, and saves the URLs' reversing.

@@ -59,6 +59,10 @@ def send(request, invitation: Invitation) -> None:
         "invited_by": request.user.get_full_name() or request.user.get_username(),
         "expires_at": invitation.expires_at,
         "username": invitation.user.get_username(),
+        "email": invitation.email,
+        # Without passwords, the link leads to the company's sign-in, which takes the
+        # invitation up when the person signs in with this e-mail (contacts_ui.company_sign_in).
+        "provider": None if settings.PASSWORD_SIGN_IN else settings.OIDC_PROVIDER_NAME,
     }
     subject = render_to_string("contacts_ui/email/invitation_subject.txt", context).strip()
     body = render_to_string("contacts_ui/email/invitation.txt", context)

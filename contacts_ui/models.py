@@ -406,3 +406,29 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return self.email
+
+
+class CompanyIdentity(models.Model):
+    """Who a login is at the company's identity provider (contacts_ui.company_sign_in): the
+    provider's issuer and its unchanging subject for the person. Made at their first sign-in
+    there; deleting it lets the next sign-in match the login by e-mail again."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="company_identities",
+        verbose_name=_("user"),
+    )
+    issuer = models.CharField(_("issuer"), max_length=255)
+    subject = models.CharField(_("subject"), max_length=255)
+    first_signed_in_at = models.DateTimeField(_("first signed in"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("company sign-in")
+        verbose_name_plural = _("company sign-ins")
+        constraints = [
+            models.UniqueConstraint(fields=["issuer", "subject"], name="one_login_per_identity")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.subject} ({self.issuer})"

@@ -109,5 +109,19 @@ def role_group(role: str):
 
 def role_of(user) -> str | None:
     """The highest of the three roles the user is in, by group name; None for none."""
-    names = set(user.groups.values_list("name", flat=True))
+    return highest_role(user.groups.values_list("name", flat=True))
+
+
+def highest_role(names) -> str | None:
+    """The highest of the three roles among these names (groups', or a claim's)."""
+    names = set(names)
     return next((role for role in (MANAGER, EDITOR, VIEWER) if role in names), None)
+
+
+def set_role(user, role: str | None) -> None:
+    """Put the person in this role's group and out of the other roles' (None: in none)."""
+    from django.contrib.auth.models import Group
+
+    user.groups.remove(*Group.objects.filter(name__in=ROLES).exclude(name=role))
+    if role is not None:
+        user.groups.add(role_group(role))

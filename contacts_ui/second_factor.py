@@ -8,6 +8,9 @@ token checks and their throttling, recovery codes, and the admin that resets the
 step is a page after Django's own login, and SecondFactorMiddleware lets a signed-in person go
 nowhere else until it is passed.
 
+A session signed in through the company's identity provider (contacts_ui.company_sign_in)
+owes nothing here: the provider's own second factor applies, as the company set it.
+
 What a session still owes is worked out once, at sign-in (`user_logged_in`), and kept in the
 session: a page costs no query for it.
 """
@@ -19,7 +22,7 @@ from django_otp import devices_for_user, user_has_device
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from . import roles
+from . import company_sign_in, roles
 
 # What the session owes, in the session: the code (VERIFY) or setting one up first (SET_UP).
 OWED_SESSION_KEY = "_second_factor_owed"
@@ -51,7 +54,8 @@ def owed(user) -> str | None:
 def _note_what_is_owed(sender, request, user, **kwargs):
     if request is None or not hasattr(request, "session"):
         return
-    still = owed(user)
+    # Signed in by the company's identity provider, whose own second factor applies.
+    still = None if getattr(user, "backend", None) == company_sign_in.BACKEND else owed(user)
     if still is None:
         request.session.pop(OWED_SESSION_KEY, None)
     else:

@@ -7,7 +7,17 @@ from .history import undo_views as undo
 from .history import views as history
 from .imports import views as imports
 from .jobs import views as jobs
-from .views import blacklist, bulk, contacts, credentials, export, groups, people, second_factor
+from .views import (
+    blacklist,
+    bulk,
+    company_sign_in,
+    contacts,
+    credentials,
+    export,
+    groups,
+    people,
+    second_factor,
+)
 
 app_name = "contacts_ui"
 
@@ -80,6 +90,13 @@ urlpatterns = [
         "invitation/<str:uidb64>/<str:token>/",
         people.accept_invitation,
         name="invitation_accept",
+    ),
+    # Sign-in with the company's identity provider (OpenID Connect), when it is configured.
+    path("oidc/authenticate/", company_sign_in.CompanySignInView.as_view(), name="company_sign_in"),
+    path(
+        "oidc/callback/",
+        company_sign_in.CompanySignInCallbackView.as_view(),
+        name="company_sign_in_callback",
     ),
     path("history/", history.history_list, name="history_list"),
     path("history/<int:entry_id>/", history.history_detail, name="history_detail"),

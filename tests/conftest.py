@@ -15,6 +15,7 @@ from contacts_ui.sandbox.models import Account, Group
 from contacts_ui.serwersms import ContactData
 from tests.helpers import make_contact, make_user
 from tests.history_entries import contact_delete, jobs_and_uploads
+from tests.identity_provider import IdentityProvider
 from tests.smtp_server import SMTPServer
 
 
@@ -222,3 +223,20 @@ def smtp_inbox(settings):
         settings.EMAIL_HOST_USER = settings.EMAIL_HOST_PASSWORD = ""
         settings.EMAIL_TIMEOUT = 5
         yield inbox
+
+
+@pytest.fixture(scope="session")
+def identity_provider():
+    """A real OpenID Connect provider on loopback (tests.identity_provider), calling back the
+    test client's server."""
+    provider = IdentityProvider(["http://testserver/oidc/callback/"])
+    yield provider
+    provider.stop()
+
+
+@pytest.fixture
+def company_sign_in(settings, identity_provider):
+    """The application set up, as its environment would, to sign people in there too."""
+    for name, value in identity_provider.settings().items():
+        setattr(settings, name, value)
+    return identity_provider

@@ -72,6 +72,9 @@ SIGNED_IN_POSTS = [
         "/invitation/{uid}/{token}/",
         {"new_password1": "Nowe-hasło-1", "new_password2": "Nowe-hasło-1"},
     ),
+    # The company's sign-in (answering only when it is set up) and its callback.
+    ("/oidc/authenticate/", {}),
+    ("/oidc/callback/", {"code": "x", "state": "y"}),
     ("/history/", {}),
     ("/history/{entry}/", {}),
     ("/history/{entry}/undo/", {}),

@@ -260,6 +260,9 @@ def _walk(walk: Walk, account) -> None:
     walk.post("contacts_ui:two_factor_recovery_codes", "/settings/two-factor/recovery-codes/")
     walk.post("contacts_ui:two_factor_off", "/settings/two-factor/off/", {"code": "000000"})
     walk.get("contacts_ui:second_step", "/accounts/two-factor/")
+    # The company's sign-in: no API call (here not set up, so not found).
+    walk.get("contacts_ui:company_sign_in", "/oidc/authenticate/")
+    walk.get("contacts_ui:company_sign_in_callback", "/oidc/callback/?code=x&state=y")
 
 
 def test_no_request_makes_more_than_a_few_api_calls_at_a_large_group_size(

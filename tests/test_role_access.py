@@ -57,6 +57,9 @@ RULES = {
     "/people/invite/": (roles.MANAGE_PEOPLE, roles.MANAGE_PEOPLE),
     # The invitation's link, for someone not signed in yet.
     "/invitation/{uid}/{token}/": (ANYONE, ANYONE),
+    # The company's sign-in, for someone not signed in yet.
+    "/oidc/authenticate/": (ANYONE, ANYONE),
+    "/oidc/callback/": (ANYONE, ANYONE),
     "/history/": (VIEW, VIEW),
     "/history/{entry}/": (VIEW, VIEW),
     "/history/{entry}/undo/": (UNDO, UNDO),

@@ -7,6 +7,8 @@ rejects, for both sign-in methods; everything the app said or stored is then sea
 
 import logging
 import pickle
+import re
+from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth.models import User
@@ -23,6 +25,7 @@ from contacts_ui.sandbox.models import Group
 from tests.conftest import make_sandbox_account
 from tests.db_snapshot import every_row
 from tests.helpers import make_contact, make_user
+from tests.identity_provider import CLIENT_SECRET
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -433,3 +436,35 @@ def test_an_error_in_a_frame_of_ours_holding_the_secret_leaves_it_out_of_the_rep
     assert "local vars" in html.lower()
     assert SECRETS[auth_style] not in text
     assert SECRETS[auth_style] not in html
+
+
+# --- The company's sign-in ----------------------------------------------------------------
+
+# A JSON Web Token: header, claims and signature, each base64url, the first two JSON objects.
+JWT = re.compile(r"eyJ[\w-]+\.eyJ[\w-]+\.[\w-]+")
+
+
+def test_the_company_sign_in_keeps_its_client_secret_and_the_persons_tokens_to_itself(
+    client, logs, company_sign_in, settings
+):
+    """Its client secret (OIDC_RP_CLIENT_SECRET) and the tokens the provider gives for the
+    person (an ID token is a JWT) show nowhere and are kept nowhere, whether the
+    sign-in succeeds or the provider fails at its token endpoint."""
+    said = {}
+    for attempt, token_endpoint in [
+        ("signed in", settings.OIDC_OP_TOKEN_ENDPOINT),
+        ("provider failing", "http://127.0.0.1:9/token"),
+    ]:
+        browser = Client()
+        start = browser.get("/oidc/authenticate/")
+        said[f"{attempt}: start"] = _said(start)
+        back = urlsplit(company_sign_in.sign_in(start["Location"], "anna"))
+        settings.OIDC_OP_TOKEN_ENDPOINT = token_endpoint
+        said[attempt] = _said(browser.get(f"{back.path}?{back.query}", follow=True))
+        said[f"{attempt}: home"] = _said(browser.get("/", follow=True))
+    assert "Welcome" in said["signed in: home"]
+    assert "could not be reached" in said["provider failing"]
+    assert places_holding(CLIENT_SECRET, said, logs) == []
+    sessions = "\n".join(str(session.get_decoded()) for session in Session.objects.all())
+    for kept in (sessions, _stored_in_clear(), _logged(logs), *said.values()):
+        assert JWT.search(kept) is None

@@ -64,3 +64,52 @@ def test_a_redis_cache_is_one_that_redis_down_degrades_and_gives_up_on_quickly()
         cleared={"CACHE_URL"},
     )
     assert result.stdout.split() == ["contacts_ui.cache.ForgivingRedisCache", "0.5"]
+
+
+OIDC = {
+    "OIDC_RP_CLIENT_ID": "contacts",
+    "OIDC_RP_CLIENT_SECRET": "s",
+    "OIDC_OP_AUTHORIZATION_ENDPOINT": "https://login.example.com/authorize",
+}
+
+
+def test_the_company_sign_in_is_read_from_the_environment():
+    result = settings_loaded(
+        {
+            "DEBUG": "true",
+            **OIDC,
+            "OIDC_ROLE_CLAIM": "groups",
+            "OIDC_ROLE_VALUES": "Manager=sms-managers,Viewer=sms-all",
+            "PASSWORD_SIGN_IN": "false",
+        },
+        "'|'.join(map(str, [s.OIDC_RP_CLIENT_ID, s.OIDC_ROLE_CLAIM, "
+        "sorted(s.OIDC_ROLE_VALUES.items()), s.PASSWORD_SIGN_IN, s.OIDC_USE_PKCE]))",
+        cleared=set(OIDC) | {"PASSWORD_SIGN_IN", "OIDC_ROLE_CLAIM", "OIDC_ROLE_VALUES"},
+    )
+    assert result.stdout.strip().split("|") == [
+        "contacts",
+        "groups",
+        "[('Manager', 'sms-managers'), ('Viewer', 'sms-all')]",
+        "False",
+        "True",
+    ], result.stderr
+
+
+def test_passwords_cannot_be_switched_off_with_no_other_way_in():
+    result = settings_loaded(
+        {"DEBUG": "true", "PASSWORD_SIGN_IN": "false"},
+        "s.PASSWORD_SIGN_IN",
+        cleared=set(OIDC) | {"PASSWORD_SIGN_IN"},
+    )
+    assert result.returncode != 0
+    assert "PASSWORD_SIGN_IN=false needs OIDC_RP_CLIENT_ID" in result.stderr
+
+
+def test_a_role_value_for_no_role_of_ours_is_refused():
+    result = settings_loaded(
+        {"DEBUG": "true", "OIDC_ROLE_VALUES": "Admin=sms-admins"},
+        "s.OIDC_ROLE_VALUES",
+        cleared={"OIDC_ROLE_VALUES"},
+    )
+    assert result.returncode != 0
+    assert "OIDC_ROLE_VALUES names the roles Viewer, Editor and Manager" in result.stderr

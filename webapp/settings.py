@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "mozilla_django_oidc",
     "django_tasks",
     "django_tasks_db",
     "contacts_ui",
@@ -166,6 +167,8 @@ AUTHENTICATION_BACKENDS = [
     # Django's ModelBackend, whose signed-in user comes with their API credentials and
     # list preferences (one query instead of three a request).
     "contacts_ui.auth.UserWithSettingsBackend",
+    # The company's identity provider (OpenID Connect); it answers only its own callback.
+    "contacts_ui.company_sign_in.CompanySignInBackend",
 ]
 
 # --- E-mail (invitations) -------------------------------------------------------------
@@ -187,6 +190,45 @@ if REQUIRE_2FA not in ("", "all", "managers"):
     raise ImproperlyConfigured("REQUIRE_2FA must be empty, all or managers.")
 # The name the authenticator app shows for the account.
 OTP_TOTP_ISSUER = "SerwerSMS Contacts"
+
+# Sign-in with the company's identity provider (contacts_ui.company_sign_in), by OpenID
+# Connect through mozilla-django-oidc, whose setting names these are. On when
+# OIDC_RP_CLIENT_ID is set; the endpoints are those of the provider's discovery document
+# (https://<issuer>/.well-known/openid-configuration). The secret is read here and nowhere
+# shown or logged.
+OIDC_RP_CLIENT_ID = env.str("OIDC_RP_CLIENT_ID", default="")
+OIDC_RP_CLIENT_SECRET = env.str("OIDC_RP_CLIENT_SECRET", default="")
+OIDC_OP_ISSUER = env.str("OIDC_OP_ISSUER", default="")
+OIDC_OP_AUTHORIZATION_ENDPOINT = env.str("OIDC_OP_AUTHORIZATION_ENDPOINT", default="")
+OIDC_OP_TOKEN_ENDPOINT = env.str("OIDC_OP_TOKEN_ENDPOINT", default="")
+OIDC_OP_USER_ENDPOINT = env.str("OIDC_OP_USER_ENDPOINT", default="")
+OIDC_OP_JWKS_ENDPOINT = env.str("OIDC_OP_JWKS_ENDPOINT", default="")
+OIDC_RP_SIGN_ALGO = env.str("OIDC_RP_SIGN_ALGO", default="RS256")
+OIDC_RP_SCOPES = env.str("OIDC_RP_SCOPES", default="openid email profile")
+# The client's secret sent in an Authorization header (client_secret_basic) rather than
+# in the token request's body (client_secret_post).
+OIDC_TOKEN_USE_BASIC_AUTH = env.bool("OIDC_TOKEN_USE_BASIC_AUTH", default=False)
+OIDC_USE_PKCE = True
+OIDC_TIMEOUT = 10  # seconds for each call to the identity provider
+OIDC_AUTHENTICATION_CALLBACK_URL = "contacts_ui:company_sign_in_callback"
+# The button's words: "Sign in with <OIDC_PROVIDER_NAME>".
+OIDC_PROVIDER_NAME = env.str("OIDC_PROVIDER_NAME", default="your company account")
+# Whether someone the identity provider knows but this application does not gets a login
+# (with no role until a superuser or the role claim gives one), or is turned away.
+OIDC_CREATE_USER = env.bool("OIDC_CREATE_USERS", default=True)
+# The claim that carries a person's role (roles, groups, or a dotted path such as
+# realm_access.roles); empty: a superuser gives the role. OIDC_ROLE_VALUES maps each role to
+# the claim's value for it; by default the role's own name.
+OIDC_ROLE_CLAIM = env.str("OIDC_ROLE_CLAIM", default="")
+OIDC_ROLE_VALUES = env.dict("OIDC_ROLE_VALUES", default={})
+if set(OIDC_ROLE_VALUES) - {"Viewer", "Editor", "Manager"}:
+    raise ImproperlyConfigured("OIDC_ROLE_VALUES names the roles Viewer, Editor and Manager.")
+# Off: nobody signs in with a password (the company's identity provider alone).
+PASSWORD_SIGN_IN = env.bool("PASSWORD_SIGN_IN", default=True)
+if not PASSWORD_SIGN_IN and not OIDC_RP_CLIENT_ID:
+    raise ImproperlyConfigured(
+        "PASSWORD_SIGN_IN=false needs OIDC_RP_CLIENT_ID, or none may sign in."
+    )
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},

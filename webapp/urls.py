@@ -3,10 +3,12 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from contacts_ui.views.login import SignInView, admin_login
+
 # Django's account pages that the app uses: no password reset (no e-mail is set up for it;
 # an administrator sets a forgotten password in the admin).
 accounts = [
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", SignInView.as_view(), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("password_change/", auth_views.PasswordChangeView.as_view(), name="password_change"),
     path(
@@ -15,6 +17,9 @@ accounts = [
         name="password_change_done",
     ),
 ]
+
+# With PASSWORD_SIGN_IN off, the admin's login page leads to the app's (company sign-in).
+admin.site.login = admin_login(admin.site.login)
 
 urlpatterns = [
     path("admin/", admin.site.urls),

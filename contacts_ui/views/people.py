@@ -13,6 +13,7 @@ from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_post_parameters
@@ -21,6 +22,7 @@ from django.views.decorators.http import require_http_methods
 from .. import invitations, roles
 from ..forms import InvitationForm
 from ..models import Invitation
+from .login import sign_in_choices
 
 logger = logging.getLogger(__name__)
 PENDING_SHOWN = 50
@@ -100,6 +102,15 @@ def accept_invitation(request: HttpRequest, uidb64: str, token: str) -> HttpResp
     if invitation is None:
         context = {"title": _("This invitation link cannot be used"), "invalid": True}
         return render(request, "contacts_ui/invitation_accept.html", context, status=404)
+    if not settings.PASSWORD_SIGN_IN:
+        # No password to set: the company's sign-in, as this e-mail, takes the invitation up.
+        context = {
+            "title": _("Sign in to accept the invitation"),
+            "invitation": invitation,
+            "role": roles.ROLE_LABELS.get(invitation.role, invitation.role),
+            **sign_in_choices(request, reverse("contacts_ui:credentials")),
+        }
+        return render(request, "contacts_ui/invitation_accept.html", context)
     form = SetPasswordForm(invitation.user, request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()

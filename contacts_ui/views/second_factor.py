@@ -7,6 +7,7 @@ import io
 
 import django_otp
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db import transaction
@@ -21,7 +22,7 @@ from django_otp.plugins.otp_static.models import StaticDevice
 from django_otp.plugins.otp_totp.models import TOTPDevice
 from django_otp.qr import write_qrcode_image
 
-from .. import second_factor
+from .. import company_sign_in, second_factor
 from .shared import safe_next
 
 
@@ -121,6 +122,8 @@ def two_factor_settings(request: HttpRequest) -> HttpResponse:
         "recovery_codes_left": second_factor.recovery_codes_left(request.user),
         "required": second_factor.required_for(request.user),
         "form": CodeForm(),
+        "company_session": company_sign_in.signed_in_by_company(request),
+        "provider": settings.OIDC_PROVIDER_NAME,
     }
     return render(request, "contacts_ui/two_factor.html", context)
 
