@@ -18,67 +18,76 @@ from ..serwersms import Credentials, CredentialsRejected, SerwerSMSError
 from .shared import api_client_required, safe_next
 
 
+@sensitive_variables("secret", "credentials", "data")
+def save_checked_credentials(
+    request: HttpRequest, form: CredentialsForm, owner, stored: ApiCredentials | None
+) -> ApiCredentials | None:
+    """The valid form's credentials for `owner`, checked with SerwerSMS by a cheap call and
+    then saved (the secret encrypted) and recorded in the history; None, with the reason added
+    to the form, if the saved secret cannot be read or SerwerSMS refuses or fails."""
+    data = form.cleaned_data
+    try:
+        secret = form.new_secret() or stored.get_secret()
+    except SecretUnreadable:
+        form.add_error("secret", _("The saved secret can no longer be read; enter it again."))
+        return None
+    credentials = Credentials(data["auth_style"], data["username"], secret)
+    try:
+        client_for(request, credentials).groups_index(limit=1)
+    except CredentialsRejected:
+        form.add_error(
+            None,
+            _(
+                "SerwerSMS rejected these credentials. Check the token, or the "
+                "username and password, and try again. Nothing was saved."
+            ),
+        )
+        return None
+    except SerwerSMSError as exc:
+        form.add_error(None, _("Nothing was saved: %(reason)s") % {"reason": exc.message})
+        return None
+    previous = {"auth_style": stored.auth_style, "username": stored.username} if stored else None
+    stored = stored or ApiCredentials(user=owner)
+    stored.auth_style = data["auth_style"]
+    stored.username = data["username"]
+    stored.set_secret(secret)
+    stored.save()
+    record_credentials_change(owner, previous, data)
+    return stored
+
+
+def credentials_form(request: HttpRequest, stored: ApiCredentials | None) -> CredentialsForm:
+    """The form, bound to a POST, or showing what is saved (never the secret)."""
+    if request.method == "POST":
+        return CredentialsForm(request.POST, stored=stored)
+    initial = {"auth_style": stored.auth_style, "username": stored.username} if stored else {}
+    return CredentialsForm(initial=initial, stored=stored)
+
+
 # An error report (Django's, or an exception tracker's) must not carry the secret.
 @sensitive_post_parameters("secret")
-@sensitive_variables("secret", "credentials", "data")
 @login_required
 @require_http_methods(["GET", "POST"])
 def credentials_edit(request: HttpRequest) -> HttpResponse:
     stored = ApiCredentials.objects.filter(user=request.user).first()
-    if request.method == "POST":
-        form = CredentialsForm(request.POST, stored=stored)
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                secret = form.new_secret() or stored.get_secret()
-            except SecretUnreadable:
-                form.add_error(
-                    "secret", _("The saved secret can no longer be read; enter it again.")
-                )
-            else:
-                credentials = Credentials(data["auth_style"], data["username"], secret)
-                try:
-                    # A cheap call proves the credentials before they are saved.
-                    client_for(request, credentials).groups_index(limit=1)
-                except CredentialsRejected:
-                    form.add_error(
-                        None,
-                        _(
-                            "SerwerSMS rejected these credentials. Check the token, or the "
-                            "username and password, and try again. Nothing was saved."
-                        ),
-                    )
-                except SerwerSMSError as exc:
-                    form.add_error(
-                        None, _("Nothing was saved: %(reason)s") % {"reason": exc.message}
-                    )
-                else:
-                    previous = (
-                        {"auth_style": stored.auth_style, "username": stored.username}
-                        if stored
-                        else None
-                    )
-                    stored = stored or ApiCredentials(user=request.user)
-                    stored.auth_style = data["auth_style"]
-                    stored.username = data["username"]
-                    stored.set_secret(secret)
-                    stored.save()
-                    record_credentials_change(request.user, previous, data)
-                    messages.success(
-                        request,
-                        format_html(
-                            _(
-                                "Your API credentials were checked with SerwerSMS and saved. "
-                                '<a href="{url}">The diagnostics page</a> checks everything '
-                                "else the app needs."
-                            ),
-                            url=reverse("contacts_ui:diagnostics"),
-                        ),
-                    )
-                    return redirect(safe_next(request) or "contacts_ui:group_list")
-    else:
-        initial = {"auth_style": stored.auth_style, "username": stored.username} if stored else {}
-        form = CredentialsForm(initial=initial, stored=stored)
+    form = credentials_form(request, stored)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and save_checked_credentials(request, form, request.user, stored)
+    ):
+        messages.success(
+            request,
+            format_html(
+                _(
+                    "Your API credentials were checked with SerwerSMS and saved. "
+                    '<a href="{url}">The diagnostics page</a> checks everything '
+                    "else the app needs."
+                ),
+                url=reverse("contacts_ui:diagnostics"),
+            ),
+        )
+        return redirect(safe_next(request) or "contacts_ui:group_list")
     context = {
         "title": _("My API credentials"),
         "form": form,
