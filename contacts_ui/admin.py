@@ -1,9 +1,13 @@
 import json
+from urllib.parse import urlencode
 
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
+from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
+from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -197,6 +201,35 @@ class UserWithSecondFactorAdmin(UserAdmin):
 
     def get_queryset(self, request):
         return super().get_queryset(request).prefetch_related("groups")
+
+    def get_fieldsets(self, request, obj=None):
+        fieldsets = super().get_fieldsets(request, obj)
+        if obj is None:
+            return fieldsets
+        return [*fieldsets, (_("SerwerSMS API"), {"fields": ["api_access"]})]
+
+    def get_readonly_fields(self, request, obj=None):
+        # Not "api_credentials": that is the user's relation, which the admin would show.
+        return [*super().get_readonly_fields(request, obj), "api_access"]
+
+    @admin.display(description=_("API credentials"))
+    def api_access(self, user):
+        """What is saved (never the secret), and the page where a superuser enters them."""
+        stored = ApiCredentials.objects.filter(user=user).first()
+        url = reverse("contacts_ui:person_credentials", args=[user.pk])
+        url += "?" + urlencode({"next": reverse("admin:auth_user_change", args=[user.pk])})
+        if stored is None:
+            return format_html('{} <a href="{}">{}</a>', _("None saved."), url, _("Enter them"))
+        return format_html(
+            '{} <a href="{}">{}</a>',
+            _("%(style)s, saved %(when)s.")
+            % {
+                "style": stored.get_auth_style_display(),
+                "when": date_format(localtime(stored.updated_at), "DATETIME_FORMAT"),
+            },
+            url,
+            _("Enter new ones"),
+        )
 
     @admin.display(description=_("role"))
     def role(self, user):

@@ -87,6 +87,11 @@ urlpatterns = [
     path("settings/two-factor/off/", second_factor.turn_off, name="two_factor_off"),
     path("people/invite/", people.invite_person, name="people_invite"),
     path(
+        "people/<int:user_id>/credentials/",
+        people.person_credentials,
+        name="person_credentials",
+    ),
+    path(
         "invitation/<str:uidb64>/<str:token>/",
         people.accept_invitation,
         name="invitation_accept",

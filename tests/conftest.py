@@ -186,7 +186,7 @@ def django_db_modify_db_settings(request, tmp_path_factory):
 @pytest.fixture
 def url_data(alice_account, bob_account):
     """The records the placeholders of tests.every_url name: a group and a contact of
-    alice's, a deletion in her history, a job and an upload of hers."""
+    alice's, a deletion in her history, a job and an upload of hers, another person."""
     group = Group.objects.create(account=alice_account, name="Klienci")
     contact = make_contact(alice_account, first_name="Jan", groups=[group])
     # A deletion of a contact of alice's, as the history records it: undo would re-create it.
@@ -204,6 +204,8 @@ def url_data(alice_account, bob_account):
         "contact": contact.id,
         "entry": entry.id,
         "batch": entry.batch,
+        # Someone whose API credentials a superuser may enter.
+        "person": make_user("ewa", role=None).id,
         # An invitation link no invitation has.
         "uid": "MQ",
         "token": "no-such-token",

@@ -12,6 +12,7 @@ PLACEHOLDERS = [
     ("<uuid:batch>", "{batch}"),
     ("<uuid:job_id>", "{job}"),
     ("<int:upload_id>", "{upload}"),
+    ("<int:user_id>", "{person}"),
     ("<str:uidb64>", "{uid}"),
     ("<str:token>", "{token}"),
 ]
@@ -68,6 +69,7 @@ SIGNED_IN_POSTS = [
     ("/settings/two-factor/recovery-codes/", {}),
     ("/settings/two-factor/off/", {"code": "000000"}),
     ("/people/invite/", {"email": "ewa.nowak@example.com", "role": "Editor"}),
+    ("/people/{person}/credentials/", {"auth_style": "token", "secret": "bob-token"}),
     (
         "/invitation/{uid}/{token}/",
         {"new_password1": "Nowe-hasło-1", "new_password2": "Nowe-hasło-1"},

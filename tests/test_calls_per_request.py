@@ -12,6 +12,8 @@ a later step needs what they did.
 import re
 
 import pytest
+from django.contrib.auth import SESSION_KEY
+from django.contrib.auth.models import User
 from django.urls import get_resolver
 
 from contacts_ui.models import HistoryEntry, Job
@@ -254,6 +256,15 @@ def _walk(walk: Walk, account) -> None:
 
     # Pages that call no API: people (a superuser's: refused here) and two-factor sign-in.
     walk.get("contacts_ui:people_invite", "/people/invite/")
+    # A superuser entering someone's API credentials (here her own): one call checks them.
+    me = User.objects.filter(pk=walk.client.session[SESSION_KEY])
+    me.update(is_superuser=True)
+    walk.post(
+        "contacts_ui:person_credentials",
+        f"/people/{me.get().pk}/credentials/",
+        {"auth_style": "token", "secret": "alice-token"},
+    )
+    me.update(is_superuser=False)
     walk.get("contacts_ui:invitation_accept", "/invitation/MQ/no-such-token/", follow=True)
     walk.get("contacts_ui:two_factor", "/settings/two-factor/")
     walk.get("contacts_ui:two_factor_setup", "/settings/two-factor/setup/")

@@ -55,6 +55,7 @@ RULES = {
     "/settings/two-factor/off/": (ANYONE, ANYONE),
     # A superuser's alone: no role holds it.
     "/people/invite/": (roles.MANAGE_PEOPLE, roles.MANAGE_PEOPLE),
+    "/people/{person}/credentials/": (roles.MANAGE_PEOPLE, roles.MANAGE_PEOPLE),
     # The invitation's link, for someone not signed in yet.
     "/invitation/{uid}/{token}/": (ANYONE, ANYONE),
     # The company's sign-in, for someone not signed in yet.
@@ -141,6 +142,7 @@ def test_each_views_own_permission_is_what_a_get_needs():
                 token="t",
                 batch="0" * 32,
                 job="0" * 32,
+                person=1,
             )
             path = path.replace("0" * 32, "00000000-0000-0000-0000-000000000000")
             view = resolver.resolve(path).func

@@ -280,6 +280,26 @@ def test_a_user_entering_credentials_for_the_first_time_sees_no_secret_come_back
     assert places_holding(MISTYPED, said, logs) == []
 
 
+@pytest.mark.parametrize("auth_style", ["token", "password"])
+def test_a_superuser_entering_a_persons_credentials_sees_no_secret_come_back(
+    client, logs, account, auth_style
+):
+    person = make_user("ewa")
+    client.force_login(User.objects.create_superuser("root", password="pass-for-tests"))
+    url = f"/people/{person.pk}/credentials/"
+    fields = {"auth_style": auth_style, "username": API_USERNAME}
+    said = {}
+    for secret in (MISTYPED, SECRETS[auth_style], ""):
+        response = client.post(url, {**fields, "secret": secret}, follow=True)
+        said[f"POST {url} ({secret or 'kept'})"] = _said(response)
+    said[f"GET {url}"] = _said(client.get(url))
+    said["GET admin"] = _said(client.get(f"/admin/auth/user/{person.pk}/change/"))
+    assert ApiCredentials.objects.get(user=person).get_secret() == SECRETS[auth_style]
+    assert "were checked with SerwerSMS and saved" in said[f"POST {url} ({SECRETS[auth_style]})"]
+    assert places_holding(SECRETS[auth_style], said, logs) == []
+    assert places_holding(MISTYPED, said, logs) == []
+
+
 # --- The admin ---------------------------------------------------------------------------
 
 

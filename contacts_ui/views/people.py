@@ -1,5 +1,6 @@
 """People: a superuser invites someone by e-mail in a role; the invited person sets their own
-password from the link, once, and is taken to enter their API credentials."""
+password from the link, once, and is taken to enter their API credentials, unless a superuser
+has entered them for the person (write-only: checked with SerwerSMS, never shown again)."""
 
 import functools
 import logging
@@ -7,12 +8,12 @@ import smtplib
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -21,8 +22,10 @@ from django.views.decorators.http import require_http_methods
 
 from .. import invitations, roles
 from ..forms import InvitationForm
-from ..models import Invitation
+from ..models import ApiCredentials, Invitation
+from .credentials import credentials_form, save_checked_credentials
 from .login import sign_in_choices
+from .shared import safe_next
 
 logger = logging.getLogger(__name__)
 PENDING_SHOWN = 50
@@ -75,7 +78,9 @@ def invite_person(request: HttpRequest) -> HttpResponse:
                 },
             )
             return redirect("contacts_ui:people_invite")
-    pending = Invitation.objects.filter(accepted_at=None).select_related("invited_by")
+    pending = Invitation.objects.filter(accepted_at=None).select_related(
+        "invited_by", "user__api_credentials"
+    )
     context = {
         "title": _("Invite a person"),
         "form": form,
@@ -134,3 +139,37 @@ def accept_invitation(request: HttpRequest, uidb64: str, token: str) -> HttpResp
         "role": roles.ROLE_LABELS.get(invitation.role, invitation.role),
     }
     return render(request, "contacts_ui/invitation_accept.html", context)
+
+
+@sensitive_post_parameters("secret")
+@login_required
+@superuser_required
+@require_http_methods(["GET", "POST"])
+def person_credentials(request: HttpRequest, user_id: int) -> HttpResponse:
+    """A superuser enters a person's API credentials for them: checked with SerwerSMS as the
+    person's own page checks them, saved encrypted, and never shown again, to either of them."""
+    person = get_object_or_404(get_user_model(), pk=user_id)
+    stored = ApiCredentials.objects.filter(user=person).first()
+    form = credentials_form(request, stored)
+    if (
+        request.method == "POST"
+        and form.is_valid()
+        and save_checked_credentials(request, form, person, stored)
+    ):
+        messages.success(
+            request,
+            _(
+                "The API credentials of %(person)s were checked with SerwerSMS and saved. "
+                "The secret is never shown again, to you or to them."
+            )
+            % {"person": person.get_username()},
+        )
+        return redirect(safe_next(request) or "contacts_ui:people_invite")
+    context = {
+        "title": _("API credentials of %(person)s") % {"person": person.get_username()},
+        "form": form,
+        "stored": stored,
+        "person": person,
+        "next": safe_next(request) or "",
+    }
+    return render(request, "contacts_ui/credentials_form.html", context)

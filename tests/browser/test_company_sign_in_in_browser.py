@@ -1,7 +1,7 @@
 """Sign-in with the company's identity provider in Chromium, end to end, against a real
 OpenID Connect provider on loopback (tests.identity_provider): a Manager by the provider's role
 claim signs in with passwords switched off and gets to work; a newcomer with no role is given
-one by a superuser in the admin."""
+one by a superuser in the admin, who enters their API credentials for them too."""
 
 import pytest
 from django.contrib.auth.models import User
@@ -69,10 +69,11 @@ def test_a_manager_by_the_role_claim_signs_in_with_passwords_off_and_works(
     expect(page.get_by_role("link", name="Change password")).to_have_count(0)
 
 
-def test_a_newcomer_is_given_a_role_by_a_superuser_in_the_admin(
+def test_a_newcomer_is_given_a_role_and_api_credentials_by_a_superuser_in_the_admin(
     new_page, company_sign_in, log_in, alice_account
 ):
     User.objects.create_superuser("root", password="pass-for-tests")
+    Group.objects.create(account=alice_account, name="Klienci")
     newcomer = new_page()
     newcomer.goto("/accounts/login/")
     newcomer.get_by_role("link", name="Sign in with Test IdP").click()
@@ -88,9 +89,21 @@ def test_a_newcomer_is_given_a_role_by_a_superuser_in_the_admin(
     boss.get_by_role("button", name="Go").click()
     expect(boss.get_by_text("1 person now has the role: Editor.")).to_be_visible()
 
-    # The newcomer's next page is an Editor's.
-    newcomer.get_by_label("API token", exact=True).check()
-    newcomer.get_by_label("Token or password").press_sequentially("alice-token")
-    newcomer.get_by_role("button", name="Check and save").click()
-    expect(newcomer).to_have_url("/groups/")
+    # ...and enters the newcomer's API credentials for them, from the person's admin page.
+    bartek = User.objects.get(email=ACCOUNTS["bartek"]["email"])
+    boss.goto(f"/admin/auth/user/{bartek.pk}/change/")
+    expect(boss.locator(".field-api_access")).to_contain_text("None saved.")
+    boss.locator(".field-api_access").get_by_role("link", name="Enter them").click()
+    expect(
+        boss.get_by_role("heading", name="API credentials of bartek.nowak@example.com")
+    ).to_be_visible()
+    boss.get_by_label("API token", exact=True).check()
+    boss.get_by_label("Token or password").press_sequentially("alice-token")
+    boss.get_by_role("button", name="Check and save").click()
+    expect(boss.get_by_text("were checked with SerwerSMS and saved")).to_be_visible()
+    expect(boss.locator(".field-api_access")).to_contain_text("API token, saved")
+
+    # The newcomer's next page is an Editor's, with nothing to enter.
+    newcomer.goto("/groups/")
+    expect(newcomer.get_by_role("link", name="Klienci")).to_be_visible()
     expect(newcomer.get_by_role("link", name="Add group")).to_be_visible()
