@@ -8,6 +8,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from contacts_ui.sandbox.models import Group
+from tests.browser.steps import enter_api_token
 from tests.identity_provider import ACCOUNTS, ROLE_VALUES, IdentityProvider
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -58,9 +59,7 @@ def test_a_manager_by_the_role_claim_signs_in_with_passwords_off_and_works(
     # Back in the app, signed in as herself, with no second step: first her API credentials.
     expect(page.get_by_role("heading", name="My API credentials", level=1)).to_be_visible()
     expect(page.locator("#user-tools")).to_contain_text("Welcome, Anna.")
-    page.get_by_label("API token", exact=True).check()
-    page.get_by_label("Token or password").press_sequentially("alice-token")
-    page.get_by_role("button", name="Check and save").click()
+    enter_api_token(page, "alice-token")
     expect(page).to_have_url("/groups/")
     expect(page.get_by_role("link", name="Klienci")).to_be_visible()
     # A Manager, as the claim says: imports and the cleanup are offered.
@@ -97,9 +96,7 @@ def test_a_newcomer_is_given_a_role_and_api_credentials_by_a_superuser_in_the_ad
     expect(
         boss.get_by_role("heading", name="API credentials of bartek.nowak@example.com")
     ).to_be_visible()
-    boss.get_by_label("API token", exact=True).check()
-    boss.get_by_label("Token or password").press_sequentially("alice-token")
-    boss.get_by_role("button", name="Check and save").click()
+    enter_api_token(boss, "alice-token")
     expect(boss.get_by_text("were checked with SerwerSMS and saved")).to_be_visible()
     expect(boss.locator(".field-api_access")).to_contain_text("API token, saved")
 

@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from contacts_ui.models import ApiCredentials
 from contacts_ui.sandbox.models import Group
+from tests.browser.steps import enter_api_token
 from tests.helpers import make_user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -48,9 +49,7 @@ def test_a_user_without_credentials_enters_a_token_and_sees_their_groups(
     expect(page.get_by_role("heading", name="My API credentials", level=1)).to_be_visible()
     expect(page.get_by_text("Enter your API credentials to continue")).to_be_visible()
 
-    page.get_by_label("API token", exact=True).check()
-    page.get_by_label("Token or password").press_sequentially("alice-token")
-    page.get_by_role("button", name="Check and save").click()
+    enter_api_token(page, "alice-token")
 
     expect(page).to_have_url("/groups/")
     expect(
@@ -62,9 +61,7 @@ def test_a_user_without_credentials_enters_a_token_and_sees_their_groups(
 def test_a_wrong_token_is_refused_and_keeps_the_user_on_the_page(page, log_in, alice_account):
     make_user("charlie")
     log_in(page, "charlie")
-    page.get_by_label("API token", exact=True).check()
-    page.get_by_label("Token or password").press_sequentially("not-alice-token")
-    page.get_by_role("button", name="Check and save").click()
+    enter_api_token(page, "not-alice-token")
 
     expect(page.get_by_text("SerwerSMS rejected these credentials")).to_be_visible()
     expect(page).to_have_url(re.compile(r"/settings/credentials/"))

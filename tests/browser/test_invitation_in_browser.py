@@ -9,6 +9,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
 from contacts_ui.sandbox.models import Group
+from tests.browser.steps import enter_api_token
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,9 +44,7 @@ def test_an_invited_colleague_sets_a_password_and_gets_to_work(
 
     expect(colleague.get_by_role("heading", name="My API credentials", level=1)).to_be_visible()
     expect(colleague.get_by_text("enter your API credentials to begin")).to_be_visible()
-    colleague.get_by_label("API token", exact=True).check()
-    colleague.get_by_label("Token or password").press_sequentially("alice-token")
-    colleague.get_by_role("button", name="Check and save").click()
+    enter_api_token(colleague, "alice-token")
     expect(colleague).to_have_url("/groups/")
     expect(colleague.get_by_role("link", name="Klienci")).to_be_visible()
     # An Editor: no import, no cleanup.
