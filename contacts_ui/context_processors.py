@@ -134,7 +134,7 @@ def site(request):
         "site_title": SITE_HEADER,
         "site_url": None,
         "has_permission": signed_in,
-        # Off: no password signs in, so none is offered to change (contacts_ui.views.login).
+        # Off: no password signs in, so none is offered to change (see the login page).
         "password_sign_in": settings.PASSWORD_SIGN_IN,
         "is_nav_sidebar_enabled": signed_in,
         # A function, which a template calls only where it shows the sidebar: an htmx
