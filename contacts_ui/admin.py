@@ -6,6 +6,7 @@ from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.models import User
 from django.urls import reverse
 from django.utils.formats import date_format
+from django.utils.functional import lazy
 from django.utils.html import format_html
 from django.utils.timezone import localtime
 from django.utils.translation import gettext_lazy as _
@@ -180,7 +181,9 @@ def _give_role_action(role: str | None):
         )
 
     give.__name__ = f"give_role_{(role or 'none').lower()}"
-    return admin.action(description=_("Give the role: %(role)s") % {"role": label})(give)
+    # Lazy, so that the action reads in each request's language, not the import's.
+    description = lazy(lambda: _("Give the role: %(role)s") % {"role": label}, str)()
+    return admin.action(description=description)(give)
 
 
 @admin.register(User)

@@ -299,3 +299,11 @@ class TestPasswordSignInOff:
         page = Client().get(urlsplit(link).path, follow=True).content.decode()
         assert "Sign in with Test IdP as ewa@example.com" in page
         assert 'id="invitation-form"' not in page
+
+
+def test_the_admins_role_actions_and_filter_read_in_polish(client, root, settings):
+    client.cookies["django_language"] = "pl"
+
+    page = client.get("/admin/auth/user/").content.decode()
+
+    assert "Nadaj rolę: Redaktor" in page and "Bez roli" in page
