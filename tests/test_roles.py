@@ -11,7 +11,7 @@ from django.contrib.auth.models import User
 
 from contacts_ui import roles
 from contacts_ui.models import ApiCredentials, HistoryEntry, Job
-from contacts_ui.sandbox.models import Contact, Group
+from contacts_ui.sandbox.models import BlacklistedNumber, Contact, Group
 from tests import bulk_actions
 from tests.bulk_actions import choose, confirm, groups_of
 from tests.helpers import give_role, make_contact, make_user
@@ -43,6 +43,8 @@ def test_a_viewer_is_offered_no_action_tick_box_delete_or_add_on_the_contacts_li
     assert 'class="deletelink"' not in page
     assert "/contacts/add/" not in page
     assert 'id="contact-export"' in page
+    # No column left empty for what is not offered.
+    assert 'class="column-actions"' not in page and 'class="field-actions"' not in page
 
 
 def test_a_manager_is_offered_all_of_them(client, alice, people):
@@ -51,6 +53,7 @@ def test_a_manager_is_offered_all_of_them(client, alice, people):
     assert f'value="{people["Adam"].id}" class="action-select"' in page
     assert 'class="deletelink"' in page
     assert "/contacts/add/" in page
+    assert 'class="column-actions"' in page and 'class="field-actions"' in page
 
 
 @pytest.mark.parametrize(
@@ -90,9 +93,15 @@ def test_a_viewer_sees_a_group_read_only(client, alice, groups):
 
 
 def test_a_viewer_is_offered_no_blacklist_change(client, alice, alice_account):
+    BlacklistedNumber.objects.create(account=alice_account, phone="+48500600700")
     give_role(alice, roles.VIEWER)
     page = _page(client, "/blacklist/")
+    assert "+48500600700" in page
     assert 'id="blacklist-add-form"' not in page
+    assert 'class="column-actions"' not in page and "Allow messages again" not in page
+    give_role(alice, roles.EDITOR)
+    page = _page(client, "/blacklist/")
+    assert 'class="column-actions"' in page and "Allow messages again" in page
 
 
 def test_an_editor_deletes_a_group_but_is_not_offered_its_contacts(

@@ -68,6 +68,8 @@ class _ContactRows:
             'hx-post="{delete_row_url}?s={shown}" hx-target="closest tr" hx-push-url="false" '
             'hx-confirm="{confirm}" aria-label="{delete_label}">{delete}</a>'
         )
+        # No column at all for a role that may not delete (its header goes too).
+        actions = f'<td class="field-actions">{delete}</td>' if roles.may(user, roles.EDIT) else ""
         self.markup = (
             '<tr data-row id="contact-{id}">'
             f"{tick if roles.may(user, roles.BULK) else ''}"
@@ -76,7 +78,7 @@ class _ContactRows:
             f"{fields}"
             '<td class="field-group">{group}</td>'
             '<td class="field-blacklist">{blacklisted}</td>'
-            f'<td class="field-actions">{delete if roles.may(user, roles.EDIT) else ""}</td></tr>'
+            f"{actions}</tr>"
         )
         self.back = f"?_changelist_filters={quote(filters, safe='/')}" if filters else ""
         self.change_url = _url_for_each_id(context, "contacts_ui:contact_change")
