@@ -249,6 +249,20 @@ def test_saving_credentials_with_alices_ids_saves_only_ones_own(
     assert ApiCredentials.objects.get(user=charlie).get_secret() == "bob-token"
 
 
+def test_only_a_superuser_may_enter_alices_credentials_for_her(
+    client, alices, charlie, bob_account
+):
+    """A colleague, even a Manager, cannot put their own API account under alice's login (the
+    people page is a superuser's), nor read what she has."""
+    alices_credentials = ApiCredentials.objects.get(user=alices["user"])
+    before = ApiCredentials.objects.filter(pk=alices_credentials.pk).values().get()
+    url = f"/people/{alices['user'].pk}/credentials/"
+    assert client.get(url).status_code == 403
+    response = client.post(url, {"auth_style": "token", "secret": "bob-token"})
+    assert response.status_code == 403
+    assert ApiCredentials.objects.filter(pk=alices_credentials.pk).values().get() == before
+
+
 def test_the_stored_credentials_are_not_open_to_a_user_who_is_not_staff(client, alices, bob):
     credentials = ApiCredentials.objects.get(user=alices["user"])
     response = client.get(f"/admin/contacts_ui/apicredentials/{credentials.pk}/change/")
