@@ -3,12 +3,14 @@ OpenID Connect provider on loopback (tests.identity_provider): who a person is h
 a claim gives or a superuser gives, invitations, refusals said plainly, no second factor of
 ours, and password sign-in switched off."""
 
+from io import StringIO
 from urllib.parse import urlsplit
 
 import pytest
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import User
 from django.core import mail
+from django.core.management import CommandError, call_command
 from django.test import Client
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
@@ -307,3 +309,28 @@ def test_the_admins_role_actions_and_filter_read_in_polish(client, root, setting
     page = client.get("/admin/auth/user/").content.decode()
 
     assert "Nadaj rolę: Redaktor" in page and "Bez roli" in page
+
+
+def test_the_provider_settings_are_printed_from_its_discovery_document(identity_provider):
+    out = StringIO()
+
+    call_command("oidc_settings", identity_provider.issuer, stdout=out)
+
+    printed = dict(
+        line.split("=", 1) for line in out.getvalue().splitlines() if not line.startswith("#")
+    )
+    expected = identity_provider.settings()
+    for name in (
+        "OIDC_OP_AUTHORIZATION_ENDPOINT",
+        "OIDC_OP_TOKEN_ENDPOINT",
+        "OIDC_OP_USER_ENDPOINT",
+        "OIDC_OP_JWKS_ENDPOINT",
+    ):
+        assert printed[name] == expected[name]
+    assert printed["OIDC_OP_ISSUER"] == identity_provider.issuer
+    assert printed["OIDC_RP_SIGN_ALGO"] == "RS256"
+
+
+def test_a_provider_that_cannot_be_read_is_said_plainly():
+    with pytest.raises(CommandError, match="Could not read http://127.0.0.1:9/.well-known"):
+        call_command("oidc_settings", "http://127.0.0.1:9")
