@@ -243,13 +243,14 @@ class UserWithSecondFactorAdmin(UserAdmin):
     def reset_second_factor(self, request, queryset):
         for user in queryset:
             second_factor.turn_off(user)
+        count = len(queryset)
         self.message_user(
             request,
             ngettext(
                 "Two-factor sign-in was reset for %(count)s person.",
                 "Two-factor sign-in was reset for %(count)s people.",
-                queryset.count(),
+                count,
             )
-            % {"count": queryset.count()},
+            % {"count": count},
             messages.SUCCESS,
         )

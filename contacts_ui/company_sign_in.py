@@ -19,13 +19,12 @@ from django.conf import settings
 from django.contrib.auth import BACKEND_SESSION_KEY
 from django.core.exceptions import SuspiciousOperation
 from django.db import transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from mozilla_django_oidc.auth import OIDCAuthenticationBackend
 
-from . import roles
+from . import invitations, roles
 from .auth import UserWithSettingsBackend
-from .models import CompanyIdentity, Invitation
+from .models import CompanyIdentity
 
 logger = logging.getLogger(__name__)
 
@@ -63,13 +62,10 @@ def role_from_claims(claims: dict) -> tuple[bool, str | None]:
     return True, roles.highest_role(named)
 
 
-def _username(claims: dict) -> str:
-    """A free username for a new login: the e-mail, else the provider's username for them,
-    else its subject; numbered when taken."""
-    from django.contrib.auth import get_user_model
-
+def _username(users, claims: dict) -> str:
+    """A free username among `users` for a new login: the e-mail, else the provider's
+    username for them, else its subject; numbered when taken."""
     base = (claims.get("email") or claims.get("preferred_username") or claims["sub"])[:140]
-    users = get_user_model()._default_manager
     candidate, number = base, 1
     while users.filter(username__iexact=candidate).exists():
         number += 1
@@ -136,8 +132,9 @@ class CompanySignInBackend(OIDCAuthenticationBackend):
 
     @transaction.atomic
     def create_user(self, claims):
-        user = self.UserModel._default_manager.create_user(
-            _username(claims),
+        users = self.UserModel._default_manager
+        user = users.create_user(
+            _username(users, claims),
             email=claims.get("email") or "",
             first_name=(claims.get("given_name") or "")[:150],
             last_name=(claims.get("family_name") or "")[:150],
@@ -153,8 +150,7 @@ class CompanySignInBackend(OIDCAuthenticationBackend):
         decides, role = role_from_claims(claims)
         if decides:
             roles.set_role(user, role)
-        # An invitation waiting for this person is taken up by this sign-in.
-        Invitation.objects.filter(user=user, accepted_at=None).update(accepted_at=timezone.now())
+        invitations.take_up(user)
         return user
 
     def _refuse(self, reason: str):

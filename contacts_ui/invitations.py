@@ -69,6 +69,12 @@ def send(request, invitation: Invitation) -> None:
     send_mail(subject, body, None, [invitation.email])
 
 
+def take_up(user) -> None:
+    """The person's invitation, if one is waiting, is taken up (their password set, or their
+    first sign-in with the company's identity provider)."""
+    Invitation.objects.filter(user=user, accepted_at=None).update(accepted_at=timezone.now())
+
+
 def open_invitation(uidb64: str, token: str) -> Invitation | None:
     """The invitation the link is for, if the link may still be used: the token matches the
     login as it is now (no password set since) and the invitation has not expired."""

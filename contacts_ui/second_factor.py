@@ -54,8 +54,9 @@ def owed(user) -> str | None:
 def _note_what_is_owed(sender, request, user, **kwargs):
     if request is None or not hasattr(request, "session"):
         return
-    # Signed in by the company's identity provider, whose own second factor applies.
-    still = None if getattr(user, "backend", None) == company_sign_in.BACKEND else owed(user)
+    # Signed in by the company's identity provider, whose own second factor applies (the
+    # session already names the backend that signed the person in).
+    still = None if company_sign_in.signed_in_by_company(request) else owed(user)
     if still is None:
         request.session.pop(OWED_SESSION_KEY, None)
     else:

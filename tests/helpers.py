@@ -27,7 +27,7 @@ def make_user(username: str, token: str | None = None, role: str | None = roles.
 
 def give_role(user: User, role: str | None) -> User:
     """The user in this one role (contacts_ui.roles), or in none."""
-    user.groups.set([roles.role_group(role)] if role else [])
+    roles.set_role(user, role)
     return user
 
 

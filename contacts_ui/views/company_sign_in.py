@@ -52,25 +52,30 @@ class CompanySignInCallbackView(_OnlyWhenConfigured, OIDCAuthenticationCallbackV
             return self.login_failure()
 
     def login_failure(self):
+        return self._refused(self._why_not())
+
+    def _why_not(self) -> str | None:
+        """Why nobody was signed in, where that is known."""
         request = self.request
-        reason = getattr(request, company_sign_in.REFUSAL_ATTRIBUTE, None)
         if request.GET.get("error"):
             # The provider's own words (access_denied: the person cancelled, say).
             said = request.GET.get("error_description") or request.GET["error"]
-            reason = _("%(provider)s did not sign you in: %(said)s") % {
+            return _("%(provider)s did not sign you in: %(said)s") % {
                 "provider": settings.OIDC_PROVIDER_NAME,
                 "said": said[:300],
             }
-        elif reason is not None:
-            pass
-        elif getattr(self, "user", None) is not None and not self.user.is_active:
-            reason = _("Your login here is switched off; ask a superuser.")
-        elif "code" in request.GET and not settings.OIDC_CREATE_USER:
-            reason = _(
+        refusal = getattr(request, company_sign_in.REFUSAL_ATTRIBUTE, None)
+        if refusal is not None:
+            return refusal  # the backend's checks (contacts_ui.company_sign_in)
+        user = getattr(self, "user", None)  # None: nobody matched or made
+        if user is not None and not user.is_active:
+            return _("Your login here is switched off; ask a superuser.")
+        if "code" in request.GET and not settings.OIDC_CREATE_USER:
+            return _(
                 "You have no login here yet; ask a superuser to invite you with the e-mail "
                 "address your company account has."
             )
-        return self._refused(reason)
+        return None
 
     def _refused(self, reason: str | None):
         messages.error(

@@ -107,12 +107,13 @@ def accept_invitation(request: HttpRequest, uidb64: str, token: str) -> HttpResp
     if invitation is None:
         context = {"title": _("This invitation link cannot be used"), "invalid": True}
         return render(request, "contacts_ui/invitation_accept.html", context, status=404)
+    role = roles.ROLE_LABELS.get(invitation.role, invitation.role)
     if not settings.PASSWORD_SIGN_IN:
         # No password to set: the company's sign-in, as this e-mail, takes the invitation up.
         context = {
             "title": _("Sign in to accept the invitation"),
             "invitation": invitation,
-            "role": roles.ROLE_LABELS.get(invitation.role, invitation.role),
+            "role": role,
             **sign_in_choices(request, reverse("contacts_ui:credentials")),
         }
         return render(request, "contacts_ui/invitation_accept.html", context)
@@ -120,8 +121,7 @@ def accept_invitation(request: HttpRequest, uidb64: str, token: str) -> HttpResp
     if request.method == "POST" and form.is_valid():
         user = form.save()
         del request.session[TOKEN_SESSION_KEY]
-        invitation.accepted_at = timezone.now()
-        invitation.save(update_fields=["accepted_at"])
+        invitations.take_up(user)
         login(request, user, backend="contacts_ui.auth.UserWithSettingsBackend")  # new session
         messages.success(
             request,
@@ -136,7 +136,7 @@ def accept_invitation(request: HttpRequest, uidb64: str, token: str) -> HttpResp
         "title": _("Set your password"),
         "form": form,
         "invitation": invitation,
-        "role": roles.ROLE_LABELS.get(invitation.role, invitation.role),
+        "role": role,
     }
     return render(request, "contacts_ui/invitation_accept.html", context)
 
