@@ -38,9 +38,17 @@ $(IDP): tests/oidc/package.json tests/oidc/package-lock.json
 		cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
 	else echo "npm not found: the company sign-in's tests will be skipped"; fi
 
+# axe-core (the npm package, tests/a11y), which the accessibility tests inject into every page.
+# Without npm those tests are skipped (failed under CI).
+AXE := tests/a11y/node_modules/.installed
+$(AXE): tests/a11y/package.json tests/a11y/package-lock.json
+	@if command -v npm >/dev/null; then \
+		cd tests/a11y && npm ci --no-audit --no-fund --loglevel=error && touch node_modules/.installed; \
+	else echo "npm not found: the accessibility tests will be skipped"; fi
+
 # The whole suite; its environment (a SECRET_KEY of its own, the sandbox on, plain
 # HTTP) is set in pyproject.toml.
-test: $(BIN)/.installed $(IDP)
+test: $(BIN)/.installed $(IDP) $(AXE)
 	$(BIN)/pytest -n 2
 
 # The live contract check: the API's open behaviours (api/CONTRACT.md) as a table, against
