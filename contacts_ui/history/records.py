@@ -5,7 +5,7 @@ from dataclasses import asdict
 
 from django.utils.translation import gettext as _
 
-from ..models import HistoryEntry
+from ..models import ApiCredentials, HistoryEntry
 from ..serwersms import CONTACT_FIELDS, ContactData, Group
 
 
@@ -57,3 +57,27 @@ def differing(old: dict, new: dict, fields) -> list[tuple[str, object, object]]:
     return [
         (name, old.get(name), new.get(name)) for name in fields if old.get(name) != new.get(name)
     ]
+
+
+def group_names(*records: dict | None) -> dict[str, str]:
+    """Group names by id (as text), from these records; a later record's name wins."""
+    names = {}
+    for record in records:
+        names.update((record or {}).get("group_names") or {})
+    return names
+
+
+def shown_value(kind: str, field: str, value, names: dict[str, str]):
+    """A recorded value as a page shows it: group ids as group names, a sign-in method by
+    its name, the blacklist as Yes or No. None stays None (no such record)."""
+    if value is None:
+        return None
+    if field == "group_ids":
+        return ", ".join(
+            names.get(str(group_id)) or _("Group %(id)s") % {"id": group_id} for group_id in value
+        )
+    if kind == HistoryEntry.CREDENTIALS and field == "auth_style":
+        return dict(ApiCredentials.AUTH_STYLES).get(value, value)
+    if field == "listed":
+        return _("Yes") if value else _("No")
+    return value

@@ -101,8 +101,8 @@ def describe(entry: HistoryEntry) -> str:
         return _("The contact “%(name)s” that was added will be deleted.") % {"name": name}
     if entry.action == Action.CONTACT_EDIT:
         return _(
-            "The contact “%(name)s” gets back the values it had before the change "
-            "(shown below), its groups included."
+            "The contact “%(name)s” gets back the values it had before the change, its groups "
+            "included."
         ) % {"name": name}
     if entry.action == Action.CONTACT_DELETE:
         return _(

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from .. import roles
 from ..jobs import runner
 from ..models import HistoryEntry, Job
-from ..serwersms import ContactData, SerwerSMSClient, SerwerSMSError
+from ..serwersms import CONTACT_FIELDS, ContactData, SerwerSMSClient, SerwerSMSError
 from ..views.shared import (
     api_client_required,
     id_from,
@@ -29,7 +29,7 @@ from ..views.shared import (
 )
 from . import undo
 from .recorder import WriteRecorder
-from .records import field_label
+from .records import differing, field_label, group_names, shown_value
 from .views import visible_entries
 
 TRASH_PER_PAGE = 50
@@ -111,7 +111,68 @@ def _undo_in_background(request, entries: list[HistoryEntry], back_url: str, tit
 def _differences(entry, refused: undo.UndoRefused | None) -> list[tuple[str, object, object]]:
     if refused is None:
         return []
-    return [(field_label(entry.kind, field), *values) for field, *values in refused.differences]
+    names = group_names(entry.before, entry.after)
+    return [
+        (
+            field_label(entry.kind, field),
+            shown_value(entry.kind, field, expected, names),
+            shown_value(entry.kind, field, now, names),
+        )
+        for field, expected, now in refused.differences
+    ]
+
+
+def _what_undo_sets(entry: HistoryEntry) -> list[dict]:
+    """What undoing the entry sets at SerwerSMS, field by field: each field's label, its value
+    now as the change left it (None: there is no such record now) and its value after the
+    undo (None: the record is deleted). For an edit, the fields the change changed; for an
+    addition, the record that is deleted; for a deletion, the record that is created again."""
+    before, after = entry.before, entry.after
+    if entry.kind == HistoryEntry.BLACKLIST:
+        fields = ["listed"]
+    elif entry.kind == HistoryEntry.GROUP:
+        fields = ["name"]
+    else:
+        fields = [*CONTACT_FIELDS, "group_ids"]
+    if entry.action == HistoryEntry.Action.GROUP_DELETE:
+        # The deletion's record holds its members too, listed on their own.
+        before = {"name": before["name"]}
+    if before is not None and after is not None:
+        changed = differing(after, before, fields)
+    else:
+        # Added or deleted: the whole record, its empty fields left out.
+        record = before if after is None else after
+        changed = [
+            (field, after and after.get(field), before and before.get(field))
+            for field in fields
+            if record.get(field) not in (None, "", [])
+        ]
+    names = group_names(entry.after, entry.before)
+    return [
+        {
+            "label": field_label(entry.kind, field),
+            "now": shown_value(entry.kind, field, now, names),
+            "then": shown_value(entry.kind, field, then, names),
+        }
+        for field, now, then in changed
+    ]
+
+
+def _members_restored(entry: HistoryEntry) -> dict:
+    """For a group's deletion: the contacts that undoing it puts back in the group (or
+    creates again, when they were deleted with it), the first of them by name and phone."""
+    if entry.action != HistoryEntry.Action.GROUP_DELETE:
+        return {}
+    members = entry.before.get("members") or []
+    listed = [
+        {"name": ContactData.from_record(record).display_name, "phone": record.get("phone", "")}
+        for record in members[:LISTED_ON_CONFIRMATION]
+    ]
+    return {
+        "members": listed,
+        "more_members": len(members) - len(listed),
+        "members_created_again": bool(entry.before.get("delete_contacts")),
+    }
 
 
 @login_required
@@ -149,6 +210,8 @@ def history_undo(request: HttpRequest, client: SerwerSMSClient, entry_id: int) -
         "refused": refused,
         "in_background": _restores_in_background(entry),
         "differences": _differences(entry, refused),
+        "sets": _what_undo_sets(entry),
+        **_members_restored(entry),
         "error": error,
         "back": back,
         "next": safe_next(request) or "",

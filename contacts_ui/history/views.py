@@ -20,10 +20,10 @@ from django.views.decorators.vary import vary_on_headers
 
 from .. import roles
 from ..forms import HISTORY_DATES, HistoryListQuery
-from ..models import ApiCredentials, HistoryEntry
+from ..models import HistoryEntry
 from ..serwersms import ContactData
 from ..views.shared import render_partial_or_page
-from .records import field_changes, field_label
+from .records import field_changes, field_label, group_names, shown_value
 from .undo import may_undo, undoable, undoable_entries
 
 ENTRIES_PER_PAGE = 50
@@ -167,39 +167,17 @@ def history_list(request: HttpRequest) -> HttpResponse:
 # --- One entry -----------------------------------------------------------------------
 
 
-def _group_names(entry: HistoryEntry, record: dict | None) -> dict[str, str]:
-    """Group names by id (as text), those the record knew first, then the entry's other record."""
-    names = {}
-    for other in (entry.after, entry.before, record):
-        names.update((other or {}).get("group_names") or {})
-    return names
-
-
-def _shown(entry: HistoryEntry, field: str, value, names: dict[str, str]):
-    """A value as the page shows it: group ids as group names, a sign-in method by its name."""
-    if value is None:
-        return None
-    if field == "group_ids":
-        return ", ".join(
-            names.get(str(group_id)) or _("Group %(id)s") % {"id": group_id} for group_id in value
-        )
-    if entry.kind == HistoryEntry.CREDENTIALS and field == "auth_style":
-        return dict(ApiCredentials.AUTH_STYLES).get(value, value)
-    if field == "listed":
-        return _("Yes") if value else _("No")
-    return value
-
-
 def _changes(entry: HistoryEntry) -> list[dict]:
     """The changed fields with their label, old value and new value; for an addition or a
     deletion every field, with the missing side empty (None)."""
-    old_names = _group_names(entry, entry.before)
-    new_names = _group_names(entry, entry.after)
+    # Each side's own names win over the other's, for a group renamed in between.
+    old_names = group_names(entry.after, entry.before)
+    new_names = group_names(entry.before, entry.after)
     return [
         {
             "label": field_label(entry.kind, field),
-            "old": _shown(entry, field, old, old_names),
-            "new": _shown(entry, field, new, new_names),
+            "old": shown_value(entry.kind, field, old, old_names),
+            "new": shown_value(entry.kind, field, new, new_names),
         }
         for field, old, new in field_changes(entry)
     ]
@@ -217,7 +195,9 @@ def _members(entry: HistoryEntry) -> list[dict]:
                 "name": ContactData.from_record(record).display_name,
                 "phone": record.get("phone", ""),
                 "email": record.get("email", ""),
-                "groups": _shown(entry, "group_ids", record.get("group_ids") or [], names),
+                "groups": shown_value(
+                    entry.kind, "group_ids", record.get("group_ids") or [], names
+                ),
             }
         )
     return members
