@@ -28,6 +28,7 @@ urlpatterns = [
     path("contacts/export.csv", export.contact_export, name="contact_export"),
     path("contacts/action/", bulk.contact_action, name="contact_action"),
     path("contacts/count/", bulk.contact_count, name="contact_count"),
+    path("contacts/total/", contacts.contact_total, name="contact_total"),
     path("contacts/columns/", contacts.contact_columns, name="contact_columns"),
     path("contacts/page-size/", contacts.contact_page_size, name="contact_page_size"),
     path("contacts/<int:contact_id>/change/", contacts.contact_change, name="contact_change"),

@@ -39,6 +39,7 @@ SIGNED_IN_POSTS = [
     ("/contacts/export.csv", {}),
     ("/contacts/action/", {"action": "delete", "_selected_action": "{contact}", "post": "yes"}),
     ("/contacts/count/", {}),
+    ("/contacts/total/", {}),
     ("/contacts/columns/", {"columns": "tax_id"}),
     ("/contacts/page-size/", {"n": "100"}),
     (

@@ -104,6 +104,8 @@ def _walk(walk: Walk, account) -> None:
     walk.get("contacts_ui:contact_list", list_url)
     walk.get("contacts_ui:contact_list", f"{list_url}&p=5", "GET list, htmx", headers=HTMX)
     walk.get("contacts_ui:contact_count", f"/contacts/count/?g={big.id}")
+    total_url = f"/contacts/total/?g={big.id}&pages=100"
+    walk.get("contacts_ui:contact_total", total_url, headers=HTMX)
     # Filtered by the blacklist flag, which the API cannot do: a few reads look through it.
     walk.get("contacts_ui:contact_list", "/contacts/?b=yes", "GET list, blacklist filter")
     walk.get("contacts_ui:find_by_phone", f"/find/?phone={one.phone}")

@@ -54,6 +54,7 @@ URLS = [
     "/contacts/export.csv?q=Jan&g={group}&o=-phone",
     "/contacts/action/?action=delete&_selected_action={contact}&post=yes&select_across=1",
     "/contacts/count/?q=Jan&g={group}",
+    "/contacts/total/?q=Jan&g={group}&pages=2",
     "/cleanup/",
     "/cleanup/scan/",
     "/cleanup/empty-groups/delete/?id={group}&post=yes",

@@ -24,6 +24,8 @@ RULES = {
     "/contacts/export.csv": (VIEW, VIEW),
     "/contacts/action/": (BULK, BULK),
     "/contacts/count/": (BULK, BULK),
+    # How many contacts the list finds: everyone who sees the list.
+    "/contacts/total/": (VIEW, VIEW),
     "/contacts/columns/": (VIEW, VIEW),
     "/contacts/page-size/": (VIEW, VIEW),
     # A Viewer sees a contact or a group read-only; saving it is an Editor's.

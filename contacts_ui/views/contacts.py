@@ -9,10 +9,11 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
 
 from .. import conflicts, group_list, provider, roles
+from ..contact_total import shown_on_page, shown_unknown, shown_when_asked
 from ..forms import (
     CONTACT_COLUMNS,
     OPTIONAL_CONTACT_COLUMNS,
@@ -193,6 +194,10 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
         page, error = None, exc.message
     filter_choices, filter_error = _group_filter(query, *all_groups.result())
     filters = _url(query)[1:]
+    total = None
+    if page is not None and not isinstance(page, FlaggedPage):
+        total_url = reverse("contacts_ui:contact_total") + "?" + filters
+        total = shown_on_page(request.user, client, query, page, page_size, total_url)
     context = {
         "title": _("Contacts"),
         "query": query,
@@ -216,11 +221,34 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
         "filters_param": FILTERS_PARAM,
         "flag_choices": _flag_filter(query),
         "flagged": isinstance(page, FlaggedPage),
+        "total": total,
         **_paging_urls(query, page),
     }
     if render_partial_or_page(request):
         return render(request, "contacts_ui/_contact_results.html", {**context, "oob": True})
     return render(request, "contacts_ui/contact_list.html", context)
+
+
+@login_required
+@roles.permission_required(roles.VIEW)
+@api_client_required
+@require_GET
+@vary_on_headers("HX-Request")
+def contact_total(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
+    """How many contacts the list's search finds, asked for by a page of the list that could
+    not tell (htmx, once loaded): cached, or read from the last page (one call), then cached."""
+    query = ContactListQuery.read(request.GET)
+    if not render_partial_or_page(request) or query["b"]:
+        # Not a page of its own; and the list filtered by the blacklist flag never asks.
+        return redirect(reverse("contacts_ui:contact_list") + _url(query))
+    page_size = query["n"] or ListPreferences.for_user(request.user).page_size
+    pages = id_from(request.GET.get("pages", "")) or 1
+    try:
+        total = shown_when_asked(request.user, client, query, page_size, pages)
+    except SerwerSMSError:
+        # The page's own words stay true: say them again, without asking again.
+        total = shown_unknown(client, query, page_size, pages)
+    return render(request, "contacts_ui/_contact_total.html", {"total": total})
 
 
 @login_required
