@@ -20,9 +20,16 @@ as wall time, performance.timeOrigin + now). Beside it, the raw API call the act
 without, made directly with the app's JSON body and token (as bench/pages.py does): for next and
 sort contacts/index; for open and keys contacts/view and then groups/check with its phone.
 
-It prints per action the median and 95th percentile of felt time, the raw API median, the
-overhead (felt minus raw, of the medians) and the API calls the action made (counted at the
-sandbox, median and most). BENCH_PRESS_MS=0 presses as Playwright's plain click does.
+Two browser contexts take turns in every round: "press", the app as it is, whose app.js
+starts the request at the mousedown (the click then uses it), and "click", the same app with
+that switched off (an init script stops the mousedown before the app's listener hears it), so
+the request starts at the click, as a plain link or htmx has it. Interleaved, so that a busy
+machine weighs on both alike.
+
+It prints per mode and action the median and 95th percentile of felt time, the raw API
+median, the overhead (felt minus raw, of the medians) and the API calls the action made
+(counted at the sandbox, median and most). BENCH_PRESS_MS=0 presses as Playwright's plain
+click does (then both modes start at once).
 """
 
 import os
@@ -54,6 +61,7 @@ GROUPS = 20
 ROWS = 50  # the default page size
 TIMEOUT_S = 30
 ACTIONS = ("next", "sort", "open", "keys")
+MODES = ("click", "press")
 
 # Throwaway values for a throwaway database on loopback.
 ACCOUNT = "felt"
@@ -105,6 +113,12 @@ INIT_SCRIPT = """
     observer.observe(document.body, { childList: true, subtree: true });
   };
 })();
+"""
+
+# The "click" mode: the app's own mousedown listener (app.js, a press starts what its click
+# will do) does not hear the press; this runs first, after INIT_SCRIPT's own listener.
+CLICK_MODE_SCRIPT = """
+addEventListener("mousedown", (event) => event.stopImmediatePropagation(), true);
 """
 
 
@@ -251,18 +265,19 @@ def report(felt: dict, raw: dict, calls: dict) -> None:
         f"(felt: from the mousedown or the keydown of Enter to the paint)"
     )
     print(
-        f"  {'action':<6} {'felt median':>11} {'felt p95':>9} {'raw API median':>14} "
+        f"  {'mode':<5} {'action':<6} {'felt median':>11} {'felt p95':>9} {'raw API median':>14} "
         f"{'overhead':>9} {'API calls (median, max)':>24}"
     )
     for action in ACTIONS:
-        felt_median = statistics.median(felt[action])
         raw_median = statistics.median(raw[action])
-        counted = calls[action]
-        print(
-            f"  {action:<6} {felt_median:>9.0f}ms {p95(felt[action]):>7.0f}ms "
-            f"{raw_median:>12.0f}ms {felt_median - raw_median:>7.0f}ms "
-            f"{statistics.median(counted):>16g}, {max(counted)}"
-        )
+        for mode in MODES:
+            felt_median = statistics.median(felt[mode, action])
+            counted = calls[mode, action]
+            print(
+                f"  {mode:<5} {action:<6} {felt_median:>9.0f}ms {p95(felt[mode, action]):>7.0f}ms "
+                f"{raw_median:>12.0f}ms {felt_median - raw_median:>7.0f}ms "
+                f"{statistics.median(counted):>16g}, {max(counted)}"
+            )
 
 
 # --- Running ----------------------------------------------------------------------------
@@ -272,37 +287,53 @@ def measure(host: str, api: str, sandbox) -> None:
     raw_api = Raw(api)
     first = raw_api.call("contacts", "index", {"page": 1, "limit": ROWS, "sort": "last_name"})
     contact_ids = [int(item["id"]) for item in first["items"]]
-    felt = {action: [] for action in ACTIONS}
+    felt = {(mode, action): [] for mode in MODES for action in ACTIONS}
+    calls = {(mode, action): [] for mode in MODES for action in ACTIONS}
     raw = {action: [] for action in ACTIONS}
-    calls = {action: [] for action in ACTIONS}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
-            context = browser.new_context(
-                base_url=host, locale="en-US", viewport={"width": 1600, "height": 900}
-            )
-            context.add_init_script(INIT_SCRIPT)
-            page = context.new_page()
-            page.set_default_timeout(TIMEOUT_S * 1000)
-            log_in(page)
+            pages = {}
+            for mode in MODES:
+                context = browser.new_context(
+                    base_url=host, locale="en-US", viewport={"width": 1600, "height": 900}
+                )
+                context.add_init_script(INIT_SCRIPT)
+                if mode == "click":
+                    context.add_init_script(CLICK_MODE_SCRIPT)
+                pages[mode] = context.new_page()
+                pages[mode].set_default_timeout(TIMEOUT_S * 1000)
+                log_in(pages[mode])
             print(f"Timing {REPEAT} rounds (and one not counted) of {', '.join(ACTIONS)}")
             for round_ in range(REPEAT + 1):
+                # Each round in the other mode first: neither always follows the other.
+                modes = MODES if round_ % 2 else MODES[::-1]
                 for action in ACTIONS:
-                    open_list(page)
-                    before = settled_call_lines(sandbox)
-                    ms = act(page, action, round_)
-                    made = settled_call_lines(sandbox) - before
+                    for mode in modes:
+                        page = pages[mode]
+                        open_list(page)
+                        before = settled_call_lines(sandbox)
+                        ms = act(page, action, round_)
+                        made = settled_call_lines(sandbox) - before
+                        if round_:
+                            felt[mode, action].append(ms)
+                            calls[mode, action].append(made)
                     raw_ms = raw_api.timed(action, contact_ids[round_ % ROWS])
                     if round_:
-                        felt[action].append(ms)
                         raw[action].append(raw_ms)
-                        calls[action].append(made)
-                print(
-                    f"  round {round_}: " + ", ".join(f"{a} {felt[a][-1]:.0f}ms" for a in ACTIONS)
-                    if round_
-                    else "  round 0 (not counted)",
-                    flush=True,
-                )
+                if round_:
+                    print(
+                        f"  round {round_}: "
+                        + ", ".join(
+                            f"{action} {felt['click', action][-1]:.0f}/"
+                            f"{felt['press', action][-1]:.0f}ms"
+                            for action in ACTIONS
+                        )
+                        + " (click/press)",
+                        flush=True,
+                    )
+                else:
+                    print("  round 0 (not counted)", flush=True)
         finally:
             browser.close()
     report(felt, raw, calls)
