@@ -327,3 +327,79 @@
     if (pressed && pressed.link.contains(event.target)) callOff();
   }, true);
 })();
+
+// A press starts what its click will do. A click comes when the button is let go, a tenth
+// of a second after it went down: on a list's links that only show the list another way
+// (htmx-boosted: pages, sort headings, filters) the request is made at the mousedown, and
+// a row's link ([data-row-link]) starts loading its page then. The click that follows is
+// taken as done, so one press is still one request. A press that ends elsewhere (let go
+// off the link, or the link dragged away) is called off, as no click would have come. A
+// middle or modified press (a new tab), the keyboard and touch work as before; without
+// this file, the links are plain links.
+(function () {
+  "use strict";
+
+  let pressed = null; // the link pressed, and whether htmx or a page load took it
+
+  function boosted(link) {
+    const scope = link.closest("[hx-boost]");
+    return Boolean(scope) && scope.getAttribute("hx-boost") === "true";
+  }
+
+  function plainLocal(link) {
+    return (
+      link.origin === location.origin &&
+      (link.target === "" || link.target === "_self") &&
+      !link.hasAttribute("download")
+    );
+  }
+
+  function callOff() {
+    if (pressed.kind === "htmx") window.htmx.trigger(pressed.link, "htmx:abort");
+    else window.stop();
+    pressed = null;
+  }
+
+  document.addEventListener("mousedown", function (event) {
+    pressed = null;
+    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
+      return;
+    }
+    const link = event.target.closest && event.target.closest("a[href]");
+    if (!link || !plainLocal(link)) return;
+    if (window.htmx && boosted(link)) {
+      pressed = { link: link, kind: "htmx" };
+      // What htmx does on the click: a click event of our own (not trusted, so the
+      // listener below lets it through) on the link.
+      window.htmx.trigger(link, "click");
+    } else if (link.matches("[data-row-link]")) {
+      pressed = { link: link, kind: "page" };
+      location.assign(link.href);
+    }
+  }, true);
+
+  // The press's own click (a mouse click has a detail, the count of clicks; a link
+  // activated by the keyboard has 0): already under way, so neither htmx nor the browser
+  // starts it again.
+  document.addEventListener("click", function (event) {
+    if (!pressed || !event.isTrusted || event.detail === 0) return;
+    event.preventDefault();
+    event.stopPropagation();
+    pressed = null;
+  }, true);
+
+  document.addEventListener("mouseup", function (event) {
+    if (!pressed || event.button !== 0) return;
+    // Let go off the link, which is still shown (not yet swapped away): no click comes.
+    if (pressed.link.isConnected && !pressed.link.contains(event.target)) {
+      callOff();
+      return;
+    }
+    // The click, if one comes, is dispatched right after this mouseup; then nothing is pending.
+    window.setTimeout(function () { pressed = null; }, 0);
+  }, true);
+
+  document.addEventListener("dragstart", function (event) {
+    if (pressed && pressed.link.contains(event.target)) callOff();
+  }, true);
+})();
