@@ -77,113 +77,20 @@
     }
   });
 
-  // After a part is swapped in, focus goes where a keyboard or screen-reader user expects
-  // it, never lost to the page's body with the element that had it: a link's part (a page,
-  // a sort) to the part, or to its error if it has one; a row deleted in place to the next
-  // row's link (or the previous one's, or the list). Focus still where it was (typing in a
-  // search box) stays there. A part that refreshes itself on a timer (a job's progress) is
-  // left alone: nobody asked for it. The swap's result is said in the live region (#announcer).
-  function focusOn(element) {
-    if (!element.matches("a[href], button, input, select, textarea")) {
-      element.setAttribute("tabindex", "-1");
-    }
-    element.focus({ preventScroll: true });
-  }
-
-  function polled(event) {
-    const asker = event.detail.requestConfig && event.detail.requestConfig.elt;
-    const target = event.detail.target;
-    return Boolean(asker && target && asker.id && asker.id === target.id && asker.tagName !== "FORM");
-  }
-
-  let removedRow = null; // a row deleted in place: its neighbours, to move focus to
-  document.addEventListener("htmx:beforeSwap", function (event) {
-    const target = event.detail.target;
-    removedRow = null;
-    if (target && target.matches("tr[data-row]")) {
-      removedRow = {
-        row: target,
-        next: target.nextElementSibling,
-        previous: target.previousElementSibling,
-        list: target.closest("[id]:not(tr, tbody, table, form)"),
-      };
-    }
-  });
-
+  // After a list part is swapped in by a link, move focus to it so that a
+  // keyboard or screen-reader user is not left on a removed element. A part that
+  // refreshes itself (a job's progress) is left alone: nobody asked for it.
   document.addEventListener("htmx:afterSwap", function (event) {
-    if (polled(event) || document.activeElement !== document.body) return;
     const target = event.detail.target;
-    // Gone, not replaced by the row again with what went wrong.
-    if (removedRow && !removedRow.row.isConnected && !document.getElementById(removedRow.row.id)) {
-      const after = [removedRow.next, removedRow.previous].find((row) => row && row.isConnected);
-      const link = after && after.querySelector("[data-row-link]");
-      if (link) focusOn(link);
-      else if (removedRow.list && removedRow.list.isConnected) focusOn(removedRow.list);
-      return;
+    const asker = event.detail.requestConfig && event.detail.requestConfig.elt;
+    if (asker && target && asker.id && asker.id === target.id) return;
+    if (document.activeElement === document.body && target && target.id) {
+      const fresh = document.getElementById(target.id);
+      if (fresh) {
+        fresh.setAttribute("tabindex", "-1");
+        fresh.focus({ preventScroll: true });
+      }
     }
-    const fresh = target && target.id ? document.getElementById(target.id) : target;
-    if (!fresh || !fresh.isConnected) return;
-    const problem = fresh.querySelector(".errornote, .errorlist");
-    focusOn(problem || fresh);
-  });
-
-  // The live region: emptied, then given the text a moment later, so that the same words
-  // twice (the same page of results again) are still read.
-  let saying = null;
-  function say(text) {
-    const region = document.getElementById("announcer");
-    if (!region || !text) return;
-    window.clearTimeout(saying);
-    region.textContent = "";
-    saying = window.setTimeout(function () { region.textContent = text; }, 100);
-  }
-
-  function textOf(element) {
-    return element.textContent.replace(/\s+/g, " ").trim();
-  }
-
-  // "Page 2 of 5" of a part's paginator: its text without the links and the page size.
-  function pageOf(part) {
-    const pager = part.querySelector(".paginator");
-    if (!pager) return "";
-    const copy = pager.cloneNode(true);
-    copy.querySelectorAll("a, form, noscript").forEach((node) => node.remove());
-    return textOf(copy).replace(/^[\s·]+|[\s·]+$/g, "");
-  }
-
-  // What a swapped part says in a few words: its own data-announce if it has one; else what
-  // went wrong; else its table's caption and page ("Contacts, Page 2 of 5"); else its first
-  // paragraph or heading ("No contact matches “x”.").
-  function summary(part) {
-    const marked = part.closest("[data-announce]") || part.querySelector("[data-announce]");
-    if (marked) return marked.getAttribute("data-announce") || textOf(marked);
-    const problem = part.matches(".errornote") ? part : part.querySelector(".errornote, .errorlist");
-    if (problem) return textOf(problem);
-    const caption = part.querySelector("caption");
-    if (caption) return [textOf(caption), pageOf(part)].filter(Boolean).join(", ");
-    const first = part.querySelector("p, h1, h2, h3");
-    return first ? textOf(first) : "";
-  }
-
-  document.addEventListener("htmx:afterSettle", function (event) {
-    if (polled(event)) return;
-    const target = event.detail.target;
-    const fresh = target && target.id ? document.getElementById(target.id) : target;
-    if (fresh && fresh.isConnected) say(summary(fresh));
-  });
-
-  // What the server says itself, in an HX-Trigger header ({"announce": {"message": "…"}}):
-  // a row deleted in place, whose answer is nothing at all.
-  document.addEventListener("announce", function (event) {
-    say(event.detail && event.detail.message);
-  });
-
-  // The admin's two-box picker (SelectFilter2.js, set up on load, before this) names its
-  // search icons with aria-label on a bare <span>, which has no role to be named: an image.
-  window.addEventListener("load", function () {
-    document.querySelectorAll(".search-label-icon[aria-label]:not([role])").forEach(function (icon) {
-      icon.setAttribute("role", "img");
-    });
   });
 
   // The language switch submits itself on change (a button does it without JavaScript).
@@ -250,82 +157,6 @@
   }
   document.addEventListener("htmx:afterSettle", updateAll);
   document.addEventListener("DOMContentLoaded", updateAll);
-})();
-
-// A press starts what its click will do. A click comes when the button is let go, a tenth
-// of a second after it went down: on a list's links that only show the list another way
-// (htmx-boosted: pages, sort headings, filters) the request is made at the mousedown, and
-// a row's link ([data-row-link]) starts loading its page then. The click that follows is
-// taken as done, so one press is still one request. A press that ends elsewhere (let go
-// off the link, or the link dragged away) is called off, as no click would have come. A
-// middle or modified press (a new tab), the keyboard and touch work as before; without
-// this file, the links are plain links.
-(function () {
-  "use strict";
-
-  let pressed = null; // the link pressed, and whether htmx or a page load took it
-
-  function boosted(link) {
-    const scope = link.closest("[hx-boost]");
-    return Boolean(scope) && scope.getAttribute("hx-boost") === "true";
-  }
-
-  function plainLocal(link) {
-    return (
-      link.origin === location.origin &&
-      (link.target === "" || link.target === "_self") &&
-      !link.hasAttribute("download")
-    );
-  }
-
-  function callOff() {
-    if (pressed.kind === "htmx") window.htmx.trigger(pressed.link, "htmx:abort");
-    else window.stop();
-    pressed = null;
-  }
-
-  document.addEventListener("mousedown", function (event) {
-    pressed = null;
-    if (event.button !== 0 || event.ctrlKey || event.metaKey || event.shiftKey || event.altKey) {
-      return;
-    }
-    const link = event.target.closest && event.target.closest("a[href]");
-    if (!link || !plainLocal(link)) return;
-    if (window.htmx && boosted(link)) {
-      pressed = { link: link, kind: "htmx" };
-      // What htmx does on the click: a click event of our own (not trusted, so the
-      // listener below lets it through) on the link.
-      window.htmx.trigger(link, "click");
-    } else if (link.matches("[data-row-link]")) {
-      pressed = { link: link, kind: "page" };
-      location.assign(link.href);
-    }
-  }, true);
-
-  // The press's own click (a mouse click has a detail, the count of clicks; a link
-  // activated by the keyboard has 0): already under way, so neither htmx nor the browser
-  // starts it again.
-  document.addEventListener("click", function (event) {
-    if (!pressed || !event.isTrusted || event.detail === 0) return;
-    event.preventDefault();
-    event.stopPropagation();
-    pressed = null;
-  }, true);
-
-  document.addEventListener("mouseup", function (event) {
-    if (!pressed || event.button !== 0) return;
-    // Let go off the link, which is still shown (not yet swapped away): no click comes.
-    if (pressed.link.isConnected && !pressed.link.contains(event.target)) {
-      callOff();
-      return;
-    }
-    // The click, if one comes, is dispatched right after this mouseup; then nothing is pending.
-    window.setTimeout(function () { pressed = null; }, 0);
-  }, true);
-
-  document.addEventListener("dragstart", function (event) {
-    if (pressed && pressed.link.contains(event.target)) callOff();
-  }, true);
 })();
 
 // A press starts what its click will do. A click comes when the button is let go, a tenth
