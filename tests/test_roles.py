@@ -68,7 +68,8 @@ def test_a_manager_is_offered_all_of_them(client, alice, people):
 def test_the_sidebar_offers_what_the_role_may_open(client, alice, role, shown, hidden):
     give_role(alice, role)
     page = _page(client, "/settings/credentials/")
-    sidebar = page[page.index('id="nav-sidebar"') : page.index("</nav>", page.index("nav-sidebar"))]
+    start = page.index('id="nav-sidebar"')
+    sidebar = page[start : page.index("</nav>", start)]
     for url in shown:
         assert f'href="{url}"' in sidebar, url
     for url in hidden:

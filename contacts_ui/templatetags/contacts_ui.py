@@ -2,7 +2,6 @@ from html import escape
 from urllib.parse import quote
 
 from django import template
-from django.templatetags.static import static
 from django.urls import reverse
 from django.utils.html import format_html, format_html_join
 from django.utils.safestring import mark_safe
@@ -55,7 +54,12 @@ class _ContactRows:
     def __init__(self, context, columns, filters: str):
         keys = [column["key"] for column in columns]
         self.first, *self.others = keys
-        fields = "".join(f'<td class="field-{key}">{{{key}}}</td>' for key in self.others)
+        # A number on the blacklist says so beside it, rather than in a column of its own
+        # that would hold a mark for every row (and leave no room on a laptop's screen).
+        flag = {"phone": "{blacklisted}"}
+        fields = "".join(
+            f'<td class="field-{key}">{{{key}}}{flag.get(key, "")}</td>' for key in self.others
+        )
         # The tick box is for bulk actions, the delete link for deleting: each only for a
         # role that may (contacts_ui.roles).
         user = context["request"].user
@@ -77,7 +81,6 @@ class _ContactRows:
             '<a href="{change_url}" data-row-link>{label}</a></th>'
             f"{fields}"
             '<td class="field-group">{group}</td>'
-            '<td class="field-blacklist">{blacklisted}</td>'
             f"{actions}</tr>"
         )
         self.back = f"?_changelist_filters={quote(filters, safe='/')}" if filters else ""
@@ -88,9 +91,7 @@ class _ContactRows:
         self.confirm = _("Delete the contact “%(label)s” at SerwerSMS for good?")
         self.delete_label = _("Delete %(label)s")
         self.delete = escape(_("Delete"))
-        icon = '<img src="{}" alt="{}">'
-        self.yes = icon.format(escape(static("admin/img/icon-yes.svg")), escape(_("Yes")))
-        self.no = icon.format(escape(static("admin/img/icon-no.svg")), escape(_("No")))
+        self.blacklisted = f' <span class="blacklisted-tag">{escape(_("Blacklisted"))}</span>'
 
     def row(self, contact) -> str:
         name = contact.display_name
@@ -108,7 +109,7 @@ class _ContactRows:
             label=escape(link_text),
             **{key: escape(field(contact, key)) for key in self.others},
             group=group,
-            blacklisted=self.yes if contact.blacklist else self.no,
+            blacklisted=self.blacklisted if contact.blacklist else "",
             delete_url=escape(self.delete_url(contact.id) + self.back),
             delete_row_url=escape(self.delete_row_url(contact.id)),
             # The fields as this row was read: deleted in place, it is checked against them.

@@ -8,3 +8,10 @@ def enter_api_token(page: Page, token: str) -> None:
     page.get_by_label("API token", exact=True).check()
     page.get_by_label("Token or password").press_sequentially(token)
     page.get_by_role("button", name="Check and save").click()
+
+
+def open_navigation(page: Page) -> None:
+    """Open the navigation sidebar, which starts closed on a laptop's screen."""
+    toggle = page.get_by_role("button", name="Toggle navigation")
+    if toggle.get_attribute("aria-expanded") != "true":
+        toggle.click()

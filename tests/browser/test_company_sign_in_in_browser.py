@@ -8,7 +8,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Page, expect
 
 from contacts_ui.sandbox.models import Group
-from tests.browser.steps import enter_api_token
+from tests.browser.steps import enter_api_token, open_navigation
 from tests.identity_provider import ACCOUNTS, ROLE_VALUES, IdentityProvider
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -63,6 +63,7 @@ def test_a_manager_by_the_role_claim_signs_in_with_passwords_off_and_works(
     expect(page).to_have_url("/groups/")
     expect(page.get_by_role("link", name="Klienci")).to_be_visible()
     # A Manager, as the claim says: imports and the cleanup are offered.
+    open_navigation(page)
     sidebar = page.locator("#nav-sidebar")
     expect(sidebar.get_by_role("link", name="Import contacts")).to_be_visible()
     expect(page.get_by_role("link", name="Change password")).to_have_count(0)

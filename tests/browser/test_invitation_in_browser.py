@@ -9,7 +9,7 @@ from django.contrib.auth.models import User
 from playwright.sync_api import expect
 
 from contacts_ui.sandbox.models import Group
-from tests.browser.steps import enter_api_token
+from tests.browser.steps import enter_api_token, open_navigation
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -24,6 +24,7 @@ def test_an_invited_colleague_sets_a_password_and_gets_to_work(
     User.objects.create_superuser("root", password="pass-for-tests")
     boss = new_page()
     log_in(boss, "root", then="/settings/credentials/")
+    open_navigation(boss)
     boss.locator("#nav-sidebar").get_by_role("link", name="Invite a person").click()
     boss.get_by_label("E-mail address").fill(ADDRESS)
     boss.get_by_label("Editor").check()
