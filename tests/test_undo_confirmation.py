@@ -3,6 +3,7 @@ left it at SerwerSMS and as the undo sets it, for every kind of change; and the 
 sets exactly those values."""
 
 import uuid
+from dataclasses import replace
 
 import pytest
 
@@ -10,7 +11,9 @@ from contacts_ui.history.recorder import WriteRecorder
 from contacts_ui.models import HistoryEntry
 from contacts_ui.sandbox.models import Contact, Group
 from contacts_ui.serwersms import Credentials, SerwerSMSClient
+from tests import history_entries
 from tests.helpers import ANNA, form_values, make_contact, table_rows
+from tests.history_entries import ANNA as ANNA_DATA
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -199,3 +202,19 @@ def test_a_contacts_deletion_page_says_it_can_be_restored_and_the_trash_then_has
 
     trash = table_rows(client.get("/trash/").content.decode())
     assert trash[0][:3] == ["contact", "Anna Kowalska", "+48500600700"]
+
+
+def test_a_large_groups_deletion_lists_the_first_hundred_contacts_and_counts_the_rest(
+    client, alice
+):
+    members = [
+        replace(ANNA_DATA, phone=f"+48500{n:06}", first_name=f"Osoba {n}") for n in range(103)
+    ]
+    entry = history_entries.group_delete(alice, name="Duża grupa", members=members)
+
+    page = confirmation(client, entry)
+
+    rows = table_rows(page, "undo-members")
+    assert rows[0] == ["Osoba 0 Kowalska", "+48500000000"]
+    assert len(rows) == 101
+    assert rows[-1] == ["…and 3 more"]
