@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext, ngettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from .. import provider, roles
+from .. import contact_total, provider, roles
 from ..forms import ContactActionForm, ContactListQuery
 from ..jobs import kinds, runner
 from ..models import Job, ListPreferences
@@ -327,9 +327,15 @@ def contact_count(request: HttpRequest, client) -> HttpResponse:
     of the page is ticked, as the admin then offers to select them all: two calls at most,
     which a plain list view does not make."""
     query = ContactListQuery.read(request.GET)
-    try:
-        _first, count = _matching(client, query)
-    except SerwerSMSError:
-        count = None
+    # The number the list has just said under its rows, when it is known (contact_total).
+    count = None if query["b"] else contact_total.cached(request.user, client, query)
+    if count is None:
+        try:
+            _first, count = _matching(client, query)
+        except SerwerSMSError:
+            count = None
+        else:
+            if not query["b"]:
+                contact_total.remember(request.user, client, query, count)
     context = {"count": count, "filters": request.GET.urlencode()}
     return render(request, "contacts_ui/_contact_select_across.html", context)
