@@ -151,3 +151,20 @@ def test_the_language_is_changed_without_javascript(no_script):
     page.get_by_role("button", name="Change language").click()
 
     expect(page.get_by_role("heading", name="Grupy", level=1)).to_be_visible()
+
+
+def test_ticked_contacts_get_an_action_without_javascript_and_no_dead_tick_all_box_shows(
+    no_script, people
+):
+    page = no_script
+    page.goto("/contacts/")
+    # Ticking every row at once takes a script: without one, the box is not offered.
+    expect(page.get_by_label("Select every contact on this page")).to_be_hidden()
+
+    page.get_by_label("Select Anna Nowak").check()
+    page.get_by_label("Select Celina Nowak").check()
+    page.locator("select[name=action]").select_option("delete")
+    page.get_by_role("button", name="Go").click()
+
+    expect(page.get_by_role("heading", name="The 2 contacts concerned")).to_be_visible()
+    expect(page.locator("#action-contacts")).not_to_contain_text("Bartek")
