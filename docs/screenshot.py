@@ -1,4 +1,4 @@
-"""Take docs/contacts-list.png: the contacts list of a freshly seeded demo, in Chromium.
+"""Take docs/contacts-list.png: a freshly seeded demo's contacts list, in Chromium, 1366×768.
 
 Run with `make screenshot` (or `.venv/bin/python docs/screenshot.py`). The app runs with
 `manage.py runserver` on a free loopback port against a throwaway SQLite database, so the
@@ -23,7 +23,7 @@ from playwright.sync_api import expect, sync_playwright  # noqa: E402
 from tests.browser.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
 
 OUTPUT = ROOT / "docs" / "contacts-list.png"
-VIEWPORT = {"width": 1600, "height": 900}  # a desktop screen: the whole table fits
+VIEWPORT = {"width": 1366, "height": 768}  # the most common office laptop screen
 # Sandbox-only credentials for the throwaway demo account.
 DEMO_TOKEN = "demo-sandbox-token"
 DEMO_PASSWORD = "demo-sandbox-password"
