@@ -148,14 +148,20 @@ def _what_undo_sets(entry: HistoryEntry) -> list[dict]:
             if record.get(field) not in (None, "", [])
         ]
     names = group_names(entry.after, entry.before)
-    return [
-        {
-            "label": field_label(entry.kind, field),
-            "now": shown_value(entry.kind, field, now, names),
-            "then": shown_value(entry.kind, field, then, names),
-        }
-        for field, now, then in changed
-    ]
+    rows = []
+    for field, now, then in changed:
+        then = shown_value(entry.kind, field, then, names)
+        if entry.action == HistoryEntry.Action.CONTACT_DELETE and field == "group_ids":
+            # Created again in those still there when it is undone (undo._recreate_contact).
+            then = then + " " + _("(those of them that still exist)")
+        rows.append(
+            {
+                "label": field_label(entry.kind, field),
+                "now": shown_value(entry.kind, field, now, names),
+                "then": then,
+            }
+        )
+    return rows
 
 
 def _members_restored(entry: HistoryEntry) -> dict:
