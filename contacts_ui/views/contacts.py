@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 from django.views.decorators.vary import vary_on_headers
+from django_htmx.http import trigger_client_event
 
 from .. import conflicts, group_list, provider, roles
 from ..contact_total import shown_on_page, shown_unknown, shown_when_asked
@@ -587,7 +588,8 @@ def contact_delete_row(
     shown = request.GET.get("s")
     try:
         # Read through the recorder's memo: the record before the deletion costs no call.
-        if shown and shown != conflicts.fields_fingerprint(recorder.memo.contact(contact_id)):
+        contact = recorder.memo.contact(contact_id)
+        if shown and shown != conflicts.fields_fingerprint(contact):
             return render(
                 request,
                 "contacts_ui/_contact_row_error.html",
@@ -607,8 +609,11 @@ def contact_delete_row(
             "error": write_failed(exc, contact_page_look_up(contact_id)),
         }
         return render(request, "contacts_ui/_contact_row_error.html", context)
-    # An empty answer, swapped for the row, takes the row away.
-    return HttpResponse("")
+    # An empty answer, swapped for the row, takes the row away; the page's live region
+    # says what happened (static/contacts_ui/app.js).
+    response = HttpResponse("")
+    deleted = _("The contact “%(name)s” was deleted.") % {"name": contact.display_name}
+    return trigger_client_event(response, "announce", {"message": deleted})
 
 
 # --- Find by phone ----------------------------------------------------------------

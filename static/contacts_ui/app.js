@@ -77,20 +77,117 @@
     }
   });
 
-  // After a list part is swapped in by a link, move focus to it so that a
-  // keyboard or screen-reader user is not left on a removed element. A part that
-  // refreshes itself (a job's progress) is left alone: nobody asked for it.
-  document.addEventListener("htmx:afterSwap", function (event) {
-    const target = event.detail.target;
-    const asker = event.detail.requestConfig && event.detail.requestConfig.elt;
-    if (asker && target && asker.id && asker.id === target.id) return;
-    if (document.activeElement === document.body && target && target.id) {
-      const fresh = document.getElementById(target.id);
-      if (fresh) {
-        fresh.setAttribute("tabindex", "-1");
-        fresh.focus({ preventScroll: true });
-      }
+  // After a part is swapped in, focus goes where a keyboard or screen-reader user expects
+  // it, never lost to the page's body with the element that had it: a link's part (a page,
+  // a sort) to the part, or to its error if it has one; a row deleted in place to the next
+  // row's link (or the previous one's, or the list). Focus still where it was (typing in a
+  // search box) stays there. A part that refreshes itself on a timer (a job's progress) is
+  // left alone: nobody asked for it. The swap's result is said in the live region (#announcer).
+  function focusOn(element) {
+    if (!element.matches("a[href], button, input, select, textarea")) {
+      element.setAttribute("tabindex", "-1");
     }
+    element.focus({ preventScroll: true });
+  }
+
+  function polled(event) {
+    const asker = event.detail.requestConfig && event.detail.requestConfig.elt;
+    const target = event.detail.target;
+    return Boolean(asker && target && asker.id && asker.id === target.id && asker.tagName !== "FORM");
+  }
+
+  // A row deleted in place: its neighbours, to move focus to once it is gone. The swap's
+  // own events are sent to the row's link, gone with it, so they never reach the document:
+  // the check is made just after the swap, which htmx makes as soon as this event is done.
+  document.addEventListener("htmx:beforeSwap", function (event) {
+    const row = event.detail.target;
+    if (!row || !row.matches("tr[data-row]")) return;
+    const next = row.nextElementSibling;
+    const previous = row.previousElementSibling;
+    const list = row.closest("[id]:not(tr, tbody, table, form)");
+    window.setTimeout(function () {
+      if (row.isConnected) return;
+      // There again, saying what went wrong: focus to that, and it is said.
+      const again = document.getElementById(row.id);
+      if (again) say(summary(again));
+      if (document.activeElement !== document.body && document.activeElement !== null) return;
+      if (again) {
+        focusOn(again.querySelector(".errornote") || again);
+        return;
+      }
+      const after = [next, previous].find((other) => other && other.isConnected);
+      const link = after && after.querySelector("[data-row-link]");
+      if (link) focusOn(link);
+      else if (list && list.isConnected) focusOn(list);
+    }, 0);
+  });
+
+  document.addEventListener("htmx:afterSwap", function (event) {
+    if (polled(event) || document.activeElement !== document.body) return;
+    const target = event.detail.target;
+    const fresh = target && target.id ? document.getElementById(target.id) : target;
+    if (!fresh || !fresh.isConnected) return;
+    const problem = fresh.querySelector(".errornote, .errorlist");
+    focusOn(problem || fresh);
+  });
+
+  // The live region: emptied, then given the text a moment later, so that the same words
+  // twice (the same page of results again) are still read.
+  let saying = null;
+  function say(text) {
+    const region = document.getElementById("announcer");
+    if (!region || !text) return;
+    window.clearTimeout(saying);
+    region.textContent = "";
+    saying = window.setTimeout(function () { region.textContent = text; }, 100);
+  }
+
+  function textOf(element) {
+    return element.textContent.replace(/\s+/g, " ").trim();
+  }
+
+  // "Page 2 of 5" of a part's paginator: its text without the links and the page size.
+  function pageOf(part) {
+    const pager = part.querySelector(".paginator");
+    if (!pager) return "";
+    const copy = pager.cloneNode(true);
+    copy.querySelectorAll("a, form, noscript").forEach((node) => node.remove());
+    return textOf(copy).replace(/^[\s·]+|[\s·]+$/g, "");
+  }
+
+  // What a swapped part says in a few words: its own data-announce if it has one; else what
+  // went wrong; else its table's caption and page ("Contacts, Page 2 of 5"); else its first
+  // paragraph or heading ("No contact matches “x”.").
+  function summary(part) {
+    const marked = part.closest("[data-announce]") || part.querySelector("[data-announce]");
+    if (marked) return marked.getAttribute("data-announce") || textOf(marked);
+    const problem = part.matches(".errornote") ? part : part.querySelector(".errornote, .errorlist");
+    if (problem) return textOf(problem);
+    const caption = part.querySelector("caption");
+    if (caption) return [textOf(caption), pageOf(part)].filter(Boolean).join(", ");
+    const first = part.querySelector("p, h1, h2, h3");
+    return first ? textOf(first) : "";
+  }
+
+  document.addEventListener("htmx:afterSettle", function (event) {
+    if (polled(event)) return;
+    const target = event.detail.target;
+    const fresh = target && target.id ? document.getElementById(target.id) : target;
+    if (fresh && fresh.isConnected) say(summary(fresh));
+  });
+
+  // What the server says itself, in an HX-Trigger header ({"announce": {"message": "…"}}):
+  // a row deleted in place, whose answer is nothing at all.
+  document.addEventListener("announce", function (event) {
+    say(event.detail && event.detail.message);
+  });
+
+  // The admin's two-box picker (SelectFilter2.js, set up on load, before this) names its
+  // search icons with aria-label on a bare <span>, which has no role to be named: an image.
+  window.addEventListener("load", function () {
+    document.querySelectorAll(".search-label-icon[aria-label]:not([role])").forEach(function (icon) {
+      icon.setAttribute("role", "img");
+    });
   });
 
   // The language switch submits itself on change (a button does it without JavaScript).

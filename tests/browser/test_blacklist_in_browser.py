@@ -36,7 +36,7 @@ def test_a_contacts_number_is_stopped_from_its_page(logged_in_page: Page, alice_
     open_navigation(page)
     page.locator("#nav-sidebar").get_by_role("link", name="Blacklist", exact=True).click()
     expect(page.locator("#blacklist-table")).to_contain_text("+48500600700")
-    page.get_by_role("link", name="Allow messages to +48500600700 again").click()
+    page.get_by_role("link", name="Allow messages again +48500600700").click()
     page.get_by_role("button", name="Yes, allow messages again").click()
     expect(page.get_by_text("+48500600700 is off the blacklist")).to_be_visible()
     expect(page.get_by_text("The blacklist is empty")).to_be_visible()
