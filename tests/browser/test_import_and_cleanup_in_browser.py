@@ -6,6 +6,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from contacts_ui.sandbox.models import Contact, Group, Membership
+from tests.browser.steps import open_navigation
 from tests.helpers import make_contact
 from tests.jobs import worker_in_background
 
@@ -31,6 +32,7 @@ def _upload(page: Page, tmp_path) -> None:
     """The Excel file, uploaded from the Import contacts page."""
     csv_file = tmp_path / "klienci.csv"
     csv_file.write_bytes(EXCEL_CSV)
+    open_navigation(page)
     page.get_by_role("link", name="Import contacts").click()
     page.get_by_label("CSV file").set_input_files(str(csv_file))
     page.get_by_role("button", name="Upload").click()
@@ -102,6 +104,7 @@ def test_two_groups_of_nearly_the_same_name_are_found_and_merged(
     make_contact(alice_account, "+48500600702", [twin], first_name="Bartek")
     make_contact(alice_account, "+48500600703", [twin, klienci], first_name="Celina")
     page = logged_in_page
+    open_navigation(page)
     page.get_by_role("link", name="Cleanup").click()
     page.get_by_role("button", name="Look for what needs tidying").click()
     expect(page.get_by_text("Finished")).to_be_visible(timeout=20_000)
