@@ -212,7 +212,8 @@ class Server:
             try:
                 if check():
                     return
-            except requests.ConnectionError:
+            except (requests.ConnectionError, requests.Timeout):
+                # Not up yet, or starting slowly on a busy machine: asked again.
                 pass
             time.sleep(0.2)
         sys.exit(

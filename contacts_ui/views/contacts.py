@@ -6,7 +6,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -142,6 +144,17 @@ def _flag_filter(query: dict) -> list[dict]:
     ]
 
 
+# Where a page of the contacts list takes its results (see contact_list): a comment that
+# no escaped value can hold.
+_RESULTS_MARK = mark_safe("<!-- the contact list's results -->")
+
+
+def _filters_context(query: dict) -> dict:
+    """The list's query string as the links around it carry it (a page number included)."""
+    filters = _url(query)[1:]
+    return {"filters": filters, "retry_url": "?" + filters}
+
+
 def _paging_urls(query: dict, page) -> dict:
     """The paginator's links: by page number, or (filtered by the blacklist flag) on from
     the last contact looked through."""
@@ -178,34 +191,18 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
             **ContactListQuery.search_params(query), page=query["p"], limit=page_size
         )
 
+    # The page's call goes out first. What does not wait on its answer (the sidebar, the
+    # columns; for a whole page, everything around the list) is made and rendered while
+    # the call is on its way, with a mark where the results go; they are rendered into it
+    # once the answer is in. The call's thread does no database work.
+    fetched = in_background(fetch_page)
     all_groups = _all_groups_beside(request, client)
-    page, error = None, None
-    every_group = query["g"] in (None, "")
-    try:
-        page = fetch_page()
-        if not query["b"] and page.page > page.pages:
-            # Past the end (say, the last contact of the last page was deleted): the last page.
-            query["p"] = page.pages
-            page = fetch_page()
-    except InvalidData as exc:
-        page, error = None, exc.message
-        if every_group and provider.refused_for_want_of_a_group(exc):
-            error = provider.list_only_by_group(client.base_url, exc)
-    except SerwerSMSError as exc:
-        page, error = None, exc.message
     filter_choices, filter_error = _group_filter(query, *all_groups.result())
-    filters = _url(query)[1:]
-    total = None
-    if page is not None and not isinstance(page, FlaggedPage):
-        total_url = reverse("contacts_ui:contact_total") + "?" + filters
-        total = shown_on_page(request.user, client, query, page, page_size, total_url)
+    partial = render_partial_or_page(request)
+    template = "contacts_ui/_contact_results.html" if partial else "contacts_ui/contact_list.html"
     context = {
         "title": _("Contacts"),
         "query": query,
-        "page": page,
-        "error": error,
-        "filters": filters,
-        "retry_url": "?" + filters,
         "columns": _columns(query, prefs.extra_columns),
         "optional_columns": [
             (k, h, k in prefs.extra_columns)
@@ -221,13 +218,50 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
         "page_size_filters": _url(query, n=None, p=1)[1:],
         "filters_param": FILTERS_PARAM,
         "flag_choices": _flag_filter(query),
-        "flagged": isinstance(page, FlaggedPage),
-        "total": total,
-        **_paging_urls(query, page),
+        **_filters_context(query),
     }
-    if render_partial_or_page(request):
-        return render(request, "contacts_ui/_contact_results.html", {**context, "oob": True})
-    return render(request, "contacts_ui/contact_list.html", context)
+    around = render_to_string(
+        template, {**context, "oob": partial, "results_html": _RESULTS_MARK}, request
+    )
+
+    page, error = None, None
+    every_group = query["g"] in (None, "")
+    asked_page = query["p"]
+    try:
+        page = fetched.result()
+        if not query["b"] and page.page > page.pages:
+            # Past the end (say, the last contact of the last page was deleted): the last page.
+            query["p"] = page.pages
+            page = fetch_page()
+    except InvalidData as exc:
+        page, error = None, exc.message
+        if every_group and provider.refused_for_want_of_a_group(exc):
+            error = provider.list_only_by_group(client.base_url, exc)
+    except SerwerSMSError as exc:
+        page, error = None, exc.message
+    if query["p"] != asked_page:
+        # The page asked for was past the end: the links around the list show the last.
+        context.update(_filters_context(query))
+        around = render_to_string(
+            template, {**context, "oob": partial, "results_html": _RESULTS_MARK}, request
+        )
+    total = None
+    if page is not None and not isinstance(page, FlaggedPage):
+        total_url = reverse("contacts_ui:contact_total") + "?" + context["filters"]
+        total = shown_on_page(request.user, client, query, page, page_size, total_url)
+    results = render_to_string(
+        "contacts_ui/_contact_results.html",
+        {
+            **context,
+            "page": page,
+            "error": error,
+            "flagged": isinstance(page, FlaggedPage),
+            "total": total,
+            **_paging_urls(query, page),
+        },
+        request,
+    )
+    return HttpResponse(around.replace(_RESULTS_MARK, results, 1))
 
 
 @login_required

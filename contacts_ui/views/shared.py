@@ -117,8 +117,12 @@ def in_background(function, *args) -> concurrent.futures.Future:
     global _pool
     with _pool_lock:
         if _pool is None:
-            # Made on first use: in each server process, after gunicorn forks.
-            _pool = concurrent.futures.ThreadPoolExecutor(thread_name_prefix="api-call")
+            # Made on first use: in each server process, after gunicorn forks. A thread is
+            # started only when none is idle: enough for every server thread's calls at
+            # once (a list's page and its group list), not the default's cores + 4.
+            _pool = concurrent.futures.ThreadPoolExecutor(
+                max_workers=32, thread_name_prefix="api-call"
+            )
     language = translation.get_language()
 
     def in_language():
