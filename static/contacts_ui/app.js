@@ -131,15 +131,30 @@
     focusOn(problem || fresh);
   });
 
-  // The live region: emptied, then given the text a moment later, so that the same words
-  // twice (the same page of results again) are still read.
+  // The live region (#announcer): emptied, then given the text a moment later, so that the
+  // same words twice (the same page of results again) are still read. The words are put in
+  // a closed shadow root of it: a screen reader reads them there as in the page, but they
+  // are not a second copy of the page's text for anything that finds text in the page (the
+  // browser's find in page, a test's get_by_text).
+  let spoken = null;
+  function voice() {
+    if (spoken && spoken.isConnected) return spoken;
+    const region = document.getElementById("announcer");
+    if (!region) return null;
+    spoken = document.createElement("span");
+    if (region.attachShadow) region.attachShadow({ mode: "closed" }).appendChild(spoken);
+    else region.appendChild(spoken);
+    return spoken;
+  }
+  document.addEventListener("DOMContentLoaded", voice);
+
   let saying = null;
   function say(text) {
-    const region = document.getElementById("announcer");
-    if (!region || !text) return;
+    const words = voice();
+    if (!words || !text) return;
     window.clearTimeout(saying);
-    region.textContent = "";
-    saying = window.setTimeout(function () { region.textContent = text; }, 100);
+    words.textContent = "";
+    saying = window.setTimeout(function () { words.textContent = text; }, 100);
   }
 
   function textOf(element) {
@@ -157,12 +172,15 @@
 
   // What a swapped part says in a few words: its own data-announce if it has one; else what
   // went wrong; else its table's caption and page ("Contacts, Page 2 of 5"); else its first
-  // paragraph or heading ("No contact matches “x”.").
+  // paragraph or heading ("No contact matches “x”."). Nothing for a part that speaks for
+  // itself (an error shown as an alert, a job's progress in a live region of its own): it
+  // would be read twice.
   function summary(part) {
     const marked = part.closest("[data-announce]") || part.querySelector("[data-announce]");
     if (marked) return marked.getAttribute("data-announce") || textOf(marked);
+    if (part.matches("[role=alert], [role=status], [aria-live]")) return "";
     const problem = part.matches(".errornote") ? part : part.querySelector(".errornote, .errorlist");
-    if (problem) return textOf(problem);
+    if (problem) return problem.closest("[role=alert]") ? "" : textOf(problem);
     const caption = part.querySelector("caption");
     if (caption) return [textOf(caption), pageOf(part)].filter(Boolean).join(", ");
     const first = part.querySelector("p, h1, h2, h3");
