@@ -2,6 +2,7 @@
 colleague changed the contact since the list was read."""
 
 import html
+import json
 import re
 
 import pytest
@@ -28,6 +29,14 @@ def test_it_deletes_and_answers_nothing_so_the_row_goes(client, alice, contact):
     assert response.status_code == 200
     assert response.content == b""
     assert not Contact.objects.filter(id=contact.id).exists()
+
+
+def test_it_tells_the_page_what_to_say_of_the_row_gone(client, alice, contact):
+    # The answer is empty: the page's live region says it from this header (app.js).
+    response = client.post(f"/contacts/{contact.id}/delete/row/", headers={"HX-Request": "true"})
+    assert json.loads(response["HX-Trigger"]) == {
+        "announce": {"message": "The contact “Jan” was deleted."}
+    }
 
 
 def _row_delete_url(client, contact) -> str:
