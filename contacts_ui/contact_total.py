@@ -99,10 +99,23 @@ def count(client: SerwerSMSClient, query: dict, page_size: int, pages: int) -> i
     return full_pages * served_page_size(client, page_size) + len(last.items)
 
 
-def shown_on_page(user, client: SerwerSMSClient, query: dict, page: Page, page_size: int, url: str):
+# shown_on_page's `known` when the cache has not been read for it.
+NOT_READ = object()
+
+
+def shown_on_page(
+    user,
+    client: SerwerSMSClient,
+    query: dict,
+    page: Page,
+    page_size: int,
+    url: str,
+    known=NOT_READ,
+):
     """What the list's page says of the number, with no call of its own: known on the last
     page or when cached; else "more than" the full pages before the last, and `url` (the
-    count's, with the list's query string) to ask for it."""
+    count's, with the list's query string) to ask for it. `known` is the cached number, if
+    read already (`cached`, while the page's call was on its way)."""
     if not page.items:
         return None
     per_page = served_page_size(client, page_size)
@@ -111,7 +124,8 @@ def shown_on_page(user, client: SerwerSMSClient, query: dict, page: Page, page_s
     if page.page >= page.pages:
         remember(user, client, query, last)
         return Shown(first, last, count=last)
-    known = cached(user, client, query)
+    if known is NOT_READ:
+        known = cached(user, client, query)
     if known is not None and known >= last:
         return Shown(first, last, count=known)
     return Shown(first, last, at_least=(page.pages - 1) * per_page, url=f"{url}&pages={page.pages}")

@@ -16,6 +16,7 @@ from django.views.decorators.vary import vary_on_headers
 from django_htmx.http import trigger_client_event
 
 from .. import conflicts, group_list, provider, roles
+from ..contact_total import cached as cached_total
 from ..contact_total import shown_on_page, shown_unknown, shown_when_asked
 from ..forms import (
     CONTACT_COLUMNS,
@@ -223,6 +224,8 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
     around = render_to_string(
         template, {**context, "oob": partial, "results_html": _RESULTS_MARK}, request
     )
+    # The number of contacts found, if cached (the flag's filter never shows it).
+    known_total = None if query["b"] else cached_total(request.user, client, query)
 
     page, error = None, None
     every_group = query["g"] in (None, "")
@@ -248,7 +251,9 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
     total = None
     if page is not None and not isinstance(page, FlaggedPage):
         total_url = reverse("contacts_ui:contact_total") + "?" + context["filters"]
-        total = shown_on_page(request.user, client, query, page, page_size, total_url)
+        total = shown_on_page(
+            request.user, client, query, page, page_size, total_url, known=known_total
+        )
     results = render_to_string(
         "contacts_ui/_contact_results.html",
         {
