@@ -63,7 +63,7 @@ def test_a_first_page_says_what_is_sure_and_asks_for_the_number(client, alice, b
     assert "Page 1 of 50" in page
     assert _total(page) == "1–25 of more than 1,225"
     assert _asks(page) == "/contacts/total/?n=25&pages=50"
-    assert 'hx-trigger="load"' in page
+    assert 'hx-trigger="revealed"' in page
 
     answer = client.get(_asks(page), headers=HTMX)
     assert answer.status_code == 200
