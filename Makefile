@@ -48,8 +48,9 @@ $(AXE): tests/a11y/package.json tests/a11y/package-lock.json
 
 # The whole suite; its environment (a SECRET_KEY of its own, the sandbox on, plain
 # HTTP) is set in pyproject.toml.
+# PYTEST_ARGS narrows it (CI's second run: -m "not screens").
 test: $(BIN)/.installed $(IDP) $(AXE)
-	$(BIN)/pytest -n 2
+	$(BIN)/pytest -n 2 $(PYTEST_ARGS)
 
 # The live contract check: the API's open behaviours (api/CONTRACT.md) as a table, against
 # SERWERSMS_CONTRACT_URL with a test account's SERWERSMS_CONTRACT_TOKEN (or _USERNAME and

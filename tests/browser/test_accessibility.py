@@ -25,7 +25,7 @@ from contacts_ui.serwersms import Group as ApiGroup
 from tests.helpers import make_contact, make_user
 from tests.history_entries import contact_delete, jobs_and_uploads
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.screens, pytest.mark.django_db(transaction=True)]
 
 AXE = Path(__file__).resolve().parent.parent / "a11y" / "node_modules" / "axe-core" / "axe.min.js"
 MISSING_AXE = "axe-core is not installed: `npm ci` in tests/a11y (make test does it)"

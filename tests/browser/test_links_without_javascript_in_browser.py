@@ -8,7 +8,7 @@ from playwright.sync_api import Page, expect
 
 from tests.helpers import make_user
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.screens, pytest.mark.django_db(transaction=True)]
 
 # The pages the navigation offers a Manager who is also a superuser: each must be reachable.
 PAGES = {

@@ -15,7 +15,7 @@ from tests import history_entries
 from tests.helpers import make_user
 from tests.jobs import worker_in_background
 
-pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+pytestmark = [pytest.mark.browser, pytest.mark.screens, pytest.mark.django_db(transaction=True)]
 
 LAPTOPS = [{"width": 1280, "height": 800}, {"width": 1366, "height": 768}]
 PHONE = {"width": 390, "height": 844}
