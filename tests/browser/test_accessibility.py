@@ -16,12 +16,9 @@ from django.contrib.auth.models import User
 from playwright.sync_api import Page
 
 from contacts_ui import roles
-from contacts_ui.cleanup import detectors
-from contacts_ui.models import Job
 from contacts_ui.sandbox.models import Contact, Group
-from contacts_ui.serwersms import Contact as ApiContact
 from contacts_ui.serwersms import ContactData
-from contacts_ui.serwersms import Group as ApiGroup
+from tests.cleanup_findings import _findings_of, _scanned
 from tests.helpers import make_contact, make_user
 from tests.history_entries import contact_delete, jobs_and_uploads
 
@@ -85,14 +82,7 @@ def data(alice_account) -> dict:
         batch=uuid.uuid4(),
     )
     deleted.delete()
-    scan = Job.objects.create(
-        user=alice,
-        kind=Job.Kind.ACCOUNT_SCAN,
-        title="Scan",
-        state=Job.State.DONE,
-        api_url="-",
-        result=_findings_of(alice_account),
-    )
+    scan = _scanned(alice, _findings_of(alice_account))
     return {
         "alice": alice,
         "group": klienci.id,
@@ -104,25 +94,6 @@ def data(alice_account) -> dict:
         "person": make_user("ewa", role=None).id,
         **jobs_and_uploads(alice),
     }
-
-
-def _findings_of(account) -> dict:
-    """What a scan of the sandbox account would find (as tests/cleanup_findings.py works it
-    out), without running a job."""
-    groups = [ApiGroup(g.id, g.name, g.membership_set.count()) for g in account.groups.all()]
-    listed = set(account.blacklist.values_list("phone", flat=True))
-
-    def api(c):
-        return ApiContact(
-            c.id, c.phone, c.email, c.first_name, c.last_name, c.company, c.tax_id,
-            c.address, c.city, c.description, c.phone in listed,
-        )  # fmt: skip
-
-    reading = detectors.AccountReading(groups)
-    for g in groups:
-        reading.read([api(c) for c in Group.objects.get(id=g.id).contacts.all()], g.id)
-    reading.read([api(c) for c in account.contacts.filter(membership__isnull=True)])
-    return detectors.findings(reading)
 
 
 # --- Pages and states ----------------------------------------------------------------
