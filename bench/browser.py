@@ -33,7 +33,6 @@ click does (then both modes start at once).
 """
 
 import os
-import re
 import statistics
 import sys
 import tempfile
@@ -80,7 +79,6 @@ if apps.is_installed("axes"):
 """
 
 SANDBOX_ACCESS_FORMAT = '%(t)s "%(r)s" %(s)s %(M)s'
-SANDBOX_CALL = re.compile(r'"POST /sandbox/api/\w+/\w+\.json[^"]*" \d{3} \d+$')
 
 # In every document: the wall time of the last press (mousedown, or keydown of Enter), kept in
 # sessionStorage so that the next page can read it, and the first contentful paint.
@@ -139,22 +137,6 @@ def set_up() -> None:
 
 
 # --- Counting and raw calls -------------------------------------------------------------
-
-
-def call_lines(sandbox) -> int:
-    return sum(1 for line in sandbox.log_lines() if SANDBOX_CALL.search(line))
-
-
-def settled_call_lines(sandbox) -> int:
-    """The access log's call count once it stops growing (gunicorn writes a line after the
-    answer is sent)."""
-    count, stable_since = call_lines(sandbox), time.monotonic()
-    while time.monotonic() - stable_since < 0.3:
-        time.sleep(0.05)
-        now = call_lines(sandbox)
-        if now != count:
-            count, stable_since = now, time.monotonic()
-    return count
 
 
 class Raw:
@@ -312,9 +294,9 @@ def measure(host: str, api: str, sandbox) -> None:
                     for mode in modes:
                         page = pages[mode]
                         open_list(page)
-                        before = settled_call_lines(sandbox)
+                        before = load.settled_call_lines(sandbox)
                         ms = act(page, action, round_)
-                        made = settled_call_lines(sandbox) - before
+                        made = load.settled_call_lines(sandbox) - before
                         if round_:
                             felt[mode, action].append(ms)
                             calls[mode, action].append(made)

@@ -92,8 +92,6 @@ if apps.is_installed("axes"):
 
 # The sandbox's access log: one line a call, to count them.
 SANDBOX_ACCESS_FORMAT = '%(t)s "%(r)s" %(s)s %(M)s'
-SANDBOX_CALL = re.compile(r'"POST /sandbox/api/\w+/\w+\.json[^"]*" \d{3} \d+$')
-
 PAGES = ("contacts", "groups", "form")
 VIEWS = ("A", "B", "C")
 VIEW_NAMES = {"A": "raw API call", "B": "page, whole", "C": "htmx partial"}
@@ -254,29 +252,13 @@ def pick_contact(account: Account, raw: Raw) -> None:
 # --- Counting calls and memory ------------------------------------------------------------
 
 
-def call_lines(sandbox) -> int:
-    return sum(1 for line in sandbox.log_lines() if SANDBOX_CALL.search(line))
-
-
-def settled_call_lines(sandbox) -> int:
-    """The access log's call count once it stops growing (gunicorn writes a line after
-    the answer is sent, so the last may come a moment after the page)."""
-    count, stable_since = call_lines(sandbox), time.monotonic()
-    while time.monotonic() - stable_since < 0.3:
-        time.sleep(0.05)
-        now = call_lines(sandbox)
-        if now != count:
-            count, stable_since = now, time.monotonic()
-    return count
-
-
 def count_calls(account: Account, host: str, raw: Raw, sandbox) -> None:
     for page in PAGES:
         for view in ("B", "C"):
-            before = settled_call_lines(sandbox)
+            before = load.settled_call_lines(sandbox)
             for _ in range(COUNTED_VIEWS):
                 request(view, page, account, host, raw)
-                after = settled_call_lines(sandbox)
+                after = load.settled_call_lines(sandbox)
                 account.calls.setdefault((page, view), []).append(after - before)
                 before = after
 

@@ -22,6 +22,7 @@ servers' logs, locust's CSVs and the summaries. Not part of the test suite.
 
 import json
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -397,6 +398,26 @@ def main() -> int:
     print(f"p95 page time at {USERS} users: {p95} ms (must be <= 2 x {limit // 2} = {limit} ms)")
     print(f"{'PASS' if passed else 'FAIL'} in {time.monotonic() - started:.0f} s all told")
     return 0 if passed else 1
+
+
+# One line of the sandbox's access log for each API call it answered.
+SANDBOX_CALL = re.compile(r'"POST /sandbox/api/\w+/\w+\.json[^"]*" \d{3} \d+$')
+
+
+def call_lines(sandbox) -> int:
+    return sum(1 for line in sandbox.log_lines() if SANDBOX_CALL.search(line))
+
+
+def settled_call_lines(sandbox) -> int:
+    """The access log's call count once it stops growing (gunicorn writes a line after
+    the answer is sent, so the last may come a moment after the page)."""
+    count, stable_since = call_lines(sandbox), time.monotonic()
+    while time.monotonic() - stable_since < 0.3:
+        time.sleep(0.05)
+        now = call_lines(sandbox)
+        if now != count:
+            count, stable_since = now, time.monotonic()
+    return count
 
 
 if __name__ == "__main__":
