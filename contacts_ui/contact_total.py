@@ -4,7 +4,7 @@ The API gives a page count, not a number of contacts (api/CONTRACT.md), and ever
 the last is full: the last page tells the rest. So the list's own page, its one call, tells
 the number when it is the last page (or the only one); on any other page the list says what
 it knows for sure ("of more than 2,050", true with JavaScript off too) and asks for the number
-by htmx once it has loaded (`count`: one call, the last page). A number found either way is
+by htmx once that comes into sight (`count`: one call, the last page). A number found either way is
 cached, so that moving through the pages does not ask again.
 
 The cache key is the group list's (contacts_ui.group_list): the user, their credentials'
