@@ -276,7 +276,7 @@ def contact_list(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
 @vary_on_headers("HX-Request")
 def contact_total(request: HttpRequest, client: SerwerSMSClient) -> HttpResponse:
     """How many contacts the list's search finds, asked for by a page of the list that could
-    not tell (htmx, once loaded): cached, or read from the last page (one call), then cached."""
+    not tell (htmx, once in sight): cached, or read from the last page (one call), then cached."""
     query = ContactListQuery.read(request.GET)
     if not render_partial_or_page(request) or query["b"]:
         # Not a page of its own; and the list filtered by the blacklist flag never asks.

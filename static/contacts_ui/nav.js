@@ -1,6 +1,6 @@
-// The navigation sidebar: open or closed. Loaded in <head> without defer, so the
-// page is painted with the sidebar already as it will stay (no jump).
-// Without JavaScript none of this runs and app.css shows the sidebar.
+// Marks the page as scripted (html.js: app.css's rules for a page without JavaScript
+// read its absence) and opens or closes the navigation sidebar. Loaded in <head>
+// without defer, so the page is painted as it will stay (no jump).
 (function () {
   "use strict";
   const KEY = "contacts.navOpen";
