@@ -43,7 +43,9 @@ def _signed_in(browser) -> bool:
 def _page_token(browser, url="/contacts/") -> str:
     """The token htmx sends: from the hx-headers attribute on #app in the base template."""
     page = browser.get(url).content.decode()
-    headers = re.search(r"<div id=\"app\" hx-headers='([^']*)'>", page).group(1)
+    headers = re.search(r"<div id=\"app\" hx-history=\"false\" hx-headers='([^']*)'>", page).group(
+        1
+    )
     return json.loads(headers)["X-CSRFToken"]
 
 

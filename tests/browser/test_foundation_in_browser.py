@@ -97,6 +97,22 @@ def test_going_back_after_a_search_shows_the_whole_page_again(alice_groups, logg
     expect(group_names(page)).to_have_text(["Dostawcy", "Klienci VIP"])
 
 
+def test_the_browser_keeps_no_copy_of_the_pages_left_behind(alice_groups, logged_in_page):
+    page = logged_in_page
+    page.get_by_role("textbox", name="Search").press_sequentially("VIP")
+    expect(page).to_have_url(SEARCHED_FOR_VIP)
+
+    page.go_back()
+
+    # Back asks the server again: the page left behind was kept nowhere in the browser
+    # (htmx's history cache would hold its HTML, group names and all, in sessionStorage).
+    expect(group_names(page)).to_have_text(["Dostawcy", "Klienci VIP"])
+    stored = page.evaluate(
+        "JSON.stringify([Object.entries(sessionStorage), Object.entries(localStorage)])"
+    )
+    assert "Dostawcy" not in stored
+
+
 def test_the_search_works_without_javascript(new_page, log_in, alice_account, alice_groups):
     page = new_page(java_script_enabled=False)
     make_user("alice", token="alice-token")
