@@ -24,6 +24,8 @@ from django.utils.translation import gettext as _
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
+from contacts_ui import api_calls
+
 logger = logging.getLogger(__name__)
 
 SYSTEM_NAME = "serwersms_contacts"
@@ -581,43 +583,44 @@ class SerwerSMSClient:
             )
 
     def _send(self, resource: str, action: str, url: str, body: dict, headers: dict) -> dict:
-        """One HTTP request: the answer's JSON object, or one of this module's exceptions."""
+        """One HTTP request: the answer's JSON object, or one of this module's exceptions.
+        Whatever came of it is reported once (contacts_ui.api_calls: a log line, metrics)."""
+        started = time.monotonic()
+        try:
+            data = self._exchange(resource, action, url, body, headers)
+        except ApiError as error:
+            api_calls.finished(resource, action, started, api_calls.API_ERROR, str(error.code))
+            raise
+        except TransportError as error:
+            api_calls.finished(resource, action, started, *api_calls.failure(error))
+            raise
+        api_calls.finished(resource, action, started, api_calls.DONE)
+        return data
+
+    def _exchange(self, resource: str, action: str, url: str, body: dict, headers: dict) -> dict:
         left = self._time_left()
         read_timeout = settings.SERWERSMS_READ_TIMEOUT
         if left is not None:
             read_timeout = min(read_timeout, left)
         timeout = (min(settings.SERWERSMS_CONNECT_TIMEOUT, read_timeout), read_timeout)
-        started = time.monotonic()
         try:
             # Never to another address: a 307 or 308 would resend the body, password and all.
             response = _session_for(self.base_url).post(
                 url, json=body, headers=headers, timeout=timeout, allow_redirects=False
             )
         except requests.exceptions.ConnectTimeout:
-            raise self._failed(
-                resource,
-                action,
-                started,
-                ConnectionFailed,
+            raise ConnectionFailed(
                 _(
                     "Could not connect to the SerwerSMS API: it did not answer in time. "
                     "Nothing was changed; try again."
                 ),
             )
         except requests.exceptions.ReadTimeout:
-            raise self._failed(
-                resource,
-                action,
-                started,
-                TimedOut,
+            raise TimedOut(
                 _("The SerwerSMS API did not answer in time."),
             )
         except requests.exceptions.SSLError:
-            raise self._failed(
-                resource,
-                action,
-                started,
-                TlsInvalid,
+            raise TlsInvalid(
                 _(
                     "The SerwerSMS API's TLS certificate could not be verified, so nothing was "
                     "sent. Check SERWERSMS_API_URL and the server's clock and CA certificates."
@@ -625,40 +628,20 @@ class SerwerSMSClient:
             )
         except requests.exceptions.ConnectionError as error:
             if _was_sent(error):
-                raise self._failed(
-                    resource,
-                    action,
-                    started,
-                    ConnectionLost,
+                raise ConnectionLost(
                     _("The connection to the SerwerSMS API broke before it answered."),
                 )
-            raise self._failed(
-                resource,
-                action,
-                started,
-                ConnectionFailed,
+            raise ConnectionFailed(
                 _("Could not connect to the SerwerSMS API. Nothing was changed; try again."),
             )
         except requests.exceptions.RequestException:
             # Anything else (such as an answer cut off half-way) happened after
             # the request may have gone out.
-            raise self._failed(
-                resource,
-                action,
-                started,
-                ConnectionLost,
+            raise ConnectionLost(
                 _("The connection to the SerwerSMS API broke before it answered."),
             )
 
-        elapsed_ms = (time.monotonic() - started) * 1000
         if response.is_redirect:
-            logger.warning(
-                "%s/%s answered HTTP %s (a redirect, not followed) in %.0f ms",
-                resource,
-                action,
-                response.status_code,
-                elapsed_ms,
-            )
             raise BadResponse(
                 _(
                     "The SerwerSMS API answered with a redirect to another address (HTTP "
@@ -669,13 +652,6 @@ class SerwerSMSClient:
                 status=response.status_code,
             )
         if response.status_code != 200:
-            logger.warning(
-                "%s/%s answered HTTP %s in %.0f ms",
-                resource,
-                action,
-                response.status_code,
-                elapsed_ms,
-            )
             raise BadResponse(
                 _("The SerwerSMS API answered with an error (HTTP %(status)s).")
                 % {"status": response.status_code},
@@ -686,31 +662,10 @@ class SerwerSMSClient:
         except ValueError:
             data = None
         if not isinstance(data, dict):
-            logger.warning(
-                "%s/%s answered with no JSON object in %.0f ms",
-                resource,
-                action,
-                elapsed_ms,
-            )
             raise BadResponse(_("The SerwerSMS API gave an answer that could not be read."))
         if "error" in data:
-            error = error_from_answer(data["error"])
-            logger.info(
-                "%s/%s: API error %s in %.0f ms",
-                resource,
-                action,
-                error.code,
-                elapsed_ms,
-            )
-            raise error
-        logger.debug("%s/%s in %.0f ms", resource, action, elapsed_ms)
+            raise error_from_answer(data["error"])
         return data
-
-    @staticmethod
-    def _failed(resource, action, started, cls, message) -> TransportError:
-        elapsed_ms = (time.monotonic() - started) * 1000
-        logger.warning("%s/%s failed after %.0f ms: %s", resource, action, elapsed_ms, cls.__name__)
-        return cls(message)
 
     def _parsed(self, parse, data):
         """Parse a successful answer; an unexpected shape is a BadResponse."""
