@@ -11,7 +11,10 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+import structlog
 from django.core.exceptions import ImproperlyConfigured
+
+from contacts_ui import logs
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -71,6 +74,9 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # First: the request's id, bound to every log line and sent back on every response, and
+    # its one log line (contacts_ui.logs).
+    "contacts_ui.logs.RequestLogMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages compressed (a 50-row list shrinks about sevenfold); static files are whitenoise's,
@@ -434,12 +440,64 @@ SANDBOX_TIMEOUT_SECONDS = env.float("SANDBOX_TIMEOUT_SECONDS", default=35.0)
 # Error reports leave out the local variables that hold API secrets.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "contacts_ui.reporting.SecretSafeExceptionReporterFilter"
 
-# --- Logging ------------------------------------------------------------------
+# --- Logging and error reporting -------------------------------------------------
+# One line per request and per API call (contacts_ui.logs), each with the request's id, which
+# the X-Request-ID header and the error pages show. Every logger, Django's and structlog's
+# alike, writes through one formatter: `json` (one object a line, for a log collector) or
+# `console` (readable, for a developer). No secret, phone number or e-mail address is logged;
+# the formatter masks any that slips into a line all the same.
 
+LOG_LEVEL = env("LOG_LEVEL", default="INFO")
+LOG_FORMAT = env.str("LOG_FORMAT", default="console" if DEBUG else "json").strip().lower()
+if LOG_FORMAT not in ("json", "console"):
+    raise ImproperlyConfigured("LOG_FORMAT must be json or console.")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s: %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
+    "filters": {"require_debug_false": {"()": "django.utils.log.RequireDebugFalse"}},
+    "formatters": {"lines": {"()": "contacts_ui.logs.formatter", "output": LOG_FORMAT}},
+    "handlers": {
+        # On stderr, as Python logs by default: stdout is what a management command prints
+        # (its results, read by scripts and tests). gunicorn, systemd's journal and Procfile
+        # platforms collect both streams.
+        "stderr": {
+            "class": "logging.StreamHandler",
+            "stream": "ext://sys.stderr",
+            "formatter": "lines",
+        },
+        # Errors mailed to ADMINS, as Django's own logging does (contacts_ui.reporting).
+        "mail_admins": {
+            "class": "django.utils.log.AdminEmailHandler",
+            "level": "ERROR",
+            "filters": ["require_debug_false"],
+        },
+    },
+    "root": {"handlers": ["stderr"], "level": LOG_LEVEL},
+    "loggers": {
+        # Django's lines go to the root's handler; only its mail is its own (Django's default
+        # console handler would print each line twice with DEBUG on).
+        "django": {"handlers": ["mail_admins"], "level": "INFO"},
+        # The development server's request lines, which Django keeps from the root logger.
+        "django.server": {"handlers": ["stderr"], "level": "INFO", "propagate": False},
+    },
 }
+structlog.configure(
+    processors=logs.STRUCTLOG_PROCESSORS,
+    logger_factory=structlog.stdlib.LoggerFactory(),
+    wrapper_class=structlog.stdlib.BoundLogger,
+    cache_logger_on_first_use=True,
+)
+
+# Errors reported to Sentry when SENTRY_DSN is set (contacts_ui.error_reporting), scrubbed as
+# the logs are. The DSN is a secret (it lets anyone send events): read here and kept in no
+# setting, so that no error report or settings listing shows it.
+if env.str("SENTRY_DSN", default=""):
+    from contacts_ui import error_reporting
+
+    error_reporting.start(
+        env.str("SENTRY_DSN"),
+        environment=env.str("SENTRY_ENVIRONMENT", default=""),
+        release=env.str("SENTRY_RELEASE", default=""),
+        # The share of requests traced for performance: none unless asked for.
+        traces_sample_rate=env.float("SENTRY_TRACES_SAMPLE_RATE", default=0.0),
+    )

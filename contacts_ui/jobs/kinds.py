@@ -20,7 +20,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
-from .. import provider
+from .. import logs, provider
 from ..forms import ContactListQuery
 from ..history.recorder import WriteRecorder
 from ..models import HistoryEntry, Job, JobItem
@@ -109,7 +109,7 @@ def _read_memberships(recorder: WriteRecorder, items: int, groups=None) -> None:
     by_phone: dict[str, list[GroupMembership]] = {}
     contacts = []
     with concurrent.futures.ThreadPoolExecutor(max(1, settings.BULK_CONCURRENCY)) as pool:
-        for group, group_members in pool.map(members, groups):
+        for group, group_members in pool.map(logs.carrying_context(members), groups):
             for contact in group_members:
                 contacts.append(contact)
                 by_phone.setdefault(contact.phone, []).append(

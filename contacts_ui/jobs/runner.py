@@ -26,6 +26,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 
+import structlog
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db import connections, transaction
@@ -33,7 +34,7 @@ from django.db.models import Count, Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
-from .. import group_list, provider, roles
+from .. import group_list, logs, provider, roles
 from ..api_access import api_base_url
 from ..crypto import SecretUnreadable
 from ..history.memo import ReadMemo
@@ -301,6 +302,12 @@ def run(job_id) -> None:
 def _run(job_id, deadline: float | None = None) -> Exception | None:
     """Run a job to its end; an error of this application's own is logged, stops the job,
     and is returned."""
+    # Every line logged while it runs, its API calls' among them, names the job.
+    with structlog.contextvars.bound_contextvars(job_id=str(job_id)):
+        return _run_job(job_id, deadline)
+
+
+def _run_job(job_id, deadline: float | None) -> Exception | None:
     job = Job.objects.select_related("user").get(pk=job_id)
     if job.state == Job.State.RUNNING:
         if not _take_over(job):
@@ -645,7 +652,8 @@ def _run_concurrently(
                 rounds.sending([item_id for item_id, _payload in starting])
             for item_id, payload in starting:
                 args = (kind.run_item, recorder, payload, job.params, job.language)
-                future = pool.submit(_run_one, *args)
+                # In the job's log context: the call's log line has the job's id.
+                future = pool.submit(logs.carrying_context(_run_one), *args)
                 running[future] = item_id
                 future.add_done_callback(entries.events.put)
 

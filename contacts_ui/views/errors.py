@@ -1,16 +1,18 @@
 """The pages for errors: a plain 503 while the database cannot be reached (a restart of
-PostgreSQL, say), Django's own 500 page otherwise; a 403 that names the person's role."""
+PostgreSQL, say), a plain 500 otherwise; a 403 that names the person's role. Each shows the
+request's id (contacts_ui.logs), for the person to quote when they report it: the logs'
+lines of that request carry it."""
 
 import sys
 
 from django.db import InterfaceError, OperationalError
-from django.http import HttpResponse
+from django.http import HttpResponse, HttpResponseServerError
 from django.shortcuts import render
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 from django.views import defaults
 
-from .. import roles
+from .. import logs, roles
 
 # Long enough for a database restart; a browser or a proxy may ask again after it.
 RETRY_AFTER_SECONDS = 30
@@ -18,13 +20,14 @@ RETRY_AFTER_SECONDS = 30
 
 def server_error(request, template_name=defaults.ERROR_500_TEMPLATE_NAME) -> HttpResponse:
     error = sys.exc_info()[1]
+    # Both rendered without the request, as Django renders its 500 page: its user and
+    # messages would be read from the database, which may be what failed.
+    context = {"request_id": logs.current_request_id()}
     if isinstance(error, (OperationalError, InterfaceError)):
-        # Rendered without the request: its user and messages would be read from the
-        # database that is not there.
-        response = HttpResponse(render_to_string("503.html"), status=503)
+        response = HttpResponse(render_to_string("503.html", context), status=503)
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
         return response
-    return defaults.server_error(request, template_name)
+    return HttpResponseServerError(render_to_string(template_name, context))
 
 
 def permission_denied(request, exception=None) -> HttpResponse:
@@ -36,5 +39,6 @@ def permission_denied(request, exception=None) -> HttpResponse:
     context = {
         "title": _("You may not do this"),
         "role": roles.ROLE_LABELS.get(role) if role else None,
+        "request_id": logs.current_request_id(),
     }
     return render(request, "403.html", context, status=403)

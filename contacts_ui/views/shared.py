@@ -17,7 +17,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django_htmx.http import HttpResponseClientRedirect
 
-from .. import group_list, roles
+from .. import group_list, logs, roles
 from ..api_access import client_for
 from ..crypto import SecretUnreadable
 from ..forms import ContactListQuery
@@ -129,7 +129,8 @@ def in_background(function, *args) -> concurrent.futures.Future:
         with translation.override(language):
             return function(*args)
 
-    return _pool.submit(in_language)
+    # In the request's log context, so that the call's log line has the request's id.
+    return _pool.submit(logs.carrying_context(in_language))
 
 
 def render_partial_or_page(request: HttpRequest) -> bool:
