@@ -13,7 +13,14 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from . import roles, second_factor
-from .models import ApiCredentials, CompanyIdentity, HistoryEntry, Invitation, LearnedBehaviour
+from .models import (
+    ApiCredentials,
+    CompanyIdentity,
+    HistoryEntry,
+    Invitation,
+    LearnedBehaviour,
+    WorkerHeartbeat,
+)
 
 
 @admin.register(ApiCredentials)
@@ -95,6 +102,20 @@ class LearnedBehaviourAdmin(admin.ModelAdmin):
     list_display = ["name", "api_url", "learned_at"]
     fields = ["name", "api_url", "learned_at", "evidence"]
     readonly_fields = fields
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(WorkerHeartbeat)
+class WorkerHeartbeatAdmin(admin.ModelAdmin):
+    """The task workers running now, as /readyz sees them. Written by the workers alone."""
+
+    list_display = ["name", "seen_at"]
+    readonly_fields = ["name", "seen_at"]
 
     def has_add_permission(self, request):
         return False

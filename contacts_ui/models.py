@@ -432,3 +432,19 @@ class CompanyIdentity(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} ({self.issuer})"
+
+
+class WorkerHeartbeat(models.Model):
+    """A task worker that is alive: `manage.py jobs_worker` writes its row every few seconds
+    and deletes it when it stops, so that /readyz on any web instance can tell whether a
+    worker was seen recently (contacts_ui.health)."""
+
+    name = models.CharField(_("worker"), max_length=255, unique=True)  # host:pid
+    seen_at = models.DateTimeField(_("last seen"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("task worker")
+        verbose_name_plural = _("task workers")
+
+    def __str__(self) -> str:
+        return self.name

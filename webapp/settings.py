@@ -77,6 +77,9 @@ MIDDLEWARE = [
     # First: the request's id, bound to every log line and sent back on every response, and
     # its one log line (contacts_ui.logs).
     "contacts_ui.logs.RequestLogMiddleware",
+    # /healthz and /readyz answered before the HTTPS redirect and the Host check, for load
+    # balancers probing over plain HTTP with an IP address (contacts_ui.health).
+    "contacts_ui.health.ProbeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Pages compressed (a 50-row list shrinks about sevenfold); static files are whitenoise's,
@@ -406,6 +409,14 @@ IMPORT_MAX_ROWS = env.int("IMPORT_MAX_ROWS", default=50_000)
 # into a new group: the size `make contract` confirms (question 10). A call refused is
 # sent again in halves (so an API that takes fewer works, at more calls).
 IMPORT_BATCH_SIZE = env.int("IMPORT_BATCH_SIZE", default=500)
+
+# --- Health ---
+# /healthz (the process answers) and /readyz (database, cache, migrations, a task worker),
+# contacts_ui.health. /readyz counts a worker as there when its heartbeat (every 5 s,
+# manage.py jobs_worker) is at most this old.
+WORKER_SEEN_SECONDS = env.int("WORKER_SEEN_SECONDS", default=60)
+# django-health-check: its page template for /readyz in a browser.
+INSTALLED_APPS += ["health_check"]
 
 # --- The embedded sandbox API -------------------------------------------------
 

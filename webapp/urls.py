@@ -3,6 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from contacts_ui.views import health
 from contacts_ui.views.login import SignInView, admin_login
 
 # Django's account pages that the app uses: no password reset (no e-mail is set up for it;
@@ -26,6 +27,10 @@ urlpatterns = [
     path("accounts/", include(accounts)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("", include("contacts_ui.urls")),
+    # Health probes for load balancers, no login (contacts_ui.health; answered early by its
+    # ProbeMiddleware). Not in contacts_ui.urls, whose pages follow the role and CSRF rules.
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
 ]
 
 # While the database cannot be reached, a plain 503 page in the admin's look, not a 500.

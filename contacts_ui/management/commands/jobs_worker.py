@@ -5,6 +5,10 @@ Every JOB_TAKEOVER_CHECK_SECONDS a thread of its own looks for running jobs sile
 longer than JOB_ABANDONED_AFTER_SECONDS and queues them again; the worker that picks one
 up goes on where it was left (contacts_ui.jobs.runner: items done are not done again, the
 ones under way are marked "outcome unknown"). Run it as the Procfile's `worker:` process.
+
+Every WORKER_HEARTBEAT_SECONDS another thread records that this worker is alive (a
+WorkerHeartbeat row named host:pid), which /readyz reads on every web instance; the row
+goes when the worker stops cleanly (contacts_ui.health).
 """
 
 import logging
@@ -14,6 +18,7 @@ from django.conf import settings
 from django.db import connections
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
+from contacts_ui import health
 from contacts_ui.jobs import runner
 
 logger = logging.getLogger(__name__)
@@ -33,6 +38,32 @@ def _take_over_abandoned_jobs(stopped: threading.Event) -> None:
         connections.close_all()
 
 
+# Well under WORKER_SEEN_SECONDS (60 s by default), so that one missed beat is no alarm.
+WORKER_HEARTBEAT_SECONDS = 5.0
+
+
+def _beat(name: str) -> None:
+    try:
+        health.worker_alive(name)
+    except Exception:  # the database away, say: the worker goes on, and so does this
+        logger.exception("Could not record that this worker is alive")
+    finally:
+        connections.close_all()
+
+
+def _say_alive(name: str, stopped: threading.Event) -> None:
+    _beat(name)  # at once, not after the first wait: a worker just started is ready
+    while not stopped.wait(WORKER_HEARTBEAT_SECONDS):
+        _beat(name)
+
+
+def _say_stopped(name: str) -> None:
+    try:
+        health.worker_stopped(name)
+    except Exception:
+        logger.exception("Could not record that this worker stopped")
+
+
 class Command(DbWorkerCommand):
     help = "Run the background jobs, taking over those of a worker that was stopped."
 
@@ -40,7 +71,13 @@ class Command(DbWorkerCommand):
         stopped = threading.Event()
         watcher = threading.Thread(target=_take_over_abandoned_jobs, args=(stopped,), daemon=True)
         watcher.start()
+        name = health.worker_name()
+        heartbeat = threading.Thread(target=_say_alive, args=(name, stopped), daemon=True)
+        heartbeat.start()
         try:
             return super().handle(*args, **options)
         finally:
             stopped.set()
+            # After the heartbeat's last beat, so that the row it deletes is not written again.
+            heartbeat.join(timeout=WORKER_HEARTBEAT_SECONDS)
+            _say_stopped(name)

@@ -1,0 +1,199 @@
+"""Health endpoints for load balancers and platforms (issue 20).
+
+/healthz says the process answers: nothing else is touched (no database, cache or network),
+so a restart is never triggered by a database outage that a restart would not cure.
+
+/readyz says whether this instance can serve: the database answers a trivial query, the
+cache stores and returns a key, every migration on disk is applied, and a task worker was
+seen within WORKER_SEEN_SECONDS. It runs on django-health-check; 200 when all pass, 503
+otherwise. Each check fails with a fixed sentence of ours, never the exception's text, which
+can hold a host name, a port or a DSN.
+
+Both answer before SecurityMiddleware (ProbeMiddleware below): a load balancer probes over
+plain HTTP, with the instance's IP address as Host. The views are in the views package (health.py);
+the checks, the middleware and the worker's heartbeat here.
+"""
+
+import dataclasses
+import datetime
+import os
+import socket
+
+from asgiref.sync import sync_to_async
+from django.conf import settings
+from django.core.cache import caches
+from django.core.cache.backends.redis import RedisCache
+from django.db import DatabaseError, connection
+from django.db.migrations.loader import MigrationLoader
+from django.db.migrations.recorder import MigrationRecorder
+from django.urls import resolve
+from django.utils import timezone
+from health_check.base import HealthCheck
+from health_check.exceptions import ServiceUnavailable
+
+from contacts_ui.cache import UNREACHABLE, ForgivingRedisCache
+from contacts_ui.models import WorkerHeartbeat
+
+PROBE_PATHS = ("/healthz", "/readyz")
+
+
+# --- Answering before the host and HTTPS checks ------------------------------------------
+
+
+class ProbeMiddleware:
+    """Answers /healthz and /readyz before SecurityMiddleware and CommonMiddleware.
+
+    A load balancer probes each instance over plain HTTP with its IP address as Host: with
+    HTTPS_ONLY on, SecurityMiddleware would answer 301, and with a strict ALLOWED_HOSTS,
+    request.get_host() would answer 400. SECURE_REDIRECT_EXEMPT would cure only the first,
+    and adding every instance's address to ALLOWED_HOSTS is brittle (addresses change with
+    each deploy). Answering here cures both without loosening either for any other URL: the
+    probes never read the Host header, and they set no cookie, use no session, need no CSRF
+    token and are never cached. Neither endpoint says anything a stranger could use.
+
+    The views stay mounted in webapp/urls.py, where a reader looks for URLs; this only calls
+    them early. Placed second, after contacts_ui.logs.RequestLogMiddleware (the request id).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if request.path_info in PROBE_PATHS:
+            return resolve(request.path_info).func(request)
+        return self.get_response(request)
+
+
+# --- /readyz: the checks --------------------------------------------------------------------
+# Each check runs in the request's own thread (sync_to_async with thread_sensitive), where
+# Django's database connection for this request lives, rather than in a thread of a pool
+# that would open connections of its own and keep them.
+
+
+def _in_request_thread(check):
+    return sync_to_async(check, thread_sensitive=True)()
+
+
+@dataclasses.dataclass
+class DatabaseAnswers(HealthCheck):
+    timeout = datetime.timedelta(seconds=3)
+
+    def __repr__(self) -> str:
+        return "database"
+
+    async def run(self) -> None:
+        await _in_request_thread(self._select_one)
+
+    def _select_one(self) -> None:
+        try:
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT 1")
+                answer = cursor.fetchone()
+        except DatabaseError as error:
+            raise ServiceUnavailable("the database cannot be reached") from error
+        if answer != (1,):
+            raise ServiceUnavailable("the database answered something unexpected")
+
+
+@dataclasses.dataclass
+class CacheAnswers(HealthCheck):
+    timeout = datetime.timedelta(seconds=3)
+
+    def __repr__(self) -> str:
+        return "cache"
+
+    async def run(self) -> None:
+        await _in_request_thread(self._set_and_get)
+
+    def _set_and_get(self) -> None:
+        cache = caches["default"]
+        # ForgivingRedisCache answers like an empty cache while Redis is down, so that pages
+        # go on: asking it would always pass. Redis is asked directly, through Django's own
+        # RedisCache methods, which let the connection error through.
+        asking = RedisCache if isinstance(cache, ForgivingRedisCache) else type(cache)
+        key = f"readyz:{socket.gethostname()}:{os.getpid()}"
+        value = timezone.now().isoformat()
+        try:
+            asking.set(cache, key, value, 10)
+            stored = asking.get(cache, key)
+        except UNREACHABLE as error:
+            raise ServiceUnavailable("the cache cannot be reached") from error
+        if stored != value:
+            raise ServiceUnavailable("the cache did not return what was stored")
+
+
+# What is on disk does not change while the process runs: read once (imports every
+# migration module). Each probe then asks the database only which ones it has applied.
+_migrations_on_disk: set[tuple[str, str]] | None = None
+
+
+def _migrations_in_code() -> set[tuple[str, str]]:
+    global _migrations_on_disk
+    if _migrations_on_disk is None:
+        # Without a connection, a squashed migration stands for the ones it replaces.
+        _migrations_on_disk = set(MigrationLoader(None, ignore_no_migrations=True).graph.nodes)
+    return _migrations_on_disk
+
+
+@dataclasses.dataclass
+class MigrationsApplied(HealthCheck):
+    timeout = datetime.timedelta(seconds=3)
+
+    def __repr__(self) -> str:
+        return "migrations"
+
+    async def run(self) -> None:
+        await _in_request_thread(self._none_unapplied)
+
+    def _none_unapplied(self) -> None:
+        try:
+            applied = set(MigrationRecorder(connection).applied_migrations())
+        except DatabaseError as error:
+            raise ServiceUnavailable("the applied migrations cannot be read") from error
+        unapplied = _migrations_in_code() - applied
+        if unapplied:
+            # How many, not which: the names say which versions run here.
+            raise ServiceUnavailable(f"{len(unapplied)} migration(s) not applied")
+
+
+@dataclasses.dataclass
+class WorkerSeen(HealthCheck):
+    timeout = datetime.timedelta(seconds=3)
+
+    def __repr__(self) -> str:
+        return "worker"
+
+    async def run(self) -> None:
+        await _in_request_thread(self._seen_lately)
+
+    def _seen_lately(self) -> None:
+        since = timezone.now() - datetime.timedelta(seconds=settings.WORKER_SEEN_SECONDS)
+        try:
+            seen = WorkerHeartbeat.objects.filter(seen_at__gte=since).exists()
+        except DatabaseError as error:
+            raise ServiceUnavailable("the workers cannot be read") from error
+        if not seen:
+            raise ServiceUnavailable(
+                f"no task worker seen in the last {settings.WORKER_SEEN_SECONDS} s"
+            )
+
+
+# --- The worker's heartbeat ------------------------------------------------------------------
+
+# A row left by a worker that was killed (no clean exit) is deleted after this long.
+FORGET_WORKERS_AFTER = datetime.timedelta(days=1)
+
+
+def worker_name() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def worker_alive(name: str) -> None:
+    """Records that the worker `name` is alive now, and forgets workers long gone."""
+    now = timezone.now()
+    WorkerHeartbeat.objects.update_or_create(name=name, defaults={"seen_at": now})
+    WorkerHeartbeat.objects.filter(seen_at__lt=now - FORGET_WORKERS_AFTER).delete()
+
+
+def worker_stopped(name: str) -> None:
+    WorkerHeartbeat.objects.filter(name=name).delete()
