@@ -32,10 +32,8 @@ from health_check.base import HealthCheck
 from health_check.exceptions import ServiceUnavailable
 
 from contacts_ui.cache import UNREACHABLE, ForgivingRedisCache
+from contacts_ui.logs import PROBE_PATHS
 from contacts_ui.models import WorkerHeartbeat
-
-PROBE_PATHS = ("/healthz", "/readyz")
-
 
 # --- Answering before the host and HTTPS checks ------------------------------------------
 

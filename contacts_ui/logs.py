@@ -60,7 +60,15 @@ def _route(request) -> str:
     return match.view_name if match is not None and match.view_name else request.path
 
 
-def _level_for(status: int) -> int:
+# The load balancers' probes (contacts_ui.health): one passing every few seconds is not worth
+# a line; one failing says "not ready" (a warning), not that this server failed.
+PROBE_PATHS = frozenset({"/healthz", "/readyz"})
+
+
+def _level_for(request, status: int) -> int | None:
+    """The request line's level; None: no line."""
+    if request.path_info in PROBE_PATHS:
+        return None if status < 400 else logging.WARNING
     if status >= 500:
         return logging.ERROR
     if status >= 400:
@@ -89,15 +97,17 @@ class RequestLogMiddleware:
             with structlog.contextvars.bound_contextvars(request_id=request_id):
                 response = self.get_response(request)
                 response[REQUEST_ID_HEADER] = request_id
-                logger.log(
-                    _level_for(response.status_code),
-                    "request",
-                    method=request.method,
-                    route=_route(request),
-                    path=request.path,
-                    status=response.status_code,
-                    duration_ms=round((time.monotonic() - started) * 1000, 1),
-                )
+                level = _level_for(request, response.status_code)
+                if level is not None:
+                    logger.log(
+                        level,
+                        "request",
+                        method=request.method,
+                        route=_route(request),
+                        path=request.path,
+                        status=response.status_code,
+                        duration_ms=round((time.monotonic() - started) * 1000, 1),
+                    )
                 if response.streaming:
                     # A streamed file (the CSV export) makes its API calls as it is sent,
                     # after this returns: in the request's context still.

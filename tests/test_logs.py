@@ -299,3 +299,13 @@ def test_another_log_format_is_refused():
     loaded = settings_loaded({"LOG_FORMAT": "xml"}, "s.LOG_FORMAT")
     assert loaded.returncode != 0
     assert "LOG_FORMAT must be json or console" in loaded.stderr
+
+
+def test_a_passing_probe_leaves_no_line_and_a_failing_one_a_warning(client, lines, settings):
+    client.get("/healthz")
+    client.get("/readyz")  # no worker has been seen: not ready
+
+    found = [line for line in lines.all() if line.get("event") == "request"]
+    assert [(line["path"], line["status"], line["level"]) for line in found] == [
+        ("/readyz", 503, "warning")
+    ]
