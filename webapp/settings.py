@@ -7,6 +7,7 @@ manage.py); `.env.example` documents each variable. A developer needs none:
 
 import base64
 import hashlib
+import ipaddress
 from datetime import timedelta
 from pathlib import Path
 
@@ -59,6 +60,8 @@ INSTALLED_APPS = [
     # Django's own form widget templates, for FORM_RENDERER below.
     "django.forms",
     "django_htmx",
+    # Prometheus metrics of requests by view, status and latency (its middleware below).
+    "django_prometheus",
     "axes",
     # Two-factor sign-in (contacts_ui.second_factor): the devices, their checks and admin.
     "django_otp",
@@ -74,6 +77,8 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    # Outermost: every request counted and timed, by view and status (django-prometheus).
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     # First: the request's id, bound to every log line and sent back on every response, and
     # its one log line (contacts_ui.logs).
     "contacts_ui.logs.RequestLogMiddleware",
@@ -103,6 +108,7 @@ MIDDLEWARE = [
     "contacts_ui.middleware.SecondFactorMiddleware",
     # Last, as django-axes asks: it turns a locked-out login into its lockout answer.
     "axes.middleware.AxesMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
 ]
 
 ROOT_URLCONF = "webapp.urls"
@@ -450,6 +456,24 @@ SANDBOX_TIMEOUT_SECONDS = env.float("SANDBOX_TIMEOUT_SECONDS", default=35.0)
 
 # Error reports leave out the local variables that hold API secrets.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "contacts_ui.reporting.SecretSafeExceptionReporterFilter"
+
+# --- Metrics -----------------------------------------------------------------------
+# /metrics (contacts_ui.views.prometheus): Prometheus metrics of requests, API calls and jobs.
+# Answered to the addresses in METRICS_ALLOWED_IPS (networks; by default this machine only),
+# or to `Authorization: Bearer <METRICS_TOKEN>` over HTTPS (empty: no token is taken).
+METRICS_ALLOWED_IPS = env.list("METRICS_ALLOWED_IPS", default=["127.0.0.1/32", "::1/128"])
+try:
+    METRICS_ALLOWED_NETWORKS = [
+        ipaddress.ip_network(network.strip(), strict=False) for network in METRICS_ALLOWED_IPS
+    ]
+except ValueError as error:
+    raise ImproperlyConfigured(f"METRICS_ALLOWED_IPS: {error}") from None
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+# A Prometheus on the office network scrapes an instance directly, over plain HTTP, by the
+# allow-list (the token is refused there).
+SECURE_REDIRECT_EXEMPT = [r"^metrics$"]
+# The per-view figures without django-prometheus's per-model and migration gauges.
+PROMETHEUS_EXPORT_MIGRATIONS = False
 
 # --- Logging and error reporting -------------------------------------------------
 # One line per request and per API call (contacts_ui.logs), each with the request's id, which

@@ -3,7 +3,7 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from contacts_ui.views import health
+from contacts_ui.views import health, prometheus
 from contacts_ui.views.login import SignInView, admin_login
 
 # Django's account pages that the app uses: no password reset (no e-mail is set up for it;
@@ -31,6 +31,8 @@ urlpatterns = [
     # ProbeMiddleware). Not in contacts_ui.urls, whose pages follow the role and CSRF rules.
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    # Prometheus metrics, to the allow-list or the token only (contacts_ui.views.prometheus).
+    path("metrics", prometheus.metrics_view, name="metrics"),
 ]
 
 # While the database cannot be reached, a plain 503 page in the admin's look, not a 500.
