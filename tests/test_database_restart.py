@@ -20,12 +20,10 @@ import psycopg
 import pytest
 import requests
 
+from tests.helpers import free_ports, on_ci, skip_or_fail
 from tests.test_two_instances import (
-    _free_ports,
     _log_in,
-    _on_ci,
     _page,
-    _skip_or_fail,
     _start,
     production_env,
     set_up,
@@ -90,12 +88,12 @@ class OwnPostgres:
 @pytest.fixture
 def own_postgres():
     if not POSTGRES_BINS or os.geteuid() != 0:
-        _skip_or_fail("PostgreSQL's binaries, and root to start them as postgres, are needed")
+        skip_or_fail("PostgreSQL's binaries, and root to start them as postgres, are needed")
     folder = Path(tempfile.mkdtemp(prefix="own-postgres-", dir="/tmp"))
     os.chmod(folder, 0o755)
     postgres_user = pwd.getpwnam("postgres")
     os.chown(folder, postgres_user.pw_uid, postgres_user.pw_gid)
-    server = OwnPostgres(POSTGRES_BINS[-1], folder, _free_ports(1)[0])
+    server = OwnPostgres(POSTGRES_BINS[-1], folder, free_ports(1)[0])
     try:
         server.init()
         server.start()
@@ -108,7 +106,7 @@ def own_postgres():
 @pytest.fixture
 def app_on_it(own_postgres, tmp_path):
     """One gunicorn on the test's PostgreSQL, with the demo account and login."""
-    port = _free_ports(1)[0]
+    port = free_ports(1)[0]
     env = production_env(
         tmp_path,
         DATABASE_URL=own_postgres.new_database("contacts"),
@@ -151,5 +149,5 @@ def test_pages_answer_503_while_postgresql_is_down_and_work_as_soon_as_it_is_bac
 
 def test_the_check_is_required_in_ci():
     # A skip in CI would hide that the restart was never tried (CI runs as root).
-    if _on_ci():
+    if on_ci():
         assert POSTGRES_BINS and os.geteuid() == 0

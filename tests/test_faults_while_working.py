@@ -17,16 +17,14 @@ import psycopg
 import pytest
 import requests
 
-from tests.helpers import form_values
+from tests.helpers import form_values, free_ports, skip_or_fail
 from tests.test_database_restart import OwnPostgres, own_postgres  # noqa: F401  (a fixture)
 from tests.test_redis_down import REDIS_SERVER, OwnRedis
 from tests.test_two_instances import (
     ROOT,
     Instance,
     _csrf_token,
-    _free_ports,
     _log_in,
-    _skip_or_fail,
     _start,
     production_env,
     set_up,
@@ -61,10 +59,10 @@ class Stack:
 @pytest.fixture
 def stack(own_postgres, tmp_path):  # noqa: F811
     if REDIS_SERVER is None:
-        _skip_or_fail("redis-server is not installed")
+        skip_or_fail("redis-server is not installed")
     redis = OwnRedis()
     redis.start()
-    port = _free_ports(1)[0]
+    port = free_ports(1)[0]
     env = production_env(
         tmp_path,
         DATABASE_URL=own_postgres.new_database("contacts"),

@@ -15,8 +15,7 @@ from django.core.cache import cache
 
 from contacts_ui import cache as forgiving
 from contacts_ui.sandbox.models import Group
-from tests.helpers import make_contact, make_user
-from tests.test_two_instances import _skip_or_fail
+from tests.helpers import make_contact, make_user, skip_or_fail
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -67,7 +66,7 @@ class OwnRedis:
 @pytest.fixture
 def own_redis(settings, monkeypatch):
     if REDIS_SERVER is None:
-        _skip_or_fail("redis-server is not installed")
+        skip_or_fail("redis-server is not installed")
     server = OwnRedis()
     server.start()
     settings.CACHES = {

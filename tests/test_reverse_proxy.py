@@ -47,6 +47,8 @@ from cryptography.x509.oid import NameOID
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
+from tests.helpers import free_ports, skip_or_fail
+
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
 SITE = ROOT / "deploy" / "nginx" / "serwersms-contacts.conf"
@@ -94,28 +96,9 @@ call_command("collectstatic", "--no-input", verbosity=0)
 pytestmark = pytest.mark.xdist_group("reverse_proxy")
 
 
-def _on_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
 def _nginx_installed() -> None:
     if not NGINX.exists():
-        reason = "nginx is not installed: apt-get install nginx (Debian) to run these tests"
-        if _on_ci():
-            # CI must run these tests; a skip there would hide that none ran.
-            pytest.fail(f"{reason} (CI is set, so this fails instead of skipping)")
-        pytest.skip(reason)
-
-
-def _free_ports(count: int) -> list[int]:
-    # All bound at once, so that no two are the same.
-    sockets = [socket.socket() for _ in range(count)]
-    for sock in sockets:
-        sock.bind(("127.0.0.1", 0))
-    ports = [sock.getsockname()[1] for sock in sockets]
-    for sock in sockets:
-        sock.close()
-    return ports
+        skip_or_fail("nginx is not installed: apt-get install nginx (Debian) to run these tests")
 
 
 # --- The certificate, the environment, the site file -----------------------------------------
@@ -356,7 +339,7 @@ def proxy(tmp_path_factory):
     _nginx_installed()
     folder = tmp_path_factory.mktemp("reverse_proxy")
     (folder / "nginx-temp").mkdir()
-    gunicorn_port, http_port, https_port = _free_ports(3)
+    gunicorn_port, http_port, https_port = free_ports(3)
     certificate, _key = make_certificate(folder)
     env = server_env(folder)
 

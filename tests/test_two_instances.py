@@ -14,7 +14,6 @@ import contextlib
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,8 @@ import pytest
 import redis
 import requests
 from psycopg import sql
+
+from tests.helpers import free_ports, skip_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -53,37 +54,15 @@ call_command("collectstatic", "--no-input", verbosity=0)
 pytestmark = pytest.mark.xdist_group("two_instances")
 
 
-def _on_ci() -> bool:
-    return os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no")
-
-
-def _skip_or_fail(reason: str) -> None:
-    if _on_ci():
-        # CI has both services; a skip there would hide that these tests never ran.
-        pytest.fail(f"{reason} (CI is set, so this fails instead of skipping)")
-    pytest.skip(reason)
-
-
 def _services_up() -> None:
     try:
         psycopg.connect(POSTGRES_SERVER, connect_timeout=3).close()
     except psycopg.OperationalError as exc:
-        _skip_or_fail(f"PostgreSQL is not reachable at 127.0.0.1:5432: {exc}")
+        skip_or_fail(f"PostgreSQL is not reachable at 127.0.0.1:5432: {exc}")
     try:
         redis.Redis.from_url(REDIS_URL, socket_connect_timeout=3).ping()
     except redis.RedisError as exc:
-        _skip_or_fail(f"Redis is not reachable at 127.0.0.1:6379: {exc}")
-
-
-def _free_ports(count: int) -> list[int]:
-    # All bound at once, so that no two are the same.
-    sockets = [socket.socket() for _ in range(count)]
-    for sock in sockets:
-        sock.bind(("127.0.0.1", 0))
-    ports = [sock.getsockname()[1] for sock in sockets]
-    for sock in sockets:
-        sock.close()
-    return ports
+        skip_or_fail(f"Redis is not reachable at 127.0.0.1:6379: {exc}")
 
 
 # --- The instances ----------------------------------------------------------------------
@@ -209,7 +188,7 @@ def run(tmp_path_factory):
         server.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
     try:
         set_up(env)
-        for number, port in enumerate(_free_ports(2), start=1):
+        for number, port in enumerate(free_ports(2), start=1):
             instances.append(
                 _start(port, env | {"PORT": str(port)}, folder / f"gunicorn-{number}.log")
             )
