@@ -630,7 +630,11 @@ def test_a_file_just_over_the_apps_own_limit_still_reaches_the_app_to_be_refused
 
     assert answer.status_code != 413
     [seen] = proxy.gunicorn_saw(probe)
-    assert seen["status"] == str(answer.status_code)
+    # The app answered it (here 403: no CSRF token). The client gets that answer, or nginx's
+    # 502 when the app answered and closed before nginx had sent the whole body: a race of
+    # this test's tokenless post, which the app refuses without reading it.
+    assert seen["status"] not in ("413", "502")
+    assert str(answer.status_code) in (seen["status"], "502")
 
 
 # --- Static files, metrics -------------------------------------------------------------------
