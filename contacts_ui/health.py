@@ -14,7 +14,6 @@ plain HTTP, with the instance's IP address as Host. The views are in the views p
 the checks, the middleware and the worker's heartbeat here.
 """
 
-import dataclasses
 import datetime
 import os
 import socket
@@ -63,26 +62,32 @@ class ProbeMiddleware:
 
 
 # --- /readyz: the checks --------------------------------------------------------------------
-# Each check runs in the request's own thread (sync_to_async with thread_sensitive), where
-# Django's database connection for this request lives, rather than in a thread of a pool
-# that would open connections of its own and keep them.
 
 
-def _in_request_thread(check):
-    return sync_to_async(check, thread_sensitive=True)()
+class _RequestThreadCheck(HealthCheck):
+    """A check named `name`, whose `check()` runs in the request's own thread (sync_to_async,
+    thread_sensitive), where Django's database connection for this request lives, rather
+    than in a thread of a pool that would open connections of its own and keep them. The
+    checks are not dataclasses: a dataclass's __repr__ would replace the name, which the
+    library's answers show."""
 
-
-@dataclasses.dataclass
-class DatabaseAnswers(HealthCheck):
+    name = ""
     timeout = datetime.timedelta(seconds=3)
 
     def __repr__(self) -> str:
-        return "database"
+        return self.name
 
     async def run(self) -> None:
-        await _in_request_thread(self._select_one)
+        await sync_to_async(self.check, thread_sensitive=True)()
 
-    def _select_one(self) -> None:
+    def check(self) -> None:
+        raise NotImplementedError
+
+
+class DatabaseAnswers(_RequestThreadCheck):
+    name = "database"
+
+    def check(self) -> None:
         try:
             with connection.cursor() as cursor:
                 cursor.execute("SELECT 1")
@@ -93,23 +98,16 @@ class DatabaseAnswers(HealthCheck):
             raise ServiceUnavailable("the database answered something unexpected")
 
 
-@dataclasses.dataclass
-class CacheAnswers(HealthCheck):
-    timeout = datetime.timedelta(seconds=3)
+class CacheAnswers(_RequestThreadCheck):
+    name = "cache"
 
-    def __repr__(self) -> str:
-        return "cache"
-
-    async def run(self) -> None:
-        await _in_request_thread(self._set_and_get)
-
-    def _set_and_get(self) -> None:
+    def check(self) -> None:
         cache = caches["default"]
         # ForgivingRedisCache answers like an empty cache while Redis is down, so that pages
         # go on: asking it would always pass. Redis is asked directly, through Django's own
         # RedisCache methods, which let the connection error through.
         asking = RedisCache if isinstance(cache, ForgivingRedisCache) else type(cache)
-        key = f"readyz:{socket.gethostname()}:{os.getpid()}"
+        key = f"readyz:{process_name()}"
         value = timezone.now().isoformat()
         try:
             asking.set(cache, key, value, 10)
@@ -133,17 +131,10 @@ def _migrations_in_code() -> set[tuple[str, str]]:
     return _migrations_on_disk
 
 
-@dataclasses.dataclass
-class MigrationsApplied(HealthCheck):
-    timeout = datetime.timedelta(seconds=3)
+class MigrationsApplied(_RequestThreadCheck):
+    name = "migrations"
 
-    def __repr__(self) -> str:
-        return "migrations"
-
-    async def run(self) -> None:
-        await _in_request_thread(self._none_unapplied)
-
-    def _none_unapplied(self) -> None:
+    def check(self) -> None:
         try:
             applied = set(MigrationRecorder(connection).applied_migrations())
         except DatabaseError as error:
@@ -154,17 +145,10 @@ class MigrationsApplied(HealthCheck):
             raise ServiceUnavailable(f"{len(unapplied)} migration(s) not applied")
 
 
-@dataclasses.dataclass
-class WorkerSeen(HealthCheck):
-    timeout = datetime.timedelta(seconds=3)
+class WorkerSeen(_RequestThreadCheck):
+    name = "worker"
 
-    def __repr__(self) -> str:
-        return "worker"
-
-    async def run(self) -> None:
-        await _in_request_thread(self._seen_lately)
-
-    def _seen_lately(self) -> None:
+    def check(self) -> None:
         since = timezone.now() - datetime.timedelta(seconds=settings.WORKER_SEEN_SECONDS)
         try:
             seen = WorkerHeartbeat.objects.filter(seen_at__gte=since).exists()
@@ -182,7 +166,8 @@ class WorkerSeen(HealthCheck):
 FORGET_WORKERS_AFTER = datetime.timedelta(days=1)
 
 
-def worker_name() -> str:
+def process_name() -> str:
+    """This process, as host:pid: a worker's heartbeat row, the cache check's own key."""
     return f"{socket.gethostname()}:{os.getpid()}"
 
 

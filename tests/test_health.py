@@ -209,7 +209,7 @@ def test_the_worker_records_its_heartbeat_while_it_runs_and_removes_it_on_exit(m
     monkeypatch.setattr(health, "worker_alive", recording)
     call_command("jobs_worker", "--batch", "--no-startup-delay")
 
-    assert seen_while_running == [health.worker_name()]
+    assert seen_while_running == [health.process_name()]
     assert not WorkerHeartbeat.objects.exists()
 
 

@@ -11,6 +11,8 @@ WorkerHeartbeat row named host:pid), which /readyz reads on every web instance; 
 goes when the worker stops cleanly (contacts_ui.health).
 """
 
+import contextlib
+import functools
 import logging
 import threading
 
@@ -24,18 +26,31 @@ from contacts_ui.jobs import runner
 logger = logging.getLogger(__name__)
 
 
-def _take_over_abandoned_jobs(stopped: threading.Event) -> None:
+@contextlib.contextmanager
+def _survived(failure: str):
+    """Work of a thread beside the worker: an error in it (the database away, say) is logged
+    as `failure`, and the worker goes on, and so does the thread. The thread's database
+    connections are closed after each round."""
     try:
-        while not stopped.wait(settings.JOB_TAKEOVER_CHECK_SECONDS):
-            try:
-                if found := runner.take_over_abandoned():
-                    logger.warning("Queued %s job(s) whose worker stopped mid-way", found)
-            except Exception:  # the database away, say: the worker goes on, and so does this
-                logger.exception("Could not look for jobs whose worker stopped")
-            finally:
-                connections.close_all()
+        yield
+    except Exception:
+        logger.exception(failure)
     finally:
         connections.close_all()
+
+
+def _every(seconds: float, stopped: threading.Event, work, *, at_once: bool = False) -> None:
+    """work() every `seconds` until `stopped` (and first at once, when asked)."""
+    if at_once:
+        work()
+    while not stopped.wait(seconds):
+        work()
+
+
+def _take_over_abandoned_jobs() -> None:
+    with _survived("Could not look for jobs whose worker stopped"):
+        if found := runner.take_over_abandoned():
+            logger.warning("Queued %s job(s) whose worker stopped mid-way", found)
 
 
 # Well under WORKER_SEEN_SECONDS (60 s by default), so that one missed beat is no alarm.
@@ -43,18 +58,8 @@ WORKER_HEARTBEAT_SECONDS = 5.0
 
 
 def _beat(name: str) -> None:
-    try:
+    with _survived("Could not record that this worker is alive"):
         health.worker_alive(name)
-    except Exception:  # the database away, say: the worker goes on, and so does this
-        logger.exception("Could not record that this worker is alive")
-    finally:
-        connections.close_all()
-
-
-def _say_alive(name: str, stopped: threading.Event) -> None:
-    _beat(name)  # at once, not after the first wait: a worker just started is ready
-    while not stopped.wait(WORKER_HEARTBEAT_SECONDS):
-        _beat(name)
 
 
 def _say_stopped(name: str) -> None:
@@ -69,10 +74,20 @@ class Command(DbWorkerCommand):
 
     def handle(self, *args, **options):
         stopped = threading.Event()
-        watcher = threading.Thread(target=_take_over_abandoned_jobs, args=(stopped,), daemon=True)
+        watcher = threading.Thread(
+            target=_every,
+            args=(settings.JOB_TAKEOVER_CHECK_SECONDS, stopped, _take_over_abandoned_jobs),
+            daemon=True,
+        )
         watcher.start()
-        name = health.worker_name()
-        heartbeat = threading.Thread(target=_say_alive, args=(name, stopped), daemon=True)
+        name = health.process_name()
+        # At once, not after the first wait: a worker just started is ready.
+        heartbeat = threading.Thread(
+            target=_every,
+            args=(WORKER_HEARTBEAT_SECONDS, stopped, functools.partial(_beat, name)),
+            kwargs={"at_once": True},
+            daemon=True,
+        )
         heartbeat.start()
         try:
             return super().handle(*args, **options)
