@@ -325,3 +325,17 @@ def free_ports(count: int) -> list[int]:
     for sock in sockets:
         sock.close()
     return ports
+
+
+def run_django_script(script: str, env: dict[str, str]) -> None:
+    """`script` run by `manage.py shell` in a process of its own with this environment (its
+    database migrated, accounts made, ...), failing the test with its output if it fails."""
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=Path(__file__).resolve().parent.parent,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0, f"Setting up failed:\n{done.stdout}{done.stderr}"

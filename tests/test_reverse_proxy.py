@@ -47,7 +47,7 @@ from cryptography.x509.oid import NameOID
 from django.conf import settings
 from requests.adapters import HTTPAdapter
 
-from tests.helpers import free_ports, skip_or_fail
+from tests.helpers import free_ports, run_django_script, skip_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -343,15 +343,7 @@ def proxy(tmp_path_factory):
     certificate, _key = make_certificate(folder)
     env = server_env(folder)
 
-    done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", SET_UP],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, f"Setting up failed:\n{done.stdout}{done.stderr}"
+    run_django_script(SET_UP, env)
 
     site = folder / "site.conf"
     site.write_text(render_site(folder, gunicorn_port, http_port, https_port))

@@ -27,7 +27,7 @@ import redis
 import requests
 from psycopg import sql
 
-from tests.helpers import free_ports, skip_or_fail
+from tests.helpers import free_ports, run_django_script, skip_or_fail
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -155,15 +155,7 @@ def production_env(folder: Path, **variables: str) -> dict[str, str]:
 
 def set_up(env: dict[str, str]) -> None:
     """The database of this environment migrated, with the demo account and login (SET_UP)."""
-    done = subprocess.run(
-        [sys.executable, "manage.py", "shell", "-c", SET_UP],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert done.returncode == 0, f"Setting up failed:\n{done.stdout}{done.stderr}"
+    run_django_script(SET_UP, env)
 
 
 @pytest.fixture(scope="module")
