@@ -27,10 +27,10 @@ def failure(error) -> tuple[str, str]:
     # Imported here: contacts_ui.serwersms imports this module.
     from contacts_ui.serwersms import BadResponse, ConnectionLost, TimedOut, TlsInvalid
 
+    if isinstance(error, TlsInvalid):
+        return CONNECTION_FAILED, "tls_invalid"
     if not error.request_sent:
-        return CONNECTION_FAILED, "tls_invalid" if isinstance(
-            error, TlsInvalid
-        ) else "no_connection"
+        return CONNECTION_FAILED, "no_connection"
     if isinstance(error, TimedOut):
         return UNKNOWN, "timed_out"
     if isinstance(error, ConnectionLost):

@@ -49,7 +49,7 @@ class ProbeMiddleware:
     token and are never cached. Neither endpoint says anything a stranger could use.
 
     The views stay mounted in webapp/urls.py, where a reader looks for URLs; this only calls
-    them early. Placed second, after contacts_ui.logs.RequestLogMiddleware (the request id).
+    them early. Placed just after contacts_ui.logs.RequestLogMiddleware (the request id).
     """
 
     def __init__(self, get_response):

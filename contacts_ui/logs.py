@@ -80,9 +80,9 @@ class RequestLogMiddleware:
     """Give each request an id, bind it to every line logged while it is answered, send it
     back in X-Request-ID, and log one line for the request once it is answered.
 
-    First in MIDDLEWARE, so that every response carries the id, whichever middleware
-    answered. An exception in a view is logged by Django (django.request, with its
-    traceback) inside this context, so with the id; this line then says 500.
+    Before every middleware but django-prometheus's, so that every response carries the id,
+    whichever middleware answered. An exception in a view is logged by Django (django.request,
+    with its traceback) inside this context, so with the id; this line then says 500.
     """
 
     def __init__(self, get_response):

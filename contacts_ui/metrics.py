@@ -103,11 +103,10 @@ JOBS = JobsCollector()
 def registry() -> CollectorRegistry:
     """What /metrics serves: with PROMETHEUS_MULTIPROC_DIR, every process's figures summed
     (prometheus-client's multiprocess mode), else this process's own; and the jobs."""
+    served = CollectorRegistry()
     if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
-        served = CollectorRegistry()
         multiprocess.MultiProcessCollector(served)
     else:
-        served = CollectorRegistry()
         served.register(_ThisProcess())
     served.register(JOBS)
     return served

@@ -79,7 +79,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     # Outermost: every request counted and timed, by view and status (django-prometheus).
     "django_prometheus.middleware.PrometheusBeforeMiddleware",
-    # First: the request's id, bound to every log line and sent back on every response, and
+    # Then the request's id, bound to every log line and sent back on every response, and
     # its one log line (contacts_ui.logs).
     "contacts_ui.logs.RequestLogMiddleware",
     # /healthz and /readyz answered before the HTTPS redirect and the Host check, for load
